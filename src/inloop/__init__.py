@@ -1,0 +1,3 @@
+"""inloop: a static status-page generator."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,336 @@
+"""``inloop.toml``: read, validate, and say which line is wrong.
+
+``tomllib`` keeps no positions, so :class:`TomlLines` scans the text for the
+line of each key; every option is checked by its own small function with its
+own message, in the manner of MkDocs' config options.  When the file is
+broken, :func:`load_config` still returns what it could read (the time zone,
+the component ids) so that content errors are reported in the same run.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import tomllib
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, tzinfo
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import Problem
+from .model import Component, SiteConfig
+
+CONFIG_NAME = "inloop.toml"
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+TOP_KEYS = (
+    "title",
+    "base_url",
+    "timezone",
+    "language",
+    "description",
+    "contact",
+    "feed_items",
+    "history_page_size",
+    "favicon",
+    "components",
+    "check",
+    "notify",
+    "publish",
+)
+COMPONENT_KEYS = ("id", "name", "group", "description")
+CHECK_KEYS = ("disable", "since", "max_silence_minutes", "prevention_days", "phrases")
+
+
+def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    """``: did you mean 'x'?`` or a list of what is allowed."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return "expected one of " + ", ".join(f"'{c}'" for c in choices)
+
+
+class TomlLines:
+    """The line of each key in a TOML text, by table path and key."""
+
+    _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+    _KEY = re.compile(
+        r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*="""
+    )
+
+    def __init__(self, text: str) -> None:
+        self.keys: dict[tuple[str, ...], int] = {}
+        self.tables: dict[tuple[str, ...], int] = {}
+        counters: dict[str, int] = {}
+        table: tuple[str, ...] = ()
+        in_multiline: str | None = None
+        for number, line in enumerate(text.split("\n"), start=1):
+            if in_multiline:
+                if line.count(in_multiline) % 2 == 1:
+                    in_multiline = None
+                continue
+            header = self._HEADER.match(line)
+            if header:
+                name = header.group(2).replace(" ", "")
+                if header.group(1) == "[[":
+                    index = counters.get(name, 0)
+                    counters[name] = index + 1
+                    table = (*name.split("."), str(index))
+                else:
+                    table = tuple(name.split("."))
+                self.tables.setdefault(table, number)
+                continue
+            key = self._KEY.match(line)
+            if key:
+                parts = tuple(p.strip().strip("\"'") for p in key.group(1).split("."))
+                self.keys.setdefault((*table, *parts), number)
+                rest = line[key.end() :]
+                for quote in ('"""', "'''"):
+                    if rest.count(quote) == 1:
+                        in_multiline = quote
+
+    def line(self, *path: str) -> int:
+        """The line of a key, else of its table, else 1."""
+        for end in range(len(path), 0, -1):
+            found = self.keys.get(path[:end]) or self.tables.get(path[:end])
+            if found:
+                return found
+        return 1
+
+
+@dataclass(slots=True)
+class ConfigResult:
+    """What could be read: a whole config, or enough to check content."""
+
+    config: SiteConfig | None
+    zone: tzinfo
+    component_ids: frozenset[str] | None
+    problems: list[Problem] = field(default_factory=list)
+    path: str = CONFIG_NAME
+
+
+def _type_name(value: object) -> str:
+    return {
+        str: "a string",
+        int: "a whole number",
+        float: "a number",
+        bool: "true/false",
+        list: "a list",
+        dict: "a table",
+        date: "a date",
+    }.get(type(value), type(value).__name__)
+
+
+class _Checker:
+    def __init__(self, path: str, lines: TomlLines) -> None:
+        self.path = path
+        self.lines = lines
+        self.problems: list[Problem] = []
+
+    def error(self, message: str, *key: str) -> None:
+        self.problems.append(Problem(self.path, self.lines.line(*key), message))
+
+    def string(self, table: dict[str, Any], key: str, *where: str, required: bool = False) -> str | None:
+        if key not in table:
+            if required:
+                line = self.lines.line(*where) if where else 1
+                label = f"[[{where[0]}]] #{int(where[1]) + 1} " if len(where) == 2 else ""
+                self.problems.append(Problem(self.path, line, f"{label}missing required key '{key}'"))
+            return None
+        value = table[key]
+        if not isinstance(value, str):
+            self.error(f"'{key}' must be a string, found {_type_name(value)}", *where, key)
+            return None
+        if required and not value.strip():
+            self.error(f"'{key}' must not be empty", *where, key)
+            return None
+        return value
+
+    def positive_int(self, table: dict[str, Any], key: str, default: int) -> int:
+        value = table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.error(f"'{key}' must be a whole number, found {_type_name(value)}", key)
+            return default
+        if value < 1:
+            self.error(f"'{key}' must be at least 1, found {value}", key)
+            return default
+        return value
+
+    def unknown_keys(self, table: dict[str, Any], allowed: tuple[str, ...], *where: str) -> None:
+        for key in table:
+            if key not in allowed:
+                self.error(f"unknown key '{key}': {did_you_mean(key, allowed)}", *where, key)
+
+
+def _check_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _zone(checker: _Checker, name: str | None) -> tuple[tzinfo, str]:
+    if name is None:
+        return UTC, "UTC"
+    try:
+        if not name or name.startswith("/") or ".." in name:
+            raise ValueError(name)
+        return zoneinfo.ZoneInfo(name), name
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        hint = did_you_mean(name, sorted(zoneinfo.available_timezones()))
+        if hint.startswith("expected"):
+            hint = "expected an IANA name such as 'Europe/Berlin' or 'UTC'"
+        checker.error(f"unknown time zone '{name}': {hint}", "timezone")
+        return UTC, "UTC"
+
+
+def _components(checker: _Checker, raw: object) -> tuple[tuple[Component, ...], bool]:
+    """The components, and whether they could all be read."""
+    if raw is None:
+        checker.problems.append(Problem(checker.path, 1, "at least one [[components]] table is required"))
+        return (), False
+    if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+        checker.error("'components' must be an array of tables ([[components]])", "components")
+        return (), False
+    if not raw:
+        checker.error("at least one [[components]] table is required", "components")
+        return (), False
+    found: list[Component] = []
+    first_line: dict[str, int] = {}
+    complete = True
+    for index, table in enumerate(raw):
+        where = ("components", str(index))
+        checker.unknown_keys(table, COMPONENT_KEYS, *where)
+        component_id = checker.string(table, "id", *where, required=True)
+        name = checker.string(table, "name", *where, required=True)
+        group = checker.string(table, "group", *where)
+        description = checker.string(table, "description", *where)
+        if component_id is None or name is None:
+            complete = False
+            continue
+        if not SLUG.match(component_id):
+            checker.error(
+                f"component id '{component_id}' must be a lowercase slug "
+                "(letters a-z, digits and single '-' between them)",
+                *where,
+                "id",
+            )
+            complete = False
+            continue
+        line = checker.lines.line(*where, "id")
+        if component_id in first_line:
+            checker.error(
+                f"duplicate component id '{component_id}' (first on line {first_line[component_id]})", *where, "id"
+            )
+            continue
+        first_line[component_id] = line
+        found.append(Component(component_id, name, group, description))
+    return tuple(found), complete
+
+
+def _check_table(checker: _Checker, raw: object) -> tuple[tuple[str, object], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        checker.error(f"'check' must be a table ([check]), found {_type_name(raw)}", "check")
+        return ()
+    checker.unknown_keys(raw, CHECK_KEYS, "check")
+    return tuple(sorted(raw.items()))
+
+
+def load_config(source: Path, shown: str) -> ConfigResult:
+    """Read ``inloop.toml`` in ``source``; ``shown`` is its path for messages."""
+    path = source / CONFIG_NAME
+    try:
+        data_bytes = path.read_bytes()
+    except FileNotFoundError:
+        return ConfigResult(
+            None,
+            UTC,
+            None,
+            [Problem(shown, 1, f"no {CONFIG_NAME} here: is this a status site? ('inloop init' makes one)")],
+            shown,
+        )
+    except OSError as exc:
+        return ConfigResult(None, UTC, None, [Problem(shown, 1, f"cannot read {CONFIG_NAME}: {exc.strerror}")], shown)
+    try:
+        text = data_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data_bytes[: exc.start].count(b"\n") + 1
+        return ConfigResult(
+            None, UTC, None, [Problem(shown, line, f"not valid UTF-8 (byte 0x{data_bytes[exc.start]:02x})")], shown
+        )
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        line = int(found.group(1)) if found else 1
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        message = re.sub(r"\s*\(at end of document\)", " (at end of file)", message)
+        return ConfigResult(None, UTC, None, [Problem(shown, line, f"TOML syntax error: {message}")], shown)
+    return validate_config(data, text, shown, hashlib.sha256(data_bytes).hexdigest())
+
+
+def validate_config(data: dict[str, Any], text: str, shown: str, digest: str) -> ConfigResult:
+    checker = _Checker(shown, TomlLines(text))
+    checker.unknown_keys(data, TOP_KEYS)
+    title = checker.string(data, "title", required=True)
+    base_url = checker.string(data, "base_url", required=True)
+    if base_url is not None and not _check_url(base_url):
+        checker.error(f"'base_url' must be an http or https URL with a host, found '{base_url}'", "base_url")
+        base_url = None
+    zone, zone_name = _zone(checker, checker.string(data, "timezone"))
+    language = checker.string(data, "language") or "en"
+    if not re.fullmatch(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*", language):
+        checker.error(f"'language' must be a language tag such as 'en' or 'pt-BR', found '{language}'", "language")
+    description = checker.string(data, "description") or ""
+    contact = checker.string(data, "contact")
+    if contact is not None and not (_check_url(contact) or re.fullmatch(r"mailto:[^@\s]+@[^@\s]+", contact)):
+        checker.error(f"'contact' must be an http(s) URL or a mailto: address, found '{contact}'", "contact")
+    favicon = checker.string(data, "favicon")
+    feed_items = checker.positive_int(data, "feed_items", 50)
+    page_size = checker.positive_int(data, "history_page_size", 25)
+    components, complete = _components(checker, data.get("components"))
+    check = _check_table(checker, data.get("check"))
+    raw_tables: list[tuple[str, object]] = []
+    for table_name in ("notify", "publish"):
+        if table_name in data:
+            if not isinstance(data[table_name], dict):
+                checker.error(f"'{table_name}' must be a table ([{table_name}])", table_name)
+            else:
+                raw_tables.append((table_name, data[table_name]))
+    component_ids = frozenset(c.id for c in components) if complete else None
+    if checker.problems or title is None or base_url is None:
+        return ConfigResult(None, zone, component_ids, checker.problems, shown)
+    config = SiteConfig(
+        title=title,
+        base_url=base_url if base_url.endswith("/") else base_url + "/",
+        timezone_name=zone_name,
+        zone=zone,
+        language=language,
+        description=description,
+        contact=contact,
+        components=components,
+        feed_items=feed_items,
+        history_page_size=page_size,
+        favicon=favicon,
+        path=shown,
+        digest=digest,
+        check=check,
+        raw_tables=tuple(raw_tables),
+    )
+    return ConfigResult(config, zone, component_ids, [], shown)
+
+
+def with_base_url(config: SiteConfig, base_url: str, check: Callable[[str], bool] = _check_url) -> SiteConfig:
+    """The config with ``--base-url`` applied."""
+    from dataclasses import replace
+
+    if not check(base_url):
+        raise ValueError(f"--base-url must be an http or https URL with a host, found '{base_url}'")
+    normalised = base_url if base_url.endswith("/") else base_url + "/"
+    return replace(
+        config, base_url=normalised, digest=hashlib.sha256((config.digest + normalised).encode()).hexdigest()
+    )

@@ -1,0 +1,104 @@
+"""How times, dates and durations read on a page, in the site's language.
+
+Babel formats the wall-clock time in the site's zone; the zone is then named
+by its abbreviation (``CET``), which Babel would otherwise spell out or
+translate.  Durations are words ("2 hours 5 minutes"), through gettext so
+that every catalog can say them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, tzinfo
+from gettext import NullTranslations
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_skeleton
+from markupsafe import Markup, escape
+
+from .times import utc_stamp, zone_label
+
+
+def babel_locale(language: str) -> Locale:
+    try:
+        return Locale.parse(language.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
+
+
+class Formatter:
+    """Formats for one site: its zone, its language, its catalog."""
+
+    def __init__(self, zone: tzinfo, language: str, translations: NullTranslations) -> None:
+        self.zone = zone
+        self.locale = babel_locale(language)
+        self.translations = translations
+
+    def _skeleton(self, skeleton: str, moment: datetime | date) -> str:
+        return format_skeleton(skeleton, moment, locale=self.locale)
+
+    def full(self, moment: datetime) -> str:
+        """``Nov 20, 2026, 15:30 CET``: wall clock in the site's zone, zone named."""
+        local = moment.astimezone(self.zone).replace(tzinfo=None)
+        pattern = str(self.locale.datetime_formats.get("medium", "{1} {0}"))
+        joined = pattern.replace("{1}", self._skeleton("yMMMd", local)).replace("{0}", self._skeleton("Hm", local))
+        return f"{joined.replace(chr(39), '')} {zone_label(moment, self.zone)}"
+
+    def clock(self, moment: datetime) -> str:
+        """``15:30 CET``: for times on the same day as their context."""
+        local = moment.astimezone(self.zone).replace(tzinfo=None)
+        return f"{self._skeleton('Hm', local)} {zone_label(moment, self.zone)}"
+
+    def day(self, day: date) -> str:
+        return self._skeleton("yMMMd", day)
+
+    def short_day(self, day: date) -> str:
+        return self._skeleton("MMMd", day)
+
+    def month(self, day: date) -> str:
+        return self._skeleton("yMMMM", day)
+
+    def time_tag(self, moment: datetime, *, clock_only: bool = False) -> Markup:
+        """``<time datetime="...Z">`` with the site-zone text inside."""
+        shown = self.clock(moment) if clock_only else self.full(moment)
+        return Markup('<time datetime="{}">{}</time>').format(utc_stamp(moment), escape(shown))
+
+    def same_day(self, first: datetime, second: datetime) -> bool:
+        return first.astimezone(self.zone).date() == second.astimezone(self.zone).date()
+
+    def duration(self, span: timedelta) -> str:
+        """Minutes up to 90, then hours and minutes, then days and hours."""
+        ngettext = self.translations.ngettext
+        minutes = max(0, int(span.total_seconds() // 60))
+        if minutes <= 90:
+            return ngettext("%(num)d minute", "%(num)d minutes", minutes) % {"num": minutes}
+        hours, rest = divmod(minutes, 60)
+        if hours < 24:
+            text = ngettext("%(num)d hour", "%(num)d hours", hours) % {"num": hours}
+            if rest:
+                text += " " + ngettext("%(num)d minute", "%(num)d minutes", rest) % {"num": rest}
+            return text
+        days, hours = divmod(hours, 24)
+        text = ngettext("%(num)d day", "%(num)d days", days) % {"num": days}
+        if hours:
+            text += " " + ngettext("%(num)d hour", "%(num)d hours", hours) % {"num": hours}
+        return text
+
+    def versus_estimate(self, restored: datetime, estimate: datetime) -> str:
+        """ "restored 18 minutes before the estimate" and its kin."""
+        gettext = self.translations.gettext
+        delta = estimate - restored
+        if abs(delta) < timedelta(minutes=1):
+            return gettext("restored at the estimated time")
+        if delta > timedelta(0):
+            return gettext("restored %(duration)s before the estimate") % {"duration": self.duration(delta)}
+        return gettext("restored %(duration)s after the estimate") % {"duration": self.duration(-delta)}
+
+    def estimate_moved(self, old: datetime, new: datetime) -> str:
+        """ "estimate moved from 15:30 to 16:30": dates appear when the move crosses a day."""
+        gettext = self.translations.gettext
+        if self.same_day(old, new):
+            old_text = self._skeleton("Hm", old.astimezone(self.zone).replace(tzinfo=None))
+            new_text = self.clock(new)
+        else:
+            old_text, new_text = self.full(old), self.full(new)
+        return gettext("estimate moved from %(old)s to %(new)s") % {"old": old_text, "new": new_text}

@@ -1,0 +1,270 @@
+"""The status site as frozen data: what the readers produce, what renderers read.
+
+Everything here is plain and immutable, so pages can be rendered in any order,
+in other processes, and cached by the digest of what they were made from.
+Derived values (an incident's status, its end) are properties, never stored
+twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from enum import StrEnum
+from typing import Literal
+
+
+class Impact(StrEnum):
+    NONE = "none"
+    MINOR = "minor"
+    MAJOR = "major"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return list(Impact).index(self)
+
+
+class ComponentStatus(StrEnum):
+    """Ordered from best to worst: ``max(..., key=rank)`` is the worst."""
+
+    OPERATIONAL = "operational"
+    UNDER_MAINTENANCE = "under_maintenance"
+    DEGRADED_PERFORMANCE = "degraded_performance"
+    PARTIAL_OUTAGE = "partial_outage"
+    MAJOR_OUTAGE = "major_outage"
+
+    @property
+    def rank(self) -> int:
+        return list(ComponentStatus).index(self)
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    ComponentStatus.OPERATIONAL: "Operational",
+    ComponentStatus.UNDER_MAINTENANCE: "Under maintenance",
+    ComponentStatus.DEGRADED_PERFORMANCE: "Degraded performance",
+    ComponentStatus.PARTIAL_OUTAGE: "Partial outage",
+    ComponentStatus.MAJOR_OUTAGE: "Major outage",
+}
+
+#: Statuses an author may give a component in an incident.
+INCIDENT_COMPONENT_STATUSES = (
+    ComponentStatus.OPERATIONAL,
+    ComponentStatus.DEGRADED_PERFORMANCE,
+    ComponentStatus.PARTIAL_OUTAGE,
+    ComponentStatus.MAJOR_OUTAGE,
+)
+
+INCIDENT_STATUSES = ("Investigating", "Identified", "Monitoring", "Update", "Resolved")
+MAINTENANCE_STATUSES = ("Scheduled", "In progress", "Verifying", "Completed")
+
+Kind = Literal["incident", "maintenance"]
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    id: str
+    name: str
+    group: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FileMeta:
+    """What the linter and importer need from a file beyond the page's facts."""
+
+    key_lines: tuple[tuple[str, int], ...] = ()
+    check_disable: tuple[str, ...] = ()
+    imported: tuple[tuple[str, str], ...] = ()
+    summary_line: int = 0
+
+    def line_of(self, key: str) -> int:
+        for name, line in self.key_lines:
+            if name == key:
+                return line
+        return 1
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """One timestamped update; ``status`` is effective (an ``Update`` inherits)."""
+
+    time: datetime
+    written_status: str  # as written, normalised: "Update", "In progress", ...
+    status: str  # effective: never "Update"
+    body: str  # Markdown source
+    html: str
+    line: int
+    anchor: str  # "update-20261120T140200Z", suffixed if two share a second
+    zone_given: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class PreventionStep:
+    text: str  # Markdown source
+    html: str
+    plain: str  # text without markup, for feed titles
+    done: datetime | None
+    anchor: str  # "prevention-1" or "prevention-<id>"
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    id: str
+    path: str  # as shown in error messages
+    title: str
+    impact: Impact
+    components: tuple[tuple[str, ComponentStatus], ...]
+    updates: tuple[Update, ...]  # oldest first
+    summary: str = ""
+    summary_html: str = ""
+    cause: str | None = None
+    cause_html: str | None = None
+    estimate: datetime | None = None
+    previous_estimates: tuple[datetime, ...] = ()
+    next_update: datetime | None = None
+    prevention: tuple[PreventionStep, ...] = ()
+    postmortem: str | None = None
+    started: datetime | None = None
+    digest: str = ""  # hash of the source bytes: what every page made from it depends on
+    meta: FileMeta = field(default_factory=lambda: FileMeta())
+
+    kind: Kind = "incident"
+
+    @property
+    def status(self) -> str:
+        return self.updates[-1].status
+
+    @property
+    def resolved(self) -> bool:
+        return self.status == "Resolved"
+
+    @property
+    def start(self) -> datetime:
+        return self.started if self.started is not None else self.updates[0].time
+
+    @property
+    def end(self) -> datetime | None:
+        """When it was resolved; ``None`` while it is open."""
+        return self.updates[-1].time if self.resolved else None
+
+    @property
+    def latest(self) -> Update:
+        return self.updates[-1]
+
+    @property
+    def first_estimate(self) -> datetime | None:
+        if self.previous_estimates:
+            return self.previous_estimates[0]
+        return self.estimate
+
+    @property
+    def component_ids(self) -> tuple[str, ...]:
+        return tuple(cid for cid, _ in self.components)
+
+    def active_between(self, start: datetime, end: datetime, now: datetime) -> bool:
+        """Whether the incident was open at some moment of ``[start, end)``."""
+        finish = self.end if self.end is not None else now
+        return self.start < end and finish >= start
+
+
+@dataclass(frozen=True, slots=True)
+class Maintenance:
+    id: str
+    path: str
+    title: str
+    components: tuple[str, ...]
+    start: datetime
+    end: datetime
+    updates: tuple[Update, ...]  # oldest first, may be empty
+    description: str | None = None
+    description_html: str | None = None
+    cancelled: bool = False
+    digest: str = ""
+    meta: FileMeta = field(default_factory=lambda: FileMeta())
+
+    kind: Kind = "maintenance"
+
+    @property
+    def component_ids(self) -> tuple[str, ...]:
+        return self.components
+
+    def state(self, now: datetime) -> str:
+        """``Scheduled``, ``In progress``, ``Verifying``, ``Completed`` or ``Cancelled``."""
+        if self.cancelled:
+            return "Cancelled"
+        if self.updates:
+            return self.updates[-1].status
+        if now < self.start:
+            return "Scheduled"
+        if now < self.end:
+            return "In progress"
+        return "Completed"
+
+    def in_progress(self, now: datetime) -> bool:
+        return self.state(now) in ("In progress", "Verifying")
+
+    def upcoming(self, now: datetime) -> bool:
+        return self.state(now) == "Scheduled" and self.end > now
+
+    def finished(self, now: datetime) -> bool:
+        return self.state(now) in ("Completed", "Cancelled") or (self.state(now) == "Scheduled" and self.end <= now)
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    """``inloop.toml``, validated."""
+
+    title: str
+    base_url: str  # always ends with "/"
+    timezone_name: str
+    zone: tzinfo
+    language: str
+    description: str
+    contact: str | None
+    components: tuple[Component, ...]
+    feed_items: int = 50
+    history_page_size: int = 25
+    favicon: str | None = None
+    path: str = "inloop.toml"
+    digest: str = ""
+    check: tuple[tuple[str, object], ...] = ()
+    raw_tables: tuple[tuple[str, object], ...] = ()  # [notify], [publish]: read by their modules
+
+    def component(self, component_id: str) -> Component:
+        for component in self.components:
+            if component.id == component_id:
+                return component
+        raise KeyError(component_id)
+
+    @property
+    def component_ids(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.components)
+
+    @property
+    def groups(self) -> tuple[tuple[str | None, tuple[Component, ...]], ...]:
+        """Components by group, in the order they first appear."""
+        order: list[str | None] = []
+        members: dict[str | None, list[Component]] = {}
+        for component in self.components:
+            if component.group not in members:
+                order.append(component.group)
+                members[component.group] = []
+            members[component.group].append(component)
+        return tuple((g, tuple(members[g])) for g in order)
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """Every incident and maintenance window, sorted newest first by start."""
+
+    incidents: tuple[Incident, ...]
+    maintenance: tuple[Maintenance, ...]
+
+
+DAY = timedelta(days=1)

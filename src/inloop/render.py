@@ -1,0 +1,164 @@
+"""Jinja: the theme, the project's overrides, and template errors as problems.
+
+The project's ``templates/`` folder overrides the built-in theme file by file;
+``{% extends "!theme/base.html" %}`` reaches the original it overrides, like
+Pelican's ``!simple/``.  Every page records the templates it can load, so a
+template change re-renders exactly the pages that use it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import traceback
+from collections.abc import Callable, Mapping
+from gettext import NullTranslations
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jinja2.meta
+
+from . import __version__
+from .errors import Problem
+
+THEME_DIR = Path(__file__).parent / "theme"
+THEME_TEMPLATES = THEME_DIR / "templates"
+THEME_PREFIX = "!theme"
+
+
+class TemplateProblem(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+class Templates:
+    """The Jinja environment of one site, with fingerprints of its templates."""
+
+    def __init__(self, source: Path, shown_source: str, translations: NullTranslations) -> None:
+        self.project_dir = (source / "templates").resolve()
+        self.shown_source = shown_source
+        theme = jinja2.FileSystemLoader(str(THEME_TEMPLATES))
+        self.env = jinja2.Environment(
+            loader=jinja2.ChoiceLoader(
+                [
+                    jinja2.FileSystemLoader(str(self.project_dir)),
+                    theme,
+                    jinja2.PrefixLoader({THEME_PREFIX: theme}, delimiter="/"),
+                ]
+            ),
+            autoescape=jinja2.select_autoescape(["html", "xml", "svg"], default_for_string=True),
+            undefined=jinja2.StrictUndefined,
+            extensions=["jinja2.ext.i18n"],
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            auto_reload=False,
+        )
+        self.env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+        self._fingerprints: dict[str, str] = {}
+
+    def shown_path(self, filename: str | None) -> str:
+        """A template's path as an author reads it in an error."""
+        if not filename:
+            return "<template>"
+        path = Path(filename).resolve()
+        if path.is_relative_to(self.project_dir):
+            relative = path.relative_to(self.project_dir.parent)
+            return str(Path(self.shown_source) / relative) if self.shown_source != "." else str(relative)
+        return str(path)
+
+    def source(self, name: str) -> tuple[str, str | None]:
+        loader = self.env.loader
+        assert loader is not None
+        text, filename, _ = loader.get_source(self.env, name)
+        return text, filename
+
+    def fingerprint(self, name: str) -> str:
+        """A hash of every template ``name`` may load, as resolved now."""
+        if name in self._fingerprints:
+            return self._fingerprints[name]
+        seen: dict[str, str] = {}
+        pending = [name]
+        dynamic = False
+        while pending:
+            current = pending.pop()
+            if current in seen:
+                continue
+            try:
+                text, filename = self.source(current)
+            except jinja2.TemplateNotFound:
+                seen[current] = "missing"
+                continue
+            seen[current] = f"{filename}:{hashlib.sha256(text.encode()).hexdigest()}"
+            try:
+                parsed = self.env.parse(text)
+            except jinja2.TemplateSyntaxError:
+                continue
+            for reference in jinja2.meta.find_referenced_templates(parsed):
+                if reference is None:
+                    dynamic = True
+                else:
+                    pending.append(reference)
+        if dynamic:
+            seen["*"] = self.everything()
+        digest = hashlib.sha256(repr((__version__, sorted(seen.items()))).encode()).hexdigest()[:20]
+        self._fingerprints[name] = digest
+        return digest
+
+    def everything(self) -> str:
+        names = sorted(self.env.list_templates())
+        parts = []
+        for name in names:
+            try:
+                parts.append((name, self.source(name)[0]))
+            except jinja2.TemplateNotFound:  # pragma: no cover - listed but gone
+                continue
+        return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+    def check_syntax(self, names: list[str]) -> list[Problem]:
+        """Compile every template a build needs; syntax errors as problems."""
+        problems = []
+        for name in names:
+            try:
+                self.env.get_template(name)
+            except jinja2.TemplateSyntaxError as exc:
+                problems.append(
+                    Problem(self.shown_path(exc.filename), exc.lineno, f"template syntax error: {exc.message}")
+                )
+            except jinja2.TemplateNotFound as exc:
+                problems.append(Problem(self.shown_source, 1, f"template not found: {exc.name}"))
+        return problems
+
+    def render(self, name: str, context: Mapping[str, Any]) -> str:
+        try:
+            return self.env.get_template(name).render(context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateProblem(
+                Problem(self.shown_path(exc.filename), exc.lineno, f"template syntax error: {exc.message}")
+            ) from None
+        except jinja2.TemplateNotFound as exc:
+            raise TemplateProblem(Problem(self.shown_path(None), 1, f"template not found: {exc.name}")) from None
+        except Exception as exc:  # a render error: blame the innermost template frame
+            raise TemplateProblem(self._render_problem(exc, name)) from None
+
+    def _render_problem(self, exc: Exception, name: str) -> Problem:
+        where: tuple[str, int] | None = None
+        for frame in traceback.extract_tb(exc.__traceback__):
+            if frame.filename.endswith((".html", ".xml", ".css", ".txt", ".svg")) and frame.lineno:
+                where = (frame.filename, frame.lineno)
+        message = str(exc) if not isinstance(exc, jinja2.UndefinedError) else f"{exc.message}"
+        kind = "template error" if isinstance(exc, jinja2.TemplateError) else f"template error ({type(exc).__name__})"
+        if where is None:
+            try:
+                filename = self.source(name)[1]
+            except jinja2.TemplateNotFound:  # pragma: no cover
+                filename = None
+            return Problem(self.shown_path(filename), 1, f"{kind}: {message}")
+        return Problem(self.shown_path(where[0]), where[1], f"{kind}: {message}")
+
+    def add_filters(self, filters: Mapping[str, Callable[..., Any]]) -> None:
+        self.env.filters.update(filters)
+
+    def add_globals(self, values: Mapping[str, Any]) -> None:
+        self.env.globals.update(values)

@@ -1,0 +1,109 @@
+"""The only module that writes the output folder.
+
+Each changed file goes to a temporary file beside its target and is moved in
+with ``os.replace``, so a reader never sees half a page; a file whose bytes
+did not change is not touched, so its mtime stays (CDNs and rsync rely on
+it).  A record of the files inloop made lets a build delete what it no longer
+makes without ever deleting a file it did not make.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import UsageError
+
+RECORD_NAME = ".inloop-build.json"
+
+
+@dataclass(slots=True)
+class WriteReport:
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def check_output(source: Path, output: Path) -> None:
+    """Refuse an output folder that is, or contains, the source."""
+    source_real = source.resolve()
+    output_real = output.resolve()
+    if output_real == source_real or source_real.is_relative_to(output_real):
+        raise UsageError(f"refusing to build into {output}: it is or contains the source folder {source}")
+
+
+def read_record(output: Path) -> list[str]:
+    try:
+        data = json.loads((output / RECORD_NAME).read_text("utf-8"))
+        files = data.get("files", [])
+        return [f for f in files if isinstance(f, str)]
+    except (OSError, ValueError, AttributeError):
+        return []
+
+
+def record_bytes(paths: list[str]) -> bytes:
+    return (json.dumps({"generator": "inloop", "files": sorted(paths)}, indent=1) + "\n").encode()
+
+
+def _safe(output: Path, relative: str) -> Path:
+    target = output / relative
+    if ".." in Path(relative).parts or Path(relative).is_absolute():
+        raise UsageError(f"refusing to write outside the output folder: {relative}")
+    return target
+
+
+def write_file(target: Path, data: bytes) -> bool:
+    """Write ``data`` unless the file holds it already; True if written."""
+    try:
+        if target.stat().st_size == len(data) and target.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=".inloop-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temp, 0o644)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def write_site(output: Path, files: Mapping[str, bytes], previous: list[str] | None = None) -> WriteReport:
+    """Make ``output`` hold ``files``; remove files an earlier build made and this one does not."""
+    report = WriteReport()
+    output.mkdir(parents=True, exist_ok=True)
+    old = read_record(output) if previous is None else previous
+    for relative in sorted(files):
+        if write_file(_safe(output, relative), files[relative]):
+            report.written.append(relative)
+        else:
+            report.unchanged += 1
+    for relative in sorted(set(old) - set(files)):
+        target = _safe(output, relative)
+        try:
+            target.unlink()
+            report.removed.append(relative)
+        except FileNotFoundError:
+            continue
+        _remove_empty_parents(output, target.parent)
+    write_file(output / RECORD_NAME, record_bytes(list(files)))
+    return report
+
+
+def _remove_empty_parents(output: Path, folder: Path) -> None:
+    output = output.resolve()
+    current = folder.resolve()
+    while current != output and current.is_relative_to(output):
+        try:
+            current.rmdir()
+        except OSError:
+            return
+        current = current.parent
