@@ -18,6 +18,7 @@ from pathlib import Path
 from . import i18n
 from .config import CONFIG_NAME, ConfigResult, load_config, with_base_url
 from .content import content_files, ignored_name, parse_incident, parse_maintenance, problems_at
+from .derive import next_change
 from .errors import BuildError, Problem, UsageError
 from .model import Content, Incident, Maintenance, SiteConfig
 from .pages import Page, Planner, make_state
@@ -44,6 +45,12 @@ def build_time(now: str | None) -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+def _signature(path: Path) -> tuple[int, int, int]:
+    """What tells a file changed without reading it (the bytes decide when it did)."""
+    stat = path.stat()
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
 def shown_path(shown_source: str, relative: str) -> str:
     """A source file's path as the author typed the source folder."""
     return os.path.normpath(os.path.join(shown_source, relative))
@@ -63,7 +70,7 @@ class BuildReport:
     rendered: int = 0
     files: int = 0
     seconds: float = 0.0
-    problems: list[Problem] = field(default_factory=list)
+    first: bool = False
 
 
 class Builder:
@@ -83,6 +90,9 @@ class Builder:
         ] = {}
         self._rendered: dict[str, tuple[str, bytes]] = {}
         self._previous_files: list[str] | None = None
+        self._builds = 0
+        #: When the output will change by itself (a window starts, a new day); None if never.
+        self.next_boundary: datetime | None = None
 
     # -- read ---------------------------------------------------------------
 
@@ -106,16 +116,26 @@ class Builder:
                 live.add((kind, path))
                 relative = path.relative_to(self.source).as_posix()
                 shown = shown_path(self.shown_source, relative)
+                cached = self._parsed.get((kind, path))
                 try:
-                    data = path.read_bytes()
+                    signature = _signature(path)
+                    if cached is not None and cached[0][0] == signature:
+                        digest = cached[0][1]
+                        data = None
+                    else:
+                        data = path.read_bytes()
+                        digest = hashlib.sha256(data).digest()
                 except OSError as exc:
                     problems.append(Problem(shown, 1, f"cannot read: {exc.strerror}"))
                     continue
-                key = (hashlib.sha256(data).digest(), zone_key, config.component_ids, shown)
-                cached = self._parsed.get((kind, path))
-                if cached is not None and cached[0] == key:
+                key = (signature, digest, zone_key, config.component_ids, shown)
+                if cached is not None and cached[0][1:] == key[1:]:
                     item, item_problems = cached[1], cached[2]
+                    if cached[0][0] != signature:
+                        self._parsed[(kind, path)] = (key, item, item_problems)
                 else:
+                    if data is None:
+                        data = path.read_bytes()
                     parse = parse_incident if kind == "incidents" else parse_maintenance
                     item, item_problems = parse(data, path.stem, shown, config.zone, config.component_ids)
                     self._parsed[(kind, path)] = (key, item, item_problems)
@@ -204,10 +224,25 @@ class Builder:
     def build(self, now: datetime) -> BuildReport:
         """Build; raise :class:`BuildError` with every problem, writing nothing then."""
         started = time.perf_counter()
+        self._builds += 1
         loaded = self.load(now)
-        if loaded.problems or loaded.config.config is None:
+        config = loaded.config.config
+        self.next_boundary = next_change(config, loaded.content, now) if config else None
+        if loaded.problems or config is None:
             raise BuildError(loaded.problems)
-        files, rendered = self.render(loaded.config.config, loaded.content, now)
+        files, rendered = self.render(config, loaded.content, now)
         written: WriteReport = write_site(self.output, files, self._previous_files)
         self._previous_files = sorted(files)
-        return BuildReport(written.written, written.removed, rendered, len(files), time.perf_counter() - started)
+        return BuildReport(
+            written.written, written.removed, rendered, len(files), time.perf_counter() - started, self._builds == 1
+        )
+
+    def known_inputs(self) -> set[str]:
+        """Absolute paths of every input file the last build read."""
+        inputs = {os.path.abspath(path) for _, path in self._parsed}
+        inputs.add(os.path.abspath(self.source / CONFIG_NAME))
+        for folder in ("templates", STATIC_DIR):
+            root = self.source / folder
+            if root.is_dir():
+                inputs.update(os.path.abspath(p) for p in root.rglob("*") if p.is_file())
+        return inputs

@@ -6,8 +6,10 @@ Authors' mistakes print as ``path:line: message`` on stderr with exit status
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -103,16 +105,45 @@ def build(source: str, output: str | None, now: str | None, base_url: str | None
     )
 
 
+def _clock(now: str | None) -> tuple[Callable[[], datetime], bool]:
+    """The build time for the watcher: fixed by --now or SOURCE_DATE_EPOCH, else the clock."""
+    if now or os.environ.get("SOURCE_DATE_EPOCH"):
+        fixed = build_time(now)
+        return (lambda: fixed), False
+    return (lambda: build_time(None)), True
+
+
+@main.command()
+@source_option
+@output_option
+@now_option
+@report_errors
+def watch(source: str, output: str | None, now: str | None) -> None:
+    """Build, then rebuild on every change to inloop.toml, content/, templates/ or static/.
+
+    A failed rebuild prints its errors and keeps the last good site.
+    """
+    from .devloop import run_watch
+
+    clock, follow = _clock(now)
+    run_watch(make_builder(source, output), clock, follow)
+
+
 @main.command()
 @source_option
 @output_option
 @now_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", "-p", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in a web browser.")
 @report_errors
-def serve(source: str, output: str | None, now: str | None, host: str, port: int) -> None:
-    """Build, then serve the site on http://HOST:PORT/ for a preview."""
-    from .serve import serve_site
+def serve(source: str, output: str | None, now: str | None, host: str, port: int, open_browser: bool) -> None:
+    """Build, serve the site on http://HOST:PORT/, rebuild on every change, and reload the browser.
 
-    builder = make_builder(source, output)
-    serve_site(builder, now, host, port)
+    Only HTML responses get the live-reload script; the files on disk stay as
+    built.  After a failed rebuild, pages show the errors over the last good site.
+    """
+    from .devloop import run_serve
+
+    clock, follow = _clock(now)
+    run_serve(make_builder(source, output), clock, follow, host, port, open_browser)

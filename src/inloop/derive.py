@@ -163,3 +163,23 @@ def last_updated(items: Sequence[Item]) -> datetime | None:
 
 def incident_duration(incident: Incident, now: datetime) -> timedelta:
     return (incident.end or now) - incident.start
+
+
+def next_change(config: SiteConfig, content: Content, now: datetime) -> datetime:
+    """The next moment at which the output changes although no file did.
+
+    A new day in the site's zone (the 90-day bars), a maintenance window
+    starting or ending, an incident leaving the 14-day list, a prevention step's
+    follow-up coming due, an update's time arriving.
+    """
+    local_today = now.astimezone(config.zone).date()
+    candidates = [local_day_start(local_today + timedelta(days=1), config)]
+    for window in content.maintenance:
+        candidates += [window.start, window.end]
+        candidates += [u.time for u in window.updates]
+    for incident in content.incidents:
+        if incident.end is not None:
+            candidates.append(incident.end + timedelta(days=RECENT_DAYS))
+        candidates += [s.done for s in incident.prevention if s.done is not None]
+        candidates += [u.time for u in incident.updates]
+    return min(c for c in candidates if c > now)

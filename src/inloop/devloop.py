@@ -1,0 +1,97 @@
+"""``inloop watch`` and ``inloop serve``: the watcher, the server, and a clean stop.
+
+Ctrl-C and SIGTERM both end the loop with exit status 0: the signal only sets
+an event; the watcher and the server finish what they are doing and close.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import webbrowser
+from collections.abc import Callable
+from datetime import datetime
+from types import FrameType
+
+import click
+
+from .build import Builder
+from .config import load_config
+from .serve import LiveState, mount_path, open_server
+from .watch import RebuildOutcome, Watcher, describe
+
+
+def _echo(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(line)
+    sys.stdout.flush()
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _mount(builder: Builder) -> str | None:
+    config = load_config(builder.source, "inloop.toml").config
+    if config is None:
+        return None
+    return mount_path(builder.base_url or config.base_url)
+
+
+def run_watch(builder: Builder, now: Callable[[], datetime], follow_clock: bool) -> None:
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    watcher = Watcher(builder, now, follow_clock=follow_clock, on_rebuild=lambda o: _echo(describe(o)))
+    watcher.start()
+    _echo([f"watching {builder.shown_source} (Ctrl-C to stop)"])
+    loop = threading.Thread(target=watcher.run, args=(stop,), name="inloop-watch", daemon=True)
+    loop.start()
+    try:
+        while not stop.wait(0.5) and loop.is_alive():
+            pass
+    finally:
+        stop.set()
+        watcher.stop()
+        loop.join(timeout=10)
+
+
+def run_serve(
+    builder: Builder, now: Callable[[], datetime], follow_clock: bool, host: str, port: int, open_browser: bool
+) -> None:
+    live = LiveState()
+    builder.output.mkdir(parents=True, exist_ok=True)
+    server = open_server(host, port, builder.output, live)
+    bound_port = server.server_address[1]
+    live.mount = _mount(builder) or "/"
+    stop = threading.Event()
+    _stop_on_signals(stop)
+
+    def on_rebuild(outcome: RebuildOutcome) -> None:
+        live.publish(outcome.problems, _mount(builder) if outcome.ok else None)
+        _echo(describe(outcome))
+
+    watcher = Watcher(builder, now, follow_clock=follow_clock, on_rebuild=on_rebuild)
+    watcher.start()
+    serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+    serving.start()
+    url = f"http://{host}:{bound_port}{live.mount}"
+    _echo([f"watching {builder.shown_source} (Ctrl-C to stop)", f"serving {builder.output} on {url}"])
+    loop = threading.Thread(target=watcher.run, args=(stop,), name="inloop-watch", daemon=True)
+    loop.start()
+    if open_browser:
+        webbrowser.open(url)
+    try:
+        while not stop.wait(0.5) and loop.is_alive():
+            pass
+    finally:
+        stop.set()
+        live.close()
+        watcher.stop()
+        server.shutdown()
+        server.server_close()
+        loop.join(timeout=10)
