@@ -33,7 +33,8 @@ OVERLAY = """<div id="inloop-errors" role="alert" style="position:fixed;inset:0;
 background:rgba(20,20,20,.92);color:#fff;font:15px/1.5 ui-monospace,Menlo,Consolas,monospace;padding:2rem">\
 <h2 style="margin:0 0 1rem;font:700 20px/1.3 system-ui,sans-serif;color:#ff9f9a">%s</h2>\
 <pre style="white-space:pre-wrap;margin:0 0 1rem">%s</pre>\
-<p style="font-family:system-ui,sans-serif">The last good site is still in place; this page reloads when you save again.</p>\
+<p style="font-family:system-ui,sans-serif">The last good site is still in place; \
+this page reloads when you save again.</p>\
 </div>"""
 
 
