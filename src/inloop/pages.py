@@ -13,14 +13,15 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from gettext import NullTranslations
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import __version__, derive, feeds
+from . import __version__, api, badges, calendar, derive, feeds
 from .derive import BarDay, Item
 from .formatting import Formatter
-from .model import STATUS_LABELS, ComponentStatus, Content, Impact, Incident, Maintenance, SiteConfig
+from .model import STATUS_LABELS, Component, ComponentStatus, Content, Impact, Incident, Maintenance, SiteConfig
 from .render import Templates
 
 
@@ -61,9 +62,13 @@ class Page:
 
 @dataclass(frozen=True, slots=True)
 class Feed:
-    title: str
+    """A feed file as pages link it: ``<link rel="alternate">`` and the Subscribe section."""
+
+    title: str  # the format: "RSS", "Atom", "JSON Feed"
     path: str  # inside the site
     mime: str
+    scope: feeds.Scope = "site"
+    component: Component | None = None
 
 
 @dataclass(slots=True)
@@ -94,8 +99,23 @@ def key_of(*parts: object) -> str:
     return hashlib.sha256(repr((__version__, *parts)).encode()).hexdigest()
 
 
+def feed_files(folder: str, scope: feeds.Scope, component: Component | None = None) -> list[Feed]:
+    return [Feed(name, folder + file_name, mime, scope, component) for name, file_name, mime in feeds.FORMATS]
+
+
 def site_feeds() -> list[Feed]:
-    return [Feed("RSS", "feed.xml", "application/rss+xml")]
+    """On every page: every update of the site."""
+    return feed_files("", "site")
+
+
+def component_feeds(component: Component) -> list[Feed]:
+    """On a component's pages: only what touched it."""
+    return feed_files(f"components/{component.id}/", "component", component)
+
+
+def maintenance_feeds() -> list[Feed]:
+    """On maintenance pages: maintenance windows alone."""
+    return feed_files("maintenance/", "maintenance")
 
 
 def item_path(item: Item) -> str:
@@ -126,6 +146,9 @@ class Planner:
         self.fmt = Formatter(config.zone, config.language, translations)
         self.base_path = urlsplit(config.base_url).path or "/"
         self.common_key = (config.digest, config.base_url, state.stylesheet)
+        self.site_feeds = site_feeds()
+        self.maintenance_feeds = maintenance_feeds()
+        self.webcal = calendar.webcal_url(config)
 
     def context(self, path: str, **values: Any) -> dict[str, Any]:
         config = self.state.config
@@ -139,7 +162,12 @@ class Planner:
             "css": root + self.state.stylesheet,
             "fmt": self.fmt,
             "now": self.state.now,
-            "feeds": site_feeds(),
+            "feeds": self.site_feeds,
+            "site_feeds": self.site_feeds,
+            "maintenance_feeds": self.maintenance_feeds,
+            "calendar_path": calendar.PATH,
+            "webcal": self.webcal,
+            "api_dir": api.API_DIR,
             "item_path": item_path,
             "impact_label": IMPACT_LABELS,
             "status_text": STATUS_TEXT,
@@ -165,7 +193,13 @@ class Planner:
         for component in state.config.components:
             items = derive.history_items(content, component.id)
             pages += self.history(items, f"components/{component.id}/", component.id)
-        pages.append(self.rss())
+        pages += self.feed_pages("site")
+        pages += self.feed_pages("maintenance")
+        for component in state.config.components:
+            pages += self.feed_pages("component", component)
+        pages.append(self.calendar_page())
+        pages += self.api_pages()
+        pages += self.badge_pages()
         return pages
 
     def index(self) -> Page:
@@ -213,7 +247,12 @@ class Planner:
         state_name = window.state(now)
 
         def values() -> dict[str, Any]:
-            return {"window": window, "state": state_name, "updated": derive.last_updated([window])}
+            return {
+                "window": window,
+                "state": state_name,
+                "updated": derive.last_updated([window]),
+                "feeds": [*self.site_feeds, *self.maintenance_feeds],
+            }
 
         return self.page(
             item_path(window) + "index.html", "maintenance.html", (window.digest, window.id, state_name), values
@@ -227,6 +266,7 @@ class Planner:
         status = state.statuses.get(component_id) if component_id else None
         bar = state.bars.get(component_id) if component_id else None
         template = "component.html" if component_id else "history.html"
+        own_feeds = component_feeds(component) if component else []
         for chunk in derive.paginate(items, config.history_page_size):
             path = history_path(chunk.number, prefix) + "index.html"
             key = (
@@ -249,28 +289,95 @@ class Planner:
                     "status": status,
                     "bar": bar if chunk.number == 1 else None,
                     "updated": derive.last_updated(chunk.items),
+                    "feeds": [*self.site_feeds, *own_feeds],
+                    "own_feeds": own_feeds,
                 }
 
             pages.append(self.page(path, template, key, values))
         return pages
 
-    def rss(self) -> Page:
+    # -- feeds, calendar, API, badges ------------------------------------------------
+
+    @cached_property
+    def feed_index(self) -> feeds.FeedIndex:
         state = self.state
-        config = state.config
-        found = feeds.entries(config, state.content, self.fmt, self.translations, state.now)
-        key = ("rss", [e.key for e in found])
+        return feeds.FeedIndex(state.config, state.content, self.fmt, self.translations, state.now)
+
+    def feed_pages(self, scope: feeds.Scope, component: Component | None = None) -> list[Page]:
+        """The RSS, Atom and JSON Feed files of one feed: the same entries in each.
+
+        Their bytes depend on the chosen entries and the config alone; the build
+        time enters only through which follow-ups have come due.
+        """
+        config = self.state.config
+        info = feeds.feed_info(config, self.translations, scope, component)
+        index = self.feed_index
+        sources = index.feed_sources(scope, component.id if component else None)
+        entry_keys = [s.key for s in sources]
+        made: list[list[feeds.Entry]] = []
+
+        def entries() -> list[feeds.Entry]:
+            if not made:
+                made.append([index.entry(s) for s in sources])
+            return made[0]
+
+        pages = []
+        for _, file_name, _ in feeds.FORMATS:
+            path = info.folder + file_name
+
+            def render(file_name: str = file_name) -> bytes:
+                return feeds.render(file_name, config, entries(), info)
+
+            pages.append(Page(path, key_of(self.common_key, ("feed", path, info, entry_keys)), render))
+        return pages
+
+    def calendar_page(self) -> Page:
+        state = self.state
+        windows = [(m.id, m.digest) for m in state.content.maintenance]
 
         def render() -> bytes:
-            return feeds.rss(
-                config,
-                found,
-                title=config.title,
-                link=config.base_url,
-                self_url=config.base_url + "feed.xml",
-                description=config.description,
-            )
+            return calendar.calendar(state.config, state.content, self.translations, state.now)
 
-        return Page("feed.xml", key_of(self.common_key, key), render)
+        return Page(calendar.PATH, key_of(self.common_key, ("ics", state.now, windows)), render)
+
+    def api_pages(self) -> list[Page]:
+        """The Statuspage API v2 files; each holds the build time, so a new build time makes them again."""
+        state = self.state
+        shared = api.StatuspageApi(state.config, state.content, state.now, state.statuses)
+        inputs = shared.inputs()
+        pages = []
+        for name in api.FILES:
+            path = api.API_DIR + name
+
+            def render(name: str = name) -> bytes:
+                return shared.render(name)
+
+            pages.append(Page(path, key_of(self.common_key, ("api", path, inputs)), render))
+        return pages
+
+    def badge_pages(self) -> list[Page]:
+        """``badge.svg`` and ``badge.json`` for the site and for each component."""
+        state = self.state
+        _ = self.translations.gettext
+        made = [("", state.config.title, _(OVERALL[state.overall]), state.overall)]
+        for component in state.config.components:
+            status = state.statuses[component.id]
+            made.append((f"components/{component.id}/", component.name, _(STATUS_TEXT[status]), status))
+        pages = []
+        for folder, label, message, status in made:
+            key = ("badge", folder, label, message, status)
+
+            def image(label: str = label, message: str = message, status: ComponentStatus = status) -> bytes:
+                return badges.status_svg(label, message, status)
+
+            def endpoint(label: str = label, message: str = message, status: ComponentStatus = status) -> bytes:
+                return badges.endpoint_json(label, message, status)
+
+            pages += [
+                Page(folder + "badge.svg", key_of(self.common_key, key, "svg"), image),
+                Page(folder + "badge.json", key_of(self.common_key, key, "json"), endpoint),
+            ]
+        return pages
 
 
 def self_rel(prefix: str, current: int, target: int) -> str:
