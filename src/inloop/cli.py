@@ -7,70 +7,18 @@ Authors' mistakes print as ``path:line: message`` on stderr with exit status
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable
 from datetime import datetime
-from functools import wraps
-from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
 from . import __version__
-from .build import Builder, build_time
-from .errors import BuildError, InloopError
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def report_errors(function: F) -> F:
-    """Turn inloop's errors into messages and exit status 1, never a traceback."""
-
-    @wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, **kwargs)
-        except BuildError as exc:
-            for problem in exc.problems:
-                click.echo(str(problem), err=True)
-            count = len(exc.problems)
-            click.echo(f"build failed: {count} error{'s' if count != 1 else ''}; the site was not changed", err=True)
-            sys.exit(1)
-        except InloopError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(1)
-
-    return wrapper  # type: ignore[return-value]
-
-
-source_option = click.option(
-    "--source",
-    "-s",
-    default=".",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=str),
-    help="The status site's folder (holds inloop.toml and content/).",
-)
-output_option = click.option(
-    "--output",
-    "-o",
-    default=None,
-    type=click.Path(file_okay=False, path_type=str),
-    help="Where to write the site.  [default: site/ inside the source]",
-)
-now_option = click.option(
-    "--now",
-    default=None,
-    metavar="TIME",
-    help="Build as if it were TIME ('2026-11-20 12:00 UTC', ISO 8601 or Unix seconds). "
-    "Default: $SOURCE_DATE_EPOCH, else the clock.",
-)
-
-
-def make_builder(source: str, output: str | None, base_url: str | None = None) -> Builder:
-    source_path = Path(source)
-    output_path = Path(output) if output else source_path / "site"
-    return Builder(source_path, output_path, shown_source=source, base_url=base_url)
+from .build import build_time
+from .options import make_builder as make_builder
+from .options import now_option as now_option
+from .options import output_option as output_option
+from .options import report_errors as report_errors
+from .options import source_option as source_option
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -90,15 +38,21 @@ def main() -> None:
 @click.option(
     "--base-url", default=None, metavar="URL", help="Override base_url from inloop.toml (e.g. for a preview)."
 )
+@click.option("--strict", is_flag=True, help="Fail, writing nothing, if 'inloop check' finds anything.")
 @report_errors
-def build(source: str, output: str | None, now: str | None, base_url: str | None) -> None:
+def build(source: str, output: str | None, now: str | None, base_url: str | None, strict: bool) -> None:
     """Build the site into the output folder.
 
     Every error in every file is listed as path:line: message, and then
     nothing is written: the last good site stays as it was.
     """
     builder = make_builder(source, output, base_url)
-    report = builder.build(build_time(now))
+    moment = build_time(now)
+    if strict:
+        from .commands_check import strict_gate
+
+        strict_gate(builder, moment)
+    report = builder.build(moment)
     click.echo(
         f"built {report.files} files in {report.seconds * 1000:.0f} ms: "
         f"{len(report.written)} written, {len(report.removed)} removed, output in {builder.output}"
@@ -147,3 +101,10 @@ def serve(source: str, output: str | None, now: str | None, host: str, port: int
 
     clock, follow = _clock(now)
     run_serve(make_builder(source, output), clock, follow, host, port, open_browser)
+
+
+from .commands_check import register as register_check; register_check(main)  # noqa: E402, E702, I001
+from .commands_authoring import register; register(main)  # noqa: E402, E702, I001
+from .commands_notify import register as register_notify; register_notify(main)  # noqa: E402, E702, I001
+from .commands_publish import register as register_publish; register_publish(main)  # noqa: E402, E702, I001
+from .commands_import import register as register_import; register_import(main)  # noqa: E402, E702, I001

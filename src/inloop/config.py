@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import Problem
+from .frontmatter import single_line_problems
 from .model import Component, SiteConfig
 
 CONFIG_NAME = "inloop.toml"
@@ -87,7 +88,8 @@ class TomlLines:
             key = self._KEY.match(line)
             if key:
                 parts = tuple(p.strip().strip("\"'") for p in key.group(1).split("."))
-                self.keys.setdefault((*table, *parts), number)
+                for end in range(1, len(parts) + 1):  # a dotted key 'a.b = 1' also sets 'a'
+                    self.keys.setdefault((*table, *parts[:end]), number)
                 rest = line[key.end() :]
                 for quote in ('"""', "'''"):
                     if rest.count(quote) == 1:
@@ -237,11 +239,21 @@ def _check_table(checker: _Checker, raw: object) -> tuple[tuple[str, object], ..
         checker.error(f"'check' must be a table ([check]), found {_type_name(raw)}", "check")
         return ()
     checker.unknown_keys(raw, CHECK_KEYS, "check")
+    from .check.settings import check_table_problems  # the rule codes and [check]'s own checks
+
+    for message, key in check_table_problems(raw):
+        checker.error(message, "check", *key)
     return tuple(sorted(raw.items()))
 
 
 def load_config(source: Path, shown: str) -> ConfigResult:
     """Read ``inloop.toml`` in ``source``; ``shown`` is its path for messages."""
+    result = _load_config(source, shown)
+    result.problems = single_line_problems(result.problems)
+    return result
+
+
+def _load_config(source: Path, shown: str) -> ConfigResult:
     path = source / CONFIG_NAME
     try:
         data_bytes = path.read_bytes()
@@ -250,7 +262,14 @@ def load_config(source: Path, shown: str) -> ConfigResult:
             None,
             UTC,
             None,
-            [Problem(shown, 1, f"no {CONFIG_NAME} here: is this a status site? ('inloop init' makes one)")],
+            [
+                Problem(
+                    shown,
+                    1,
+                    f"no {CONFIG_NAME} here: is this a status site? "
+                    "(give its folder with --source; 'inloop init' makes one)",
+                )
+            ],
             shown,
         )
     except OSError as exc:
@@ -259,9 +278,9 @@ def load_config(source: Path, shown: str) -> ConfigResult:
         text = data_bytes.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data_bytes[: exc.start].count(b"\n") + 1
-        return ConfigResult(
-            None, UTC, None, [Problem(shown, line, f"not valid UTF-8 (byte 0x{data_bytes[exc.start]:02x})")], shown
-        )
+        byte = data_bytes[exc.start]
+        message = f"not valid UTF-8 text (byte 0x{byte:02x} at offset {exc.start}): save the file as UTF-8"
+        return ConfigResult(None, UTC, None, [Problem(shown, line, message)], shown)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -269,6 +288,8 @@ def load_config(source: Path, shown: str) -> ConfigResult:
         line = int(found.group(1)) if found else 1
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         message = re.sub(r"\s*\(at end of document\)", " (at end of file)", message)
+        if message.startswith("Cannot overwrite a value"):
+            message += " (is a key or table given twice?)"
         return ConfigResult(None, UTC, None, [Problem(shown, line, f"TOML syntax error: {message}")], shown)
     return validate_config(data, text, shown, hashlib.sha256(data_bytes).hexdigest())
 
@@ -280,6 +301,9 @@ def validate_config(data: dict[str, Any], text: str, shown: str, digest: str) ->
     base_url = checker.string(data, "base_url", required=True)
     if base_url is not None and not _check_url(base_url):
         checker.error(f"'base_url' must be an http or https URL with a host, found '{base_url}'", "base_url")
+        base_url = None
+    elif base_url is not None and (urlsplit(base_url).query or urlsplit(base_url).fragment or "?" in base_url):
+        checker.error(f"'base_url' must not have a query or a fragment, found '{base_url}'", "base_url")
         base_url = None
     zone, zone_name = _zone(checker, checker.string(data, "timezone"))
     language = checker.string(data, "language") or "en"

@@ -150,8 +150,16 @@ class Incident:
 
     @property
     def end(self) -> datetime | None:
-        """When it was resolved; ``None`` while it is open."""
-        return self.updates[-1].time if self.resolved else None
+        """When it was resolved (not a later postmortem ``Update``); ``None`` while it is open."""
+        if not self.resolved:
+            return None
+        end = self.updates[-1].time
+        for update in reversed(self.updates):
+            if update.status != "Resolved":
+                break
+            if update.written_status == "Resolved":
+                end = update.time
+        return end
 
     @property
     def latest(self) -> Update:

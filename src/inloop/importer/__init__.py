@@ -13,19 +13,20 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from inloop.errors import UsageError
 
-from .feed import MAINTENANCE_STATUSES, Feed, FeedItem, parse_feed, read_source
+from .feed import Feed, FeedItem, parse_feed, read_source
 from .writer import (
     append_component,
     component_ids,
     existing_sources,
     floor_minute,
     format_time,
+    has_check_since,
     maintenance_window,
     render_config,
     render_incident,
@@ -114,21 +115,12 @@ class ImportReport:
                     f"(start {format_time(window.start)}, end {format_time(window.end)})"
                 )
         if self.stale:
-            out.append(
-                f"incidents never resolved at the source, last updated more than "
-                f"{STALE_AFTER.days} days ago:"
-            )
+            out.append(f"incidents never resolved at the source, last updated more than {STALE_AFTER.days} days ago:")
             for stale in self.stale:
                 closed = "; closed with a Resolved update" if stale.closed else ""
-                out.append(
-                    f"  {stale.path}: last update {format_time(stale.last_update)} "
-                    f"({stale.status}){closed}"
-                )
+                out.append(f"  {stale.path}: last update {format_time(stale.last_update)} ({stale.status}){closed}")
             if not all(stale.closed for stale in self.stale):
-                out.append(
-                    "  resolve them by hand, or delete them and import again "
-                    "with --resolve-stale to close them"
-                )
+                out.append("  resolve them by hand, or delete them and import again with --resolve-stale to close them")
         return out
 
 
@@ -137,12 +129,10 @@ def _count(number: int, noun: str) -> str:
 
 
 def _effective_status(item: FeedItem) -> str:
-    """The incident's status after its last update (``Update``/``Postmortem`` keep it)."""
+    """The incident's status after its last update (``Update`` and ``Postmortem`` keep it)."""
     status = "Investigating"
     for update in item.updates:
-        if update.status not in ("Update", "Postmortem") and (
-            update.status not in MAINTENANCE_STATUSES.values()
-        ):
+        if update.status not in ("Update", "Postmortem"):
             status = update.status
     return status
 
@@ -166,24 +156,21 @@ def _assign_ids(items: list[FeedItem]) -> list[tuple[FeedItem, str]]:
 
 def _check_arguments(component: str, impact: str, source_timezone: str) -> ZoneInfo:
     if not _SLUG.fullmatch(component):
-        raise UsageError(
-            f"component id {component!r} is not a lowercase slug (letters, digits, dashes)"
-        )
+        raise UsageError(f"component id {component!r} is not a lowercase slug (letters, digits, dashes)")
     if impact not in IMPACTS:
         raise UsageError(f"impact {impact!r} is not one of {', '.join(IMPACTS)}")
     try:
         return ZoneInfo(source_timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise UsageError(
-            f"source time zone {source_timezone!r} is not an IANA time zone name "
-            "(like UTC or America/Los_Angeles)"
+            f"source time zone {source_timezone!r} is not an IANA time zone name (like UTC or America/Los_Angeles)"
         ) from None
 
 
 def _plan_config(
-    site_dir: Path, feed: Feed, source: str, component: str, source_timezone: str
-) -> tuple[Path, bytes | None, bool]:
-    """(path, new bytes or None when unchanged, created?)"""
+    site_dir: Path, feed: Feed, source: str, component: str, source_timezone: str, today: date
+) -> tuple[Path, bytes | None, bool, list[str]]:
+    """(path, new bytes or None when unchanged, created?, warnings); reads, never writes."""
     path = site_dir / "inloop.toml"
     if not path.exists():
         base_url = site_base_url(feed.link, *(item.link for item in feed.items))
@@ -198,23 +185,30 @@ def _plan_config(
             timezone=source_timezone,
             component=component,
             source=source,
+            since=today,
         )
-        return path, text.encode("utf-8"), True
+        return path, text.encode("utf-8"), True, []
     try:
         current = path.read_bytes()
-        ids = component_ids(current.decode("utf-8"))
+        text = current.decode("utf-8")
+        ids = component_ids(text)
+        has_since = has_check_since(text)
     except OSError as error:
         raise UsageError(f"cannot read {path}: {error.strerror or error}") from None
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise UsageError(f"{path} is not valid TOML ({error}); fix it and import again") from None
+    notes = []
+    if not has_since:
+        notes.append(
+            f"{path} sets no [check] since: the rules about resolved incidents will hold the "
+            f"imported history to them; add 'since = {today.isoformat()}' to [check] if they should not"
+        )
     if component in ids:
-        return path, None, False
+        return path, None, False, notes
     try:
-        return path, append_component(current, component), False
+        return path, append_component(current, component), False, notes
     except ValueError as error:
-        raise UsageError(
-            f"cannot add component {component!r} to {path} ({error}); add it by hand"
-        ) from None
+        raise UsageError(f"cannot add component {component!r} to {path} ({error}); add it by hand") from None
 
 
 def import_feed(
@@ -239,11 +233,11 @@ def import_feed(
         now = now.replace(tzinfo=UTC)
     data, headers = read_source(source)
     feed = parse_feed(data, source_timezone=zone, headers=headers, origin=source)
-    config_path, config_bytes, config_created = _plan_config(
-        site_dir, feed, source, component, source_timezone
+    config_path, config_bytes, config_created, config_notes = _plan_config(
+        site_dir, feed, source, component, source_timezone, now.astimezone(zone).date()
     )
 
-    report = ImportReport(source=source, warnings=list(feed.warnings))
+    report = ImportReport(source=source, warnings=[*feed.warnings, *config_notes])
     incidents_dir = site_dir / "content" / "incidents"
     maintenance_dir = site_dir / "content" / "maintenance"
     known = existing_sources([incidents_dir, maintenance_dir])

@@ -49,6 +49,7 @@ __all__ = [
     "Feed",
     "FeedItem",
     "FeedUpdate",
+    "is_url",
     "parse_feed",
     "read_source",
     "slugify",
@@ -160,8 +161,7 @@ def read_source(source: str, *, timeout: float = 30.0) -> tuple[bytes, dict[str,
             source,
             headers={
                 "User-Agent": f"inloop/{__version__} (status page import)",
-                "Accept": "application/rss+xml, application/atom+xml, "
-                "application/xml;q=0.9, */*;q=0.1",
+                "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.1",
             },
         )
         try:
@@ -169,6 +169,7 @@ def read_source(source: str, *, timeout: float = 30.0) -> tuple[bytes, dict[str,
                 data: bytes = response.read(MAX_FEED_BYTES + 1)
                 headers = {k.lower(): v for k, v in response.headers.items()}
         except urllib.error.HTTPError as error:
+            error.close()  # it holds the response, and its socket
             raise UsageError(f"cannot fetch {source}: HTTP {error.code} {error.reason}") from None
         except urllib.error.URLError as error:
             raise UsageError(f"cannot fetch {source}: {error.reason}") from None
@@ -290,9 +291,7 @@ def _status(raw: str) -> str | None:
 
 
 def _entry_html(entry: Mapping[str, Any]) -> str:
-    candidates: list[str] = [
-        str(content.get("value", "")) for content in entry.get("content", []) or []
-    ]
+    candidates: list[str] = [str(content.get("value", "")) for content in entry.get("content", []) or []]
     candidates.append(str(entry.get("summary", "") or ""))
     for candidate in candidates:
         if _MARKER.search(candidate):
@@ -361,13 +360,9 @@ def parse_feed(
                 break
             status = _status(marker["status"])
             if status is None:
-                warnings.append(
-                    f"{name}: unknown status {_plain(marker['status'])!r} imported as Update"
-                )
+                warnings.append(f"{name}: unknown status {_plain(marker['status'])!r} imported as Update")
                 status = "Update"
-            text = (
-                markdown_from_feed_text(body) if status == "Postmortem" else html_to_markdown(body)
-            )
+            text = markdown_from_feed_text(body) if status == "Postmortem" else html_to_markdown(body)
             updates.append(FeedUpdate(time=when, status=status, text=text))
         if bad:
             continue

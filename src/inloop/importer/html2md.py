@@ -74,13 +74,13 @@ class _TreeBuilder(HTMLParser):
             self._pop_to("p", stop=frozenset({"li", "blockquote", "td", "th", "div"}))
         if tag == "li":
             self._pop_to("li", stop=frozenset({"ul", "ol"}))
-        node = _Node(tag, {name: value or "" for name, value in attrs})
+        node = _Node(tag, _attributes(attrs))
         self.stack[-1].children.append(node)
         if tag not in _VOID and len(self.stack) < _MAX_DEPTH:
             self.stack.append(node)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.stack[-1].children.append(_Node(tag, {name: value or "" for name, value in attrs}))
+        self.stack[-1].children.append(_Node(tag, _attributes(attrs)))
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "br":  # browsers read </br> as <br>
@@ -89,7 +89,11 @@ class _TreeBuilder(HTMLParser):
         self._pop_to(tag)
 
     def handle_data(self, data: str) -> None:
-        self.stack[-1].children.append(data)
+        self.stack[-1].children.append(data.translate(_NO_SENTINELS))
+
+
+def _attributes(attrs: list[tuple[str, str | None]]) -> dict[str, str]:
+    return {name: (value or "").translate(_NO_SENTINELS) for name, value in attrs}
 
 
 def _parse(fragment: str) -> _Node:
@@ -129,6 +133,8 @@ def _escape_line_start(line: str) -> str:
     """Escape a line that would start a heading, quote, list or rule."""
     if line.startswith("**") or line.startswith("\\"):
         return line
+    if line.startswith("=") and not line.strip("= \t"):  # would underline a heading
+        return "&#61;" + line[1:]
 
     def escape(match: re.Match[str]) -> str:
         mark = match.group(1)
@@ -173,7 +179,7 @@ def _safe_url(url: str) -> str | None:
     )
 
 
-def _wrap(inner: str, mark: str) -> str:
+def _wrap(inner: str, mark: str, close: str | None = None) -> str:
     """Put emphasis marks around each line's text, keeping spaces outside them."""
     lines = []
     for line in inner.split("\n"):
@@ -183,13 +189,17 @@ def _wrap(inner: str, mark: str) -> str:
             continue
         lead = line[: len(line) - len(line.lstrip())]
         trail = line[len(line.rstrip()) :]
-        lines.append(f"{lead}{mark}{core}{mark}{trail}")
+        lines.append(f"{lead}{mark}{core}{mark if close is None else close}{trail}")
     return "\n".join(lines)
 
 
-_INLINE_SPECIAL = frozenset(
-    "a b br cite code dfn em i img kbd samp strong td th tt".split()
-) | _DROP
+_INLINE_SPECIAL = frozenset("a b br cite code dfn em i img kbd samp strong td th tt".split()) | _DROP
+# Emphasis marks are chosen once the whole line is known (see _resolve_em); these
+# noncharacters hold their places, and never come from the input.
+_EM_OPEN = "\ufdd0"
+_EM_CLOSE = "\ufdd1"
+_EM_PAIR = re.compile("\ufdd0(.*?)\ufdd1")
+_NO_SENTINELS = {ord(_EM_OPEN): "\ufffd", ord(_EM_CLOSE): "\ufffd"}
 _EMPHASIS_KIND = {"strong": "strong", "b": "strong", "em": "em", "i": "em", "cite": "em", "dfn": "em"}
 
 
@@ -242,8 +252,8 @@ class _Inline:
 
     def _transparent(self, node: _Node) -> bool:
         kind = _EMPHASIS_KIND.get(node.tag)
-        if kind is not None:
-            return bool(getattr(self, kind))
+        if kind is not None:  # nested in its own kind, or empty: no marks to write
+            return bool(getattr(self, kind)) or not _raw_text(node).strip()
         if node.tag == "a":
             return self.link
         return node.tag not in _BLOCK and node.tag not in _INLINE_SPECIAL
@@ -259,9 +269,7 @@ class _Inline:
         if tag in ("strong", "b"):
             return self._emphasis(node, "strong", "**")
         if tag in ("em", "i", "cite", "dfn"):
-            # "_" where em and strong nest: "***a** b*" and the like confuse Markdown
-            nested = self.strong or _contains(node, frozenset({"strong", "b"}))
-            return self._emphasis(node, "em", "_" if nested else "*")
+            return self._emphasis(node, "em", _EM_OPEN)
         if tag in ("code", "kbd", "samp", "tt"):
             return _code_span(_raw_text(node))
         if tag == "a":
@@ -284,7 +292,7 @@ class _Inline:
             inner = self.render(node.children)
         finally:
             setattr(self, flag, False)
-        return _wrap(inner, mark)
+        return _wrap(inner, mark, _EM_CLOSE if mark == _EM_OPEN else None)
 
     def _link(self, node: _Node) -> str:
         if self.link:
@@ -294,7 +302,8 @@ class _Inline:
             text = self.render(node.children)
         finally:
             self.link = False
-        text = _WS.sub(" ", text.replace("\n", " "))
+        # "[a\\]: b](u)" at a line's start reads as a reference definition; "&#93;" does not
+        text = _WS.sub(" ", text.replace("\n", " ")).replace("\\]", "&#93;")
         url = _safe_url(node.attrs.get("href", ""))
         if url is None:
             return text
@@ -305,11 +314,26 @@ class _Inline:
         return f"{lead}[{text.strip()}]({url}){trail}"
 
 
-def _contains(node: _Node, tags: frozenset[str]) -> bool:
-    return any(
-        isinstance(child, _Node) and (child.tag in tags or _contains(child, tags))
-        for child in node.children
-    )
+def _resolve_em(text: str) -> str:
+    """Choose each emphasis mark: ``*`` works inside words, but next to the ``**`` of
+    bold it can be misread; ``_`` is then clear, if no letter touches it from outside,
+    and in the rare case that one does, ``<em>`` is."""
+
+    def mark(match: re.Match[str]) -> str:
+        inner = match.group(1)
+        before = text[match.start() - 1] if match.start() > 0 else " "
+        after = text[match.end()] if match.end() < len(text) else " "
+        if "*" not in (before, after, inner[:1], inner[-1:]):
+            return f"*{inner}*"
+        if not _is_word(before) and not _is_word(after):
+            return f"_{inner}_"
+        return f"<em>{inner}</em>"  # inside a word and next to bold: only HTML is clear
+
+    return _EM_PAIR.sub(mark, text)
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def _paragraphs(inline: str) -> list[str]:
@@ -342,7 +366,7 @@ def _blocks(node: _Node) -> list[str]:
 
     def flush() -> None:
         if pending:
-            blocks.extend(_paragraphs(_Inline().render(pending)))
+            blocks.extend(_paragraphs(_resolve_em(_Inline().render(pending))))
             pending.clear()
 
     for child in node.children:
@@ -359,7 +383,8 @@ def _block(node: _Node) -> list[str]:
     tag = node.tag
     if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
         level = int(tag[1])
-        text = _WS.sub(" ", _Inline().render(node.children).replace("\n", " ")).strip()
+        text = _WS.sub(" ", _resolve_em(_Inline().render(node.children)).replace("\n", " "))
+        text = text.strip()
         if not text:
             return []
         if text.endswith("#"):
@@ -476,19 +501,19 @@ def html_to_markdown(fragment: str) -> str:
     return demote_level2_headings("\n\n".join(blocks))
 
 
-_HAS_HTML_BLOCKS = re.compile(
-    r"<(?:p|div|h[1-6]|ul|ol|li|pre|blockquote|table|strong|b|em|i|a|code)\b", re.IGNORECASE
-)
+_HTML_BLOCK_TAG = re.compile(r"<(?:p|div|h[1-6]|ul|ol|li|pre|blockquote|table)\b", re.IGNORECASE)
+_MARKDOWN_NEWLINE = re.compile(r"\n[ \t]*<br\s*/?>|<br\s*/?>[ \t]*\n", re.IGNORECASE)
 
 
 def markdown_from_feed_text(fragment: str) -> str:
     """Text that Statuspage stored as Markdown (postmortems), kept as written.
 
     The feed shows such text with every newline followed by ``<br />``; those
-    tags go, entities are decoded, everything else stays byte for byte.  If the
-    fragment holds real HTML markup instead, it is converted like an update.
+    tags go, entities are decoded, everything else stays byte for byte (inline
+    HTML in Markdown is Markdown).  A fragment of HTML blocks without those
+    newlines was rendered before it reached the feed: it is converted like an update.
     """
-    if _HAS_HTML_BLOCKS.search(fragment):
+    if _HTML_BLOCK_TAG.search(fragment) and not _MARKDOWN_NEWLINE.search(fragment):
         return html_to_markdown(fragment)
     text = fragment.replace("\r\n", "\n").replace("\r", "\n")
     text = re.sub(r"\n[ \t]*<br\s*/?>", "\n", text, flags=re.IGNORECASE)

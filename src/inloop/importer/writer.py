@@ -1,7 +1,8 @@
 """Turn imported feed items into inloop files, and the site's ``inloop.toml``.
 
-Everything here renders text; :func:`write_new` is the only function that
-writes content, and it never replaces a file that exists.
+Everything here renders text, except :func:`write_new`, which writes a content
+file and never replaces one that exists, and :func:`replace_file`, used only
+for an ``inloop.toml`` that got a component appended.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import tempfile
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -25,25 +26,26 @@ __all__ = [
     "CLOSED_ON_IMPORT",
     "MaintenanceWindow",
     "append_component",
+    "component_ids",
     "existing_sources",
+    "floor_minute",
     "format_time",
+    "has_check_since",
     "maintenance_window",
     "render_config",
     "render_incident",
     "render_maintenance",
+    "replace_file",
+    "site_base_url",
     "site_title",
     "write_new",
     "yaml_string",
 ]
 
-CLOSED_ON_IMPORT = (
-    "Closed on import: the status page this incident was imported from never marked it resolved."
-)
+CLOSED_ON_IMPORT = "Closed on import: the status page this incident was imported from never marked it resolved."
 
 _SEPARATOR = "\u2014"  # em dash, as in the README's example
-_YAML_NON_PRINTABLE = re.compile(
-    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-)
+_YAML_NON_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _PLAIN_UNSAFE = re.compile(r"^[\s\-?:,\[\]{}#&*!|>'\"%@`]|:\s|\s#|:$|\s$|[\x00-\x1f\x7f]")
 
 
@@ -135,9 +137,7 @@ def maintenance_window(updates: Sequence[FeedUpdate]) -> MaintenanceWindow:
     ends = [u.time for u in updates if u.status == "Completed"]
     start = starts[0] if starts else updates[0].time
     end = ends[-1] if ends else updates[-1].time
-    return MaintenanceWindow(
-        start=start, end=max(start, end), start_guessed=not starts, end_guessed=not ends
-    )
+    return MaintenanceWindow(start=start, end=max(start, end), start_guessed=not starts, end_guessed=not ends)
 
 
 def render_maintenance(item: FeedItem, *, component: str, window: MaintenanceWindow) -> str:
@@ -246,9 +246,7 @@ def _toml_string(value: str) -> str:
 
 def site_title(feed_title: str) -> str:
     """``StreamYard Status - Incident History`` -> ``StreamYard Status``."""
-    title = re.sub(
-        r"\s*[-\u2013\u2014|:]?\s*incident history\s*$", "", feed_title, flags=re.IGNORECASE
-    ).strip()
+    title = re.sub(r"\s*[-\u2013\u2014|:]?\s*incident history\s*$", "", feed_title, flags=re.IGNORECASE).strip()
     return title or feed_title.strip() or "Status"
 
 
@@ -284,16 +282,36 @@ def _component_table(component: str, newline: str = "\n") -> str:
     )
 
 
-def render_config(*, title: str, base_url: str, timezone: str, component: str, source: str) -> str:
+def _shown_source(source: str) -> str:
+    """A URL without what may be secret in it (user, password, query); a path as given."""
+    parts = urlsplit(source)
+    if parts.scheme.lower() in ("http", "https") and parts.hostname:
+        netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
+        return f"{parts.scheme}://{netloc}{parts.path}"
+    return source
+
+
+def render_config(*, title: str, base_url: str, timezone: str, component: str, source: str, since: date) -> str:
     head = [
-        f"# Written by `inloop import` from {source}",
+        f"# Written by `inloop import` from {_shown_source(source)}",
         "# Edit the title, the components and their names; see the README for every setting.",
         f"title = {_toml_string(title)}",
         f"base_url = {_toml_string(base_url)}",
         f"timezone = {_toml_string(timezone)}",
         "",
+        "[check]",
+        "# Incidents resolved before this day are imported history: the rules about",
+        "# resolved incidents leave them alone.",
+        f"since = {since.isoformat()}",
+        "",
     ]
     return "\n".join(head) + "\n" + _component_table(component)
+
+
+def has_check_since(config_text: str) -> bool:
+    """Whether an ``inloop.toml`` sets ``[check] since``; raises tomllib.TOMLDecodeError."""
+    check = tomllib.loads(config_text).get("check")
+    return isinstance(check, dict) and "since" in check
 
 
 def component_ids(config_text: str) -> set[str]:

@@ -1,0 +1,123 @@
+"""``inloop init``: a new status site that builds as it is, and says what to do next."""
+
+from __future__ import annotations
+
+import tomllib
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from ..config import CONFIG_NAME, did_you_mean, validate_config
+from ..errors import UsageError
+from .files import create_new
+from .lookup import FOLDERS
+from .site import shown_path
+
+CONFIG_TEMPLATE = """\
+# The settings of this status site.  Build it with 'inloop build', preview it
+# with 'inloop serve'.  Lines starting with '#' are examples: remove the '#'
+# to use one.
+
+title = {title}
+base_url = {base_url}   # where the site will be published
+timezone = {timezone}   # an IANA name such as "Europe/Berlin": times are shown in it
+language = "en"
+description = "Live status of our services"
+# contact = "https://example.com/support"   # where customers go for help
+# history_page_size = 25                    # incidents and maintenance windows per history page
+# feed_items = 50                           # updates in feed.xml
+
+# One [[components]] table for each part of your service that customers know
+# by name.  The id is a lowercase slug: incidents name components by it, and
+# it becomes a URL.
+
+[[components]]
+id = "website"
+name = "Website"
+# group = "Platform"                        # components of a group are shown together
+# description = "www.example.com and sign-in"
+
+# [[components]]
+# id = "api"
+# name = "Public API"
+# group = "Platform"
+
+# What 'inloop check' holds incidents to.
+[check]
+since = {since}   # rules about resolved incidents apply to those resolved on or after this day
+# disable = ["short-estimate"]              # rule codes to switch off ('inloop check --explain CODE')
+# max_silence_minutes = 60                  # longest time without an update while unresolved
+# prevention_days = 30                      # days to get prevention steps done after resolution
+"""
+
+
+def _toml_string(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + "".join(c if c >= " " else f"\\u{ord(c):04x}" for c in escaped) + '"'
+
+
+@dataclass(slots=True)
+class Scaffold:
+    folder: Path
+    lines: list[str] = field(default_factory=list)
+
+
+def render_config(title: str, base_url: str, timezone: str, now: datetime) -> str:
+    """The ``inloop.toml`` of a new site, validated as ``build`` will read it."""
+    try:
+        zone = zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        hint = did_you_mean(timezone, sorted(zoneinfo.available_timezones()))
+        if hint.startswith("expected"):
+            hint = "expected an IANA name such as 'Europe/Berlin' or 'UTC'"
+        raise UsageError(f"--timezone: unknown time zone '{timezone}': {hint}") from None
+    since = now.astimezone(zone).date().isoformat()
+    text = CONFIG_TEMPLATE.format(
+        title=_toml_string(title), base_url=_toml_string(base_url), timezone=_toml_string(timezone), since=since
+    )
+    result = validate_config(tomllib.loads(text), text, CONFIG_NAME, "")
+    if result.problems:
+        raise UsageError(f"the new {CONFIG_NAME} would not build: {result.problems[0].message}")
+    return text
+
+
+def init_site(folder: Path, shown: str, now: datetime, *, title: str, base_url: str, timezone: str) -> Scaffold:
+    """Write a new site into ``folder``; refuse if any file it would write exists."""
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{shown} exists and is not a folder")
+    text = render_config(title, base_url, timezone, now)
+    config_path = folder / CONFIG_NAME
+    shown_config = shown_path(shown, CONFIG_NAME)
+    if config_path.exists() or config_path.is_symlink():
+        raise UsageError(f"{shown_config} exists: inloop init never overwrites a file")
+    folders = [folder / "content" / name for name in FOLDERS.values()]
+    for path in folders:
+        if path.exists() and not path.is_dir():
+            raise UsageError(f"{shown_path(shown, path.relative_to(folder).as_posix())} exists and is not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        create_new(config_path, text.encode("utf-8"))
+        for path in folders:
+            path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise UsageError(f"{shown_config} exists: inloop init never overwrites a file") from None
+    except OSError as exc:
+        raise UsageError(f"cannot write in {shown}: {exc.strerror}") from None
+    here = shown in (".", "")
+    scaffold = Scaffold(folder)
+    scaffold.lines = [
+        f"created a status site in {shown}:",
+        f"  {shown_config}",
+        *(f"  {shown_path(shown, path.relative_to(folder).as_posix())}/" for path in folders),
+        "",
+        "what next:",
+        *([] if here else [f"  cd {shown}"]),
+        f"  edit {CONFIG_NAME}: the title, base_url, time zone and your components",
+        "  preview the site:      inloop serve",
+        '  open an incident:      inloop new incident "Something is broken" --component website',
+        '  post an update:        inloop update ID --status identified "What we know now"',
+        '  resolve it:            inloop resolve ID "What we did, and what it means for you"',
+        "  build for publishing:  inloop build   (writes site/)",
+    ]
+    return scaffold

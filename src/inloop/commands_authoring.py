@@ -1,0 +1,326 @@
+"""The authoring commands: ``init``, ``new incident``, ``new maintenance``, ``update``, ``resolve``.
+
+Thin, like the rest of the command line: parse options, call one function
+of :mod:`inloop.authoring`, print what it did.  :func:`register` adds them
+to the ``inloop`` group and wraps each in the group's error reporting.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .build import build_time
+from .errors import UsageError
+
+source_option = click.option(
+    "--source",
+    "-s",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=str),
+    help="The status site's folder (holds inloop.toml and content/).",
+)
+now_option = click.option(
+    "--now",
+    default=None,
+    metavar="TIME",
+    help="Act as if it were TIME ('2026-11-20 12:00 UTC', ISO 8601 or Unix seconds); for tests. Default: the clock.",
+)
+at_option = click.option(
+    "--at",
+    default=None,
+    metavar="TIME",
+    help="When it was posted, if not now: '2026-11-20 14:05' (site's time zone), '... UTC', or '14:05' (today). "
+    "Seconds are written only if given.",
+)
+component_help = (
+    "An affected component, as ID or ID=STATUS (degraded_performance, partial_outage, major_outage, operational); "
+    "ID alone means partial_outage. Repeat for more."
+)
+
+
+def _now(now: str | None) -> datetime:
+    if now:
+        return build_time(now)
+    return datetime.now(UTC)
+
+
+def _echo(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(line)
+
+
+@click.command("init")
+@click.argument("folder", metavar="[DIR]", default=".", type=click.Path(path_type=str))
+@click.option("--title", default="Example Status", show_default=True, help="The site's title.")
+@click.option(
+    "--base-url",
+    default="https://status.example.com/",
+    show_default=True,
+    metavar="URL",
+    help="Where the site will be published.",
+)
+@click.option("--timezone", default="UTC", show_default=True, metavar="ZONE", help="IANA time zone for shown times.")
+@now_option
+def init(folder: str, title: str, base_url: str, timezone: str, now: str | None) -> None:
+    """Start a new status site in DIR (default: here).
+
+    Writes inloop.toml, with one component and commented examples, and the
+    empty folders content/incidents/ and content/maintenance/.  Refuses if
+    inloop.toml exists.
+    """
+    from .authoring.scaffold import init_site
+
+    scaffold = init_site(Path(folder), folder, _now(now), title=title, base_url=base_url, timezone=timezone)
+    _echo(scaffold.lines)
+
+
+@click.group("new")
+def new() -> None:
+    """Create an incident or a maintenance window file."""
+
+
+def _after_edit(source: Path, created: Any, config: Any) -> None:
+    """Open $EDITOR on a new file, then say whether it still builds."""
+    from .authoring.site import parse_item
+
+    try:
+        click.edit(filename=str(created.path))
+    except click.ClickException as exc:
+        raise UsageError(f"could not open an editor: {exc.format_message()} (set $EDITOR)") from None
+    item, problems = parse_item(created.kind, created.path.read_bytes(), created.id, created.shown, config)
+    if item is None or problems:
+        for problem in sorted(problems):
+            click.echo(str(problem), err=True)
+        count = len(problems)
+        raise UsageError(f"{created.shown} has {count} error{'s' if count != 1 else ''} now: fix before building")
+    click.echo(f"edited {created.shown}")
+
+
+@new.command("incident")
+@click.argument("title")
+@source_option
+@click.option("--impact", default=None, metavar="IMPACT", help="none, minor, major or critical.  [default: minor]")
+@click.option(
+    "--component", "-c", "components", multiple=True, metavar="ID[=STATUS]", help=component_help + " "
+    "Needed unless the site has only one component."
+)
+@click.option(
+    "--status", default=None, metavar="STATUS", help="Investigating, Identified, Monitoring or Resolved.  "
+    "[default: investigating]"
+)
+@click.option("--message", "-m", default=None, metavar="TEXT", help="The first update's text.  [default: TODO]")
+@at_option
+@click.option("--edit", is_flag=True, help="Open the new file in $EDITOR.")
+@now_option
+def new_incident(
+    title: str,
+    source: str,
+    impact: str | None,
+    components: tuple[str, ...],
+    status: str | None,
+    message: str | None,
+    at: str | None,
+    edit: bool,
+    now: str | None,
+) -> None:
+    """Open an incident: write content/incidents/<date>-<slug>.md.
+
+    The front matter is filled in from the options; the cause, estimate,
+    next update and prevention steps are left as commented prompts, which
+    'inloop update' fills in.  The first update says --message, or TODO.
+    """
+    from .authoring.create import new_incident as create
+    from .authoring.site import load_site
+
+    root = Path(source)
+    config = load_site(root, source)
+    created = create(
+        root,
+        source,
+        config,
+        _now(now),
+        title,
+        impact=impact,
+        components=components,
+        status=status,
+        message=message,
+        at=at,
+    )
+    _echo(created.lines)
+    if edit:
+        _after_edit(root, created, config)
+
+
+@new.command("maintenance")
+@click.argument("title")
+@source_option
+@click.option("--start", required=True, metavar="TIME", help="When the window starts ('2026-12-03 07:00', '23:00').")
+@click.option(
+    "--end", required=True, metavar="TIME", help="When it ends: a time, or a duration from the start ('2h', '90m')."
+)
+@click.option(
+    "--component",
+    "-c",
+    "components",
+    multiple=True,
+    metavar="ID",
+    help="A component under maintenance; repeat for more. Needed unless the site has only one component.",
+)
+@click.option(
+    "--message",
+    "-m",
+    default=None,
+    metavar="TEXT",
+    help="The Scheduled update's text.  [default: a sentence naming the components and the window]",
+)
+@click.option("--description", default=None, metavar="TEXT", help="What will change and what customers notice.")
+@click.option("--edit", is_flag=True, help="Open the new file in $EDITOR.")
+@now_option
+def new_maintenance(
+    title: str,
+    source: str,
+    start: str,
+    end: str,
+    components: tuple[str, ...],
+    message: str | None,
+    description: str | None,
+    edit: bool,
+    now: str | None,
+) -> None:
+    """Schedule a maintenance window: write content/maintenance/<start date>-<slug>.md.
+
+    Its first update, Scheduled, announces the window in the feed.
+    """
+    from .authoring.create import new_maintenance as create
+    from .authoring.site import load_site
+
+    root = Path(source)
+    config = load_site(root, source)
+    created = create(
+        root,
+        source,
+        config,
+        _now(now),
+        title,
+        start=start,
+        end=end,
+        components=components,
+        message=message,
+        description=description,
+    )
+    _echo(created.lines)
+    if edit:
+        _after_edit(root, created, config)
+
+
+@click.command("update")
+@click.argument("reference", metavar="ID")
+@click.argument("message")
+@source_option
+@click.option(
+    "--status",
+    default=None,
+    metavar="STATUS",
+    help="Incidents: Investigating, Identified, Monitoring, Resolved. Maintenance: Scheduled, 'In progress', "
+    "Verifying, Completed.  [default: Update, which keeps the status]",
+)
+@at_option
+@click.option("--cause", default=None, metavar="TEXT", help="What is wrong (sets 'cause').")
+@click.option(
+    "--estimate",
+    default=None,
+    metavar="TIME",
+    help="When service will be restored: a time, '16:30', or a duration from now ('45m', '2h'). "
+    "The old estimate is kept in previous_estimates.",
+)
+@click.option(
+    "--next-update", default=None, metavar="TIME", help="When the next update will come: a time or a duration ('30m')."
+)
+@click.option("--component", "-c", "components", multiple=True, metavar="ID[=STATUS]", help=component_help)
+@click.option("--prevention", multiple=True, metavar="TEXT", help="Add a prevention step; repeat for more.")
+@click.option("--reopen", is_flag=True, help="Post to a resolved incident (or completed window), reopening it.")
+@now_option
+def update(
+    reference: str,
+    message: str,
+    source: str,
+    status: str | None,
+    at: str | None,
+    cause: str | None,
+    estimate: str | None,
+    next_update: str | None,
+    components: tuple[str, ...],
+    prevention: tuple[str, ...],
+    reopen: bool,
+    now: str | None,
+) -> None:
+    """Post an update to an incident or maintenance window.
+
+    ID may be the beginning of an id, or of the part after its date, if
+    only one item matches.  The update is added next to the newest one, and
+    only the lines that change are touched.
+    """
+    from .authoring.post import Request, post
+
+    request = Request(
+        message,
+        status=status,
+        at=at,
+        cause=cause,
+        estimate=estimate,
+        next_update=next_update,
+        components=components,
+        prevention=prevention,
+        reopen=reopen,
+    )
+    _echo(post(Path(source), source, reference, request, _now(now)))
+
+
+@click.command("resolve")
+@click.argument("reference", metavar="ID")
+@click.argument("message")
+@source_option
+@at_option
+@click.option("--cause", default=None, metavar="TEXT", help="What was wrong (sets 'cause').")
+@click.option("--prevention", multiple=True, metavar="TEXT", help="Add a prevention step; repeat for more.")
+@now_option
+def resolve(
+    reference: str,
+    message: str,
+    source: str,
+    at: str | None,
+    cause: str | None,
+    prevention: tuple[str, ...],
+    now: str | None,
+) -> None:
+    """Resolve an incident (post Resolved), or complete a maintenance window (post Completed)."""
+    from .authoring.post import Request, post
+
+    request = Request(message, at=at, cause=cause, prevention=prevention, resolve=True)
+    _echo(post(Path(source), source, reference, request, _now(now)))
+
+
+COMMANDS: tuple[click.Command, ...] = (init, new, update, resolve)
+
+
+def register(group: click.Group) -> None:
+    """Add the authoring commands to ``group``, with inloop's error reporting."""
+    from . import cli  # imported here: cli imports this module at its end
+
+    def wrap(command: click.Command) -> None:
+        if command.callback is not None and not getattr(command.callback, "_inloop_wrapped", False):
+            command.callback = cli.report_errors(command.callback)
+            command.callback._inloop_wrapped = True  # type: ignore[attr-defined]
+        if isinstance(command, click.Group):
+            for sub in command.commands.values():
+                wrap(sub)
+
+    for command in COMMANDS:
+        wrap(command)
+        group.add_command(command)
+

@@ -1,0 +1,183 @@
+"""``inloop check``, ``inloop stats`` and ``inloop build --strict``: thin Click commands.
+
+Warnings go to stdout as ``path:line: CODE message``; errors, notes and
+summaries go to stderr.  Exit status: 0 when clean, 1 for warnings or
+errors, 2 for a command line Click cannot use (an unknown ``--explain`` code).
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from gettext import NullTranslations
+from typing import NoReturn
+
+import click
+
+from .build import Builder, build_time
+from .check.phrases import BUILTIN, toml_list
+from .check.rules import RULES
+from .check.runner import CheckReport, check_site
+from .check.settings import CODES
+from .config import did_you_mean
+from .errors import BuildError, Problem
+from .formatting import Formatter
+from .options import make_builder, now_option, report_errors, source_option
+from .stats import site_stats, stats_json, stats_table
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def explain(code: str) -> str:
+    """What ``inloop check --explain CODE`` prints."""
+    rule = RULES[code]
+    lines = [f"{rule.code}: {rule.summary}", "", rule.explanation]
+    if rule.phrase_list is not None:
+        name = rule.phrase_list
+        for language, lists in sorted(BUILTIN.items()):
+            if name in lists:
+                lines += ["", f"The built-in list for '{language}' ([check.phrases.{language}] replaces it):", ""]
+                lines.append(toml_list(name, lists[name]))
+    lines += [
+        "",
+        "Switch it off for the whole site in inloop.toml:",
+        f'  [check]\n  disable = ["{code}"]',
+        "for one file in its front matter:",
+        f"  check: {{disable: [{code}]}}",
+        "or for one line, at its end or alone on the line before it:",
+        f"  <!-- inloop: ignore {code} -->   (in the body)",
+        f"  # inloop: ignore {code}          (in the front matter)",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def print_report(report: CheckReport) -> None:
+    """Errors (stderr), warnings (stdout), then notes (stderr)."""
+    for problem in report.errors:
+        click.echo(str(problem), err=True)
+    for warning in report.warnings:
+        click.echo(str(warning))
+    for note in report.notes:
+        click.echo(note, err=True)
+
+
+def strict_gate(builder: Builder, now: datetime) -> None:
+    """``build --strict``: stop with exit status 1 before writing, if the check finds anything.
+
+    Build errors are raised as :class:`BuildError`, so they print as ``build``
+    prints them.
+    """
+    report = check_site(builder, now)
+    if report.stopped:
+        raise BuildError(report.errors)
+    if report.ok:
+        for note in report.notes:
+            click.echo(note, err=True)
+        return
+    print_report(report)
+    found = [_plural(len(report.warnings), "warning")] if report.warnings else []
+    if report.errors:
+        found.append(_plural(len(report.errors), "error"))
+    click.echo(f"build failed with --strict: {' and '.join(found)}; the site was not changed", err=True)
+    sys.exit(1)
+
+
+def _explain_callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and value not in RULES:
+        raise click.BadParameter(f"unknown rule '{value}': {did_you_mean(value, CODES)}")
+    return value
+
+
+def run_check(source: str, now: str | None) -> None:
+    """``inloop check``: errors and stop, or warnings; exit 1 on any."""
+    report = check_site(make_builder(source, None), build_time(now))
+    if report.stopped:
+        _stop(report.errors, "check")
+    print_report(report)
+    if report.warnings:
+        click.echo(
+            f"{_plural(len(report.warnings), 'warning')} ('inloop check --explain CODE' says why and how to fix it)",
+            err=True,
+        )
+    if not report.ok:
+        sys.exit(1)
+
+
+def run_stats(source: str, now: str | None, as_json: bool) -> None:
+    """``inloop stats``: a table, or JSON."""
+    moment = build_time(now)
+    loaded = make_builder(source, None).load(moment)
+    config = loaded.config.config
+    if loaded.problems or config is None:
+        _stop(sorted(set(loaded.problems)), "stats")
+    stats = site_stats(config, loaded.content, moment)
+    if as_json:
+        click.echo(stats_json(stats), nl=False)
+    else:
+        fmt = Formatter(config.zone, "en", NullTranslations())
+        click.echo(stats_table(stats, fmt.duration), nl=False)
+
+
+def _stop(problems: list[Problem], command: str) -> NoReturn:
+    """Print build errors as ``build`` does, then exit 1."""
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    count = _plural(len(problems), "error")
+    click.echo(f"{command} stopped: {count} to fix first ('inloop build' reports the same)", err=True)
+    sys.exit(1)
+
+
+@click.command("check")
+@source_option
+@now_option
+@click.option(
+    "--explain",
+    "explain_code",
+    metavar="CODE",
+    default=None,
+    callback=_explain_callback,
+    help="Explain the rule CODE (why it matters, how to fix it, how to switch it off) and exit.",
+)
+@report_errors
+def check_command(source: str, now: str | None, explain_code: str | None) -> None:
+    """Check incidents for good customer communication, like a linter.
+
+    Reports the errors 'inloop build' would (and then stops); otherwise
+    prints one warning per line as path:line: CODE message on stdout.
+    Exit status 1 if there is any warning, 0 if none.  '--explain CODE'
+    says more about each rule:
+
+    \b
+    no-cause, no-estimate, estimate-passed, next-update-passed, silence,
+    no-prevention, prevention-overdue, finger-pointing, sales-pitch,
+    todo, empty-update, still-investigating, short-estimate,
+    imported-defaults
+    """
+    if explain_code is not None:
+        click.echo(explain(explain_code), nl=False)
+        return
+    run_check(source, now)
+
+
+@click.command("stats")
+@source_option
+@now_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (durations in seconds) instead of a table.")
+@report_errors
+def stats_command(source: str, now: str | None, as_json: bool) -> None:
+    """How incidents were handled, per impact and per component.
+
+    Incidents, median time from 'started:' to the first update, median
+    time to resolve, longest silence between updates, prevention steps
+    open and done; then the share of first estimates met over the last
+    90 days, with the median error.
+    """
+    run_stats(source, now, as_json)
+
+
+def register(main: click.Group) -> None:
+    """Add ``check`` and ``stats`` to the ``inloop`` command group."""
+    main.add_command(check_command)
+    main.add_command(stats_command)

@@ -1,0 +1,268 @@
+"""The notify run: which events are new, who gets them, and the state after each send.
+
+Order of work, for at-least-once delivery: for each event, oldest first, for
+each recipient not yet recorded: send (with retries), then record and save
+the state.  A crash between the send and the save repeats that one message;
+nothing is ever recorded before it was sent.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from .. import i18n
+from ..build import Builder
+from ..errors import BuildError, UsageError
+from ..feeds import FeedIndex, Source, sources_of
+from ..formatting import Formatter
+from ..model import Content, Incident, Maintenance, SiteConfig
+from ..times import utc_stamp
+from .channels import DeliveryError, EmailSender, EventType, Message, WebhookSender, delivery_id
+from .settings import NotifySettings, Subscriber, Webhook, read_settings
+from .state import NotifyState, StateStore, open_store
+
+Recipient = Webhook | Subscriber
+
+
+@dataclass(slots=True)
+class NotifyReport:
+    sent: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    recorded: int = 0
+    first_run: bool = False
+    dry_run: bool = False
+    would_send: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def lines(self) -> list[str]:
+        if self.first_run:
+            return [f"first run: recorded {self.recorded} updates as the starting point; nothing sent"]
+        out = [f"would send: {line}" for line in self.would_send] if self.dry_run else []
+        out += [f"sent: {line}" for line in self.sent]
+        out += [f"failed: {line}" for line in self.failed]
+        if self.recorded:
+            out.append(f"recorded without sending: {self.recorded} (older than max_age or before --since)")
+        if not self.sent and not self.failed and not self.would_send:
+            out.append("nothing new to send")
+        if self.failed:
+            out.append(f"{len(self.failed)} deliveries failed; they stay pending for the next run")
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    source: Source
+    type: EventType
+
+    @property
+    def id(self) -> str:
+        return self.source.id
+
+    @property
+    def time(self) -> datetime:
+        return self.source.time
+
+    @property
+    def components(self) -> tuple[str, ...]:
+        return self.source.item.component_ids
+
+
+def collect_events(content: Content, now: datetime) -> list[Event]:
+    events: list[Event] = []
+    items: list[Incident | Maintenance] = [*content.incidents, *content.maintenance]
+    for item in items:
+        for source in sources_of(item, now):
+            kind: EventType
+            if source.step is not None:
+                kind = "follow_up"
+            else:
+                kind = "incident_update" if item.kind == "incident" else "maintenance_update"
+            events.append(Event(source, kind))
+    events.sort(key=lambda e: (e.time, e.id))
+    return events
+
+
+class Wording:
+    """Messages in each subscriber's language (falling back to the site's)."""
+
+    def __init__(self, config: SiteConfig, content: Content, now: datetime) -> None:
+        self.config, self.content, self.now = config, content, now
+        self._indexes: dict[str, FeedIndex] = {}
+
+    def message(self, event: Event, language: str | None) -> Message:
+        language = language or self.config.language
+        if language not in self._indexes:
+            translations = i18n.translations(language)
+            fmt = Formatter(self.config.zone, language, translations)
+            self._indexes[language] = FeedIndex(self.config, self.content, fmt, translations, self.now)
+        entry = self._indexes[language].entry(event.source)
+        item = event.source.item
+        item_status = item.status if isinstance(item, Incident) else item.state(self.now)
+        return Message(
+            event.id,
+            event.type,
+            event.time,
+            item,
+            entry.status,
+            entry.title,
+            entry.text,
+            entry.html,
+            entry.link,
+            self.config.title,
+            item_status,
+        )
+
+
+def wants(recipient: Recipient, event: Event) -> bool:
+    return not recipient.components or any(c in recipient.components for c in event.components)
+
+
+def notify(
+    source: Path,
+    *,
+    now: datetime,
+    shown_source: str = ".",
+    since: datetime | None = None,
+    state: str | None = None,
+    dry_run: bool = False,
+    after_step: Callable[[str], None] | None = None,
+) -> NotifyReport:
+    """Send what is new; ``after_step`` is called after each send and save (for crash tests)."""
+    builder = Builder(source, source / "site", shown_source=shown_source, cache_dir=None)
+    loaded = builder.load(now)
+    config = loaded.config.config
+    if loaded.problems or config is None:
+        raise BuildError(loaded.problems)
+    raw = dict(config.raw_tables).get("notify")
+    if not isinstance(raw, dict):
+        raise UsageError("no [notify] table in inloop.toml: see the README's 'Notifications' section")
+    settings = read_settings(raw, source, loaded.config.path, config.component_ids)
+    publish = dict(config.raw_tables).get("publish")
+    endpoint = publish.get("endpoint_url") if isinstance(publish, dict) else None
+    region = publish.get("region") if isinstance(publish, dict) else None
+    store = open_store(state or settings.state, source, endpoint, region)
+    report = NotifyReport(dry_run=dry_run)
+    events = collect_events(loaded.content, now)
+    if not dry_run:
+        store.lock()
+    try:
+        _run(store, settings, config, loaded.content, events, now, since, dry_run, report, after_step)
+    finally:
+        if not dry_run:
+            store.unlock()
+    return report
+
+
+def _run(
+    store: StateStore,
+    settings: NotifySettings,
+    config: SiteConfig,
+    content: Content,
+    events: list[Event],
+    now: datetime,
+    since: datetime | None,
+    dry_run: bool,
+    report: NotifyReport,
+    after_step: Callable[[str], None] | None,
+) -> None:
+    saved = store.load()
+    if saved is None:
+        start = since or now
+        saved = NotifyState(utc_stamp(start))
+        for event in events:
+            if event.time <= start:
+                saved.events[event.id] = {"done": True, "recorded": "before the first run"}
+                report.recorded += 1
+        if since is None:
+            report.first_run = True
+            if not dry_run:
+                store.save(saved)
+            return
+        report.recorded = 0
+    state = saved
+    recipients: list[Recipient] = [*settings.webhooks, *settings.subscribers]
+    if settings.subscribers and settings.smtp is None:
+        raise UsageError("[notify] has subscribers but no [notify.smtp] table to send them with")
+    wording = Wording(config, content, now)
+    hooks = WebhookSender()
+    mail = EmailSender(settings.smtp, config.base_url) if settings.smtp else None
+    oldest = now - timedelta(hours=settings.max_age_hours)
+
+    def save() -> None:
+        if not dry_run:
+            store.save(state)
+
+    try:
+        for event in events:
+            record: dict[str, Any] | None = state.events.get(event.id)
+            if record is not None and record.get("done"):
+                continue
+            if record is None and (event.time < oldest or (since is not None and event.time < since)):
+                state.events[event.id] = {"done": True, "recorded": "older than max_age or before --since"}
+                report.recorded += 1
+                save()
+                continue
+            record = state.events.setdefault(event.id, {"sent": {}})
+            sent: dict[str, str] = record.setdefault("sent", {})
+            complete = True
+            for recipient in recipients:
+                if recipient.recipient in sent or not wants(recipient, event):
+                    continue
+                language = recipient.language if isinstance(recipient, Subscriber) else None
+                message = wording.message(event, language)
+                delivery = delivery_id(event.id, recipient.recipient)
+                label = f"{event.id} to {recipient.recipient.split(':', 1)[1]}"
+                if dry_run:
+                    report.would_send.append(label)
+                    continue
+                error = _deliver(hooks, mail, recipient, message, delivery, settings)
+                if error is not None:
+                    report.failed.append(f"{label}: {error}")
+                    complete = False
+                    continue
+                if after_step:
+                    after_step("sent")
+                sent[recipient.recipient] = delivery
+                report.sent.append(label)
+                save()
+                if after_step:
+                    after_step("saved")
+            if complete and not dry_run:
+                record["done"] = True
+                save()
+    finally:
+        if mail is not None:
+            mail.close()
+
+
+def _deliver(
+    hooks: WebhookSender,
+    mail: EmailSender | None,
+    recipient: Recipient,
+    message: Message,
+    delivery: str,
+    settings: NotifySettings,
+) -> str | None:
+    """Send with a few retries and growing pauses; the last error, or None."""
+    error = "not sent"
+    for attempt in range(max(1, settings.retries)):
+        if attempt:
+            time.sleep(settings.retry_seconds * (2 ** (attempt - 1)))
+        try:
+            if isinstance(recipient, Webhook):
+                hooks.send(message, recipient, delivery)
+            else:
+                assert mail is not None
+                mail.send(message, recipient, delivery)
+            return None
+        except DeliveryError as exc:
+            error = str(exc)
+    return error

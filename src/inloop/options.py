@@ -1,0 +1,66 @@
+"""Options and error handling shared by every command module."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .build import Builder
+from .errors import BuildError, InloopError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def report_errors(function: F) -> F:
+    """Turn inloop's errors into messages and exit status 1, never a traceback."""
+
+    @wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except BuildError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            count = len(exc.problems)
+            click.echo(f"build failed: {count} error{'s' if count != 1 else ''}; the site was not changed", err=True)
+            sys.exit(1)
+        except InloopError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+source_option = click.option(
+    "--source",
+    "-s",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=str),
+    help="The status site's folder (holds inloop.toml and content/).",
+)
+output_option = click.option(
+    "--output",
+    "-o",
+    default=None,
+    type=click.Path(file_okay=False, path_type=str),
+    help="Where to write the site.  [default: site/ inside the source]",
+)
+now_option = click.option(
+    "--now",
+    default=None,
+    metavar="TIME",
+    help="Build as if it were TIME ('2026-11-20 12:00 UTC', ISO 8601 or Unix seconds). "
+    "Default: $SOURCE_DATE_EPOCH, else the clock.",
+)
+
+
+def make_builder(source: str, output: str | None, base_url: str | None = None) -> Builder:
+    source_path = Path(source)
+    output_path = Path(output) if output else source_path / "site"
+    return Builder(source_path, output_path, shown_source=source, base_url=base_url)
