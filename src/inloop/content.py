@@ -11,14 +11,14 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import markup
 from .config import SLUG, did_you_mean
 from .errors import Problem
-from .frontmatter import YEntry, YList, YMap, YNode, YScalar, describe, split_front_matter
+from .frontmatter import YEntry, YList, YMap, YNode, YScalar, describe, single_line_problems, split_front_matter
 from .model import (
     INCIDENT_COMPONENT_STATUSES,
     INCIDENT_STATUSES,
@@ -31,7 +31,7 @@ from .model import (
     PreventionStep,
     Update,
 )
-from .times import TIME_FORMAT_HINT, parse_date_or_time, parse_time, utc_stamp
+from .times import TIME_FORMAT_HINT, parse_date_or_time, parse_time, utc_stamp, zone_label
 
 INCIDENT_KEYS = (
     "title",
@@ -58,6 +58,10 @@ _HEADING = re.compile(
     r"^(?P<date>\d{4}-\d{2}-\d{2})[ T](?P<time>\d{1,2}:\d{2}(?::\d{2})?)"
     r"(?:\s*(?P<zone>UTC|Z|[+-]\d{2}:?\d{2}))?\s+[—–|·-]\s+(?P<status>\S.*?)$",
     re.IGNORECASE,
+)
+# A heading with a date and a time but a zone we cannot read (``CET``): say so, not "malformed".
+_HEADING_ANY_ZONE = re.compile(
+    r"^(?P<stamp>\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(?::\d{2})?\s*\S+)\s+[—–|·-]\s+(?P<status>\S.*?)$"
 )
 
 
@@ -87,14 +91,22 @@ def ignored_name(name: str) -> bool:
     )
 
 
+def ignored_path(parts: tuple[str, ...]) -> bool:
+    """Whether a relative path is a leftover: its name, or a hidden folder on the way.
+
+    Vim's all-digit probe (``4913``) is a file; a folder named ``2026`` holds content.
+    """
+    *folders, name = parts
+    return ignored_name(name) or any(ignored_name(part) and not part.isdigit() for part in folders)
+
+
 def content_files(source: Path, folder: str) -> Iterator[Path]:
     """The ``.md`` files under ``content/<folder>``, sorted, skipping leftovers."""
     root = source / "content" / folder
     if not root.is_dir():
         return
     for path in sorted(root.rglob("*.md")):
-        relative = path.relative_to(root).parts
-        if any(ignored_name(part) for part in relative) or not path.is_file():
+        if ignored_path(path.relative_to(root).parts) or not path.is_file():
             continue
         yield path
 
@@ -177,6 +189,14 @@ def split_body(
         close()
         text = (heading.group(1) or "").rstrip("#").strip()
         parsed = _HEADING.match(text)
+        loose = _HEADING_ANY_ZONE.match(text) if parsed is None else None
+        if loose is not None:
+            try:
+                parse_time(loose["stamp"], zone)
+            except ValueError as exc:
+                problems.append(Problem(path, number, f"bad time in update heading: {exc}"))
+                current, broken = None, True
+                continue
         if parsed is None:
             problems.append(Problem(path, number, f"malformed update heading '## {text}': expected {HEADING_FORMAT}"))
             current, broken = None, True
@@ -251,8 +271,10 @@ class _Fields:
     def require(self, key: str) -> YEntry | None:
         found = self.entry(key)
         if found is None:
-            line = self.data.entries[key].key_line if key in self.data.entries else 1
-            self.error(line, f"missing required key '{key}'")
+            if key in self.data.entries:
+                self.error(self.data.entries[key].key_line, f"required key '{key}' has no value")
+            else:
+                self.error(1, f"missing required key '{key}'")
         return found
 
     def text(self, key: str, required: bool = False) -> str | None:
@@ -372,6 +394,13 @@ def parse_incident(
     data: bytes, file_id: str, path: str, zone: tzinfo, components: frozenset[str] | None
 ) -> tuple[Incident | None, list[Problem]]:
     """Parse one incident file; never raises for bad input."""
+    incident, problems = _parse_incident(data, file_id, path, zone, components)
+    return incident, single_line_problems(problems)
+
+
+def _parse_incident(
+    data: bytes, file_id: str, path: str, zone: tzinfo, components: frozenset[str] | None
+) -> tuple[Incident | None, list[Problem]]:
     problems: list[Problem] = []
     name_ok = check_file_name(file_id, path, problems)
     text = _decode(data, path, problems)
@@ -413,12 +442,12 @@ def parse_incident(
     if estimate is not None and estimate < start:
         fields.error(
             front.data.entries["estimate"].key_line,
-            f"estimate {_show(estimate)} is before the incident started ({_show(start)})",
+            f"estimate {_show(estimate, zone)} is before the incident started ({_show(start, zone)})",
         )
     if started is not None and started > updates[0].time:
         fields.error(
             front.data.entries["started"].key_line,
-            f"'started' {_show(started)} is after the first update ({_show(updates[0].time)})",
+            f"'started' {_show(started, zone)} is after the first update ({_show(updates[0].time, zone)})",
         )
     if problems:
         return None, problems
@@ -451,8 +480,11 @@ def _with_summary_line(meta: FileMeta, line: int) -> FileMeta:
     return replace(meta, summary_line=line)
 
 
-def _show(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+def _show(moment: datetime, zone: tzinfo = UTC) -> str:
+    """A time as an author would write it: the wall clock in the site's zone, the zone named."""
+    local = moment.astimezone(zone)
+    seconds = ":%S" if local.second else ""
+    return local.strftime(f"%Y-%m-%d %H:%M{seconds}") + " " + zone_label(moment, zone)
 
 
 def _incident_components(
@@ -586,6 +618,13 @@ def parse_maintenance(
     data: bytes, file_id: str, path: str, zone: tzinfo, components: frozenset[str] | None
 ) -> tuple[Maintenance | None, list[Problem]]:
     """Parse one maintenance file; never raises for bad input."""
+    window, problems = _parse_maintenance(data, file_id, path, zone, components)
+    return window, single_line_problems(problems)
+
+
+def _parse_maintenance(
+    data: bytes, file_id: str, path: str, zone: tzinfo, components: frozenset[str] | None
+) -> tuple[Maintenance | None, list[Problem]]:
     problems: list[Problem] = []
     name_ok = check_file_name(file_id, path, problems)
     text = _decode(data, path, problems)
@@ -630,7 +669,9 @@ def parse_maintenance(
             fields.error(comp.key_line, f"'components' must be a list of component ids, found {describe(node)}")
     meta = fields.meta()
     if start is not None and end is not None and end <= start:
-        fields.error(front.data.entries["end"].key_line, f"end {_show(end)} is not after start {_show(start)}")
+        fields.error(
+            front.data.entries["end"].key_line, f"end {_show(end, zone)} is not after start {_show(start, zone)}"
+        )
     if problems or title is None or start is None or end is None or not name_ok:
         return None, problems
     updates = build_updates(body.updates, "Scheduled")
@@ -651,8 +692,11 @@ def parse_maintenance(
     return maintenance, problems
 
 
-def problems_at(item: Incident | Maintenance, now: datetime) -> list[Problem]:
-    """What is wrong with an item at build time ``now``: updates in the future."""
+def problems_at(item: Incident | Maintenance, now: datetime, zone: tzinfo = UTC) -> list[Problem]:
+    """What is wrong with an item at build time ``now``: updates in the future.
+
+    ``zone`` is the site's: times in the message read as the author wrote them.
+    """
     problems = []
     for update in item.updates:
         if update.time > now:
@@ -661,7 +705,7 @@ def problems_at(item: Incident | Maintenance, now: datetime) -> list[Problem]:
                 Problem(
                     item.path,
                     update.line,
-                    f"update at {_show(update.time)} is after the build time {_show(now)}: "
+                    f"update at {_show(update.time, zone)} is after the build time {_show(now, zone)}: "
                     f"is the time zone right?{hint}",
                 )
             )

@@ -32,12 +32,20 @@ class Formatter:
         self.zone = zone
         self.locale = babel_locale(language)
         self.translations = translations
+        self._full: dict[datetime, str] = {}
+        self._clock: dict[datetime, str] = {}
 
     def _skeleton(self, skeleton: str, moment: datetime | date) -> str:
         return format_skeleton(skeleton, moment, locale=self.locale)
 
     def full(self, moment: datetime) -> str:
         """``Nov 20, 2026, 15:30 CET``: wall clock in the site's zone, zone named."""
+        cached = self._full.get(moment)
+        if cached is None:
+            cached = self._full[moment] = self._format_full(moment)
+        return cached
+
+    def _format_full(self, moment: datetime) -> str:
         local = moment.astimezone(self.zone).replace(tzinfo=None)
         pattern = str(self.locale.datetime_formats.get("medium", "{1} {0}"))
         joined = pattern.replace("{1}", self._skeleton("yMMMd", local)).replace("{0}", self._skeleton("Hm", local))
@@ -45,6 +53,12 @@ class Formatter:
 
     def clock(self, moment: datetime) -> str:
         """``15:30 CET``: for times on the same day as their context."""
+        cached = self._clock.get(moment)
+        if cached is None:
+            cached = self._clock[moment] = self._format_clock(moment)
+        return cached
+
+    def _format_clock(self, moment: datetime) -> str:
         local = moment.astimezone(self.zone).replace(tzinfo=None)
         return f"{self._skeleton('Hm', local)} {zone_label(moment, self.zone)}"
 

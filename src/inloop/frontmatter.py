@@ -9,6 +9,7 @@ scalar stays text and every node knows its line in the *file*.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -17,6 +18,9 @@ import yaml
 from .errors import Problem
 
 YNode = Union["YScalar", "YList", "YMap"]
+
+#: libyaml's composer is ten times faster and keeps the same marks.
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +55,26 @@ class YMap:
     line: int = 1
 
 
+_LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with its line breaks escaped (``\\n``), so a message stays one ``path:line:`` line."""
+    return _LINE_BREAKS.sub(lambda found: repr(found.group())[1:-1], text)
+
+
+def single_line_problems(problems: list[Problem]) -> list[Problem]:
+    """The problems, each message on one line whatever text of the author's it quotes."""
+    return [p if not _LINE_BREAKS.search(p.message) else Problem(p.path, p.line, one_line(p.message)) for p in problems]
+
+
 def describe(node: YNode) -> str:
     """How a node reads in an error message: 'a list', "'text'"."""
     if isinstance(node, YScalar):
-        return "nothing" if node.is_null else f"'{node.text}'"
+        if node.is_null:
+            return "nothing"
+        text = node.text if len(node.text) <= 60 else node.text[:59] + "…"
+        return f"'{one_line(text)}'"
     if isinstance(node, YList):
         return "a list"
     return "a mapping"
@@ -97,14 +117,9 @@ def split_front_matter(text: str, path: str) -> FrontMatter:
 def parse_yaml_mapping(text: str, path: str, first_line: int) -> tuple[YMap | None, list[Problem]]:
     """Parse YAML that must be a mapping; lines are offset by ``first_line``."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = first_line + (mark.line if mark else 0)
-        what = exc.problem or exc.context or "cannot parse"
-        return None, [Problem(path, line, f"YAML syntax error: {what}")]
-    except yaml.YAMLError as exc:  # pragma: no cover - other YAML errors carry no mark
-        return None, [Problem(path, first_line, f"YAML syntax error: {exc}")]
+        root = yaml.compose(text, Loader=_LOADER)
+    except yaml.YAMLError:
+        return None, [_syntax_problem(text, path, first_line)]
     if root is None:
         return YMap({}, first_line), []
     problems: list[Problem] = []
@@ -114,10 +129,32 @@ def parse_yaml_mapping(text: str, path: str, first_line: int) -> tuple[YMap | No
     return tree, problems
 
 
+def _syntax_problem(text: str, path: str, first_line: int) -> Problem:
+    """The error as PyYAML's own Python parser words it and places it.
+
+    libyaml (``CSafeLoader``) words errors differently and may place them past
+    the end of the front matter; errors are rare, so parse them again with the
+    Python loader, and the message does not depend on how PyYAML was built.
+    """
+    try:
+        yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + (mark.line if mark else 0)
+        what = exc.problem or exc.context or "cannot parse"
+        return Problem(path, line, f"YAML syntax error: {what}")
+    except yaml.reader.ReaderError as exc:
+        line = first_line + text[: exc.position].count("\n")
+        return Problem(path, line, f"YAML syntax error: character #x{exc.character:04x} is not allowed in YAML")
+    except yaml.YAMLError as exc:  # pragma: no cover - every YAML error above carries a place
+        return Problem(path, first_line, f"YAML syntax error: {exc}")
+    return Problem(path, first_line, "YAML syntax error: cannot parse")  # pragma: no cover - libyaml alone failed
+
+
 def _convert(node: yaml.Node, path: str, offset: int, problems: list[Problem]) -> YNode:
     line = offset + node.start_mark.line
     if isinstance(node, yaml.ScalarNode):
-        return YScalar(str(node.value), line, plain=node.style is None)
+        return YScalar(str(node.value), line, plain=not node.style)
     if isinstance(node, yaml.SequenceNode):
         return YList(tuple(_convert(item, path, offset, problems) for item in node.value), line)
     if isinstance(node, yaml.MappingNode):

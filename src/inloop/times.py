@@ -20,6 +20,7 @@ _AUTHOR_TIME = re.compile(
     re.IGNORECASE,
 )
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NAMED_ZONE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(?::\d{2})?\s*(?P<zone>[A-Za-z][A-Za-z0-9/_+:-]*)$")
 
 
 def parse_zone(text: str) -> tzinfo:
@@ -47,15 +48,24 @@ def parse_time(text: str, zone: tzinfo) -> datetime:
     """
     cleaned = text.strip()
     match = _AUTHOR_TIME.match(cleaned)
-    try:
-        if match:
+    if match:
+        try:
             day = date.fromisoformat(match["date"])
             clock = match["time"]
             if len(clock.split(":")[0]) == 1:
                 clock = "0" + clock
             wall = datetime.combine(day, time.fromisoformat(clock))
             tz = parse_zone(match["zone"]) if match["zone"] else zone
-            return localize(wall, tz)
+        except ValueError as exc:  # the right shape, but a day, hour or offset out of range
+            raise ValueError(f"cannot read time '{cleaned}': {exc}") from None
+        return localize(wall, tz)
+    named = _NAMED_ZONE.match(cleaned)
+    if named:
+        raise ValueError(
+            f"cannot read time '{cleaned}': zone '{named['zone']}' is not understood; "
+            "write UTC, Z or an offset such as +01:00, or no zone for the site's time zone"
+        )
+    try:
         parsed = datetime.fromisoformat(cleaned)
     except ValueError:
         raise ValueError(f"cannot read time '{cleaned}': expected {TIME_FORMAT_HINT}") from None
@@ -85,7 +95,10 @@ def parse_now(text: str) -> datetime:
     """Parse ``--now``: an author's time (UTC when no zone) or a Unix timestamp."""
     cleaned = text.strip()
     if re.fullmatch(r"\d+", cleaned):
-        return datetime.fromtimestamp(int(cleaned), UTC)
+        try:
+            return datetime.fromtimestamp(int(cleaned), UTC)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError(f"'{cleaned}' is out of range as Unix seconds") from None
     return parse_time(cleaned, UTC)
 
 

@@ -86,13 +86,18 @@ def write_site(output: Path, files: Mapping[str, bytes], previous: list[str] | N
             report.written.append(relative)
         else:
             report.unchanged += 1
+    root = output.resolve()
     for relative in sorted(set(old) - set(files)):
-        target = _safe(output, relative)
+        target = output / relative
+        if ".." in Path(relative).parts or Path(relative).is_absolute() or relative == RECORD_NAME:
+            continue  # a record edited by hand: never delete outside the output folder
         try:
+            if not target.resolve().is_relative_to(root) or not target.is_file():
+                continue  # gone, replaced by a folder, or reached through a link out of the output
             target.unlink()
-            report.removed.append(relative)
-        except FileNotFoundError:
+        except OSError:
             continue
+        report.removed.append(relative)
         _remove_empty_parents(output, target.parent)
     write_file(output / RECORD_NAME, record_bytes(list(files)))
     return report
