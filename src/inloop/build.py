@@ -45,7 +45,7 @@ def build_time(now: str | None) -> datetime:
     if epoch:
         try:
             return datetime.fromtimestamp(int(epoch), UTC)
-        except ValueError:
+        except (ValueError, OverflowError, OSError):
             raise UsageError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, found '{epoch}'") from None
     return datetime.now(UTC).replace(microsecond=0)
 
