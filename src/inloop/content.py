@@ -427,6 +427,7 @@ def _parse_incident(
             f"'postmortem' must be an http or https URL, found '{postmortem}'",
         )
     previous = _previous_estimates(fields)
+    markup.prefetch([body.summary, cause or "", *(u.body for u in body.updates), *_step_texts(front.data)])
     prevention = _prevention(fields)
     meta = fields.meta()
     if not body.updates and not any(
@@ -550,6 +551,20 @@ def _previous_estimates(fields: _Fields) -> tuple[datetime, ...]:
         return ()
     times = [fields.time_of(item, "previous_estimates") for item in found.value.items]
     return tuple(t for t in times if t is not None)
+
+
+def _step_texts(data: YMap) -> list[str]:
+    """The texts of the prevention steps as written, to convert them in one batch."""
+    found = data.entries.get("prevention")
+    node = found.value if found else None
+    items = node.items if isinstance(node, YList) else (node,) if isinstance(node, YScalar) else ()
+    texts = []
+    for item in items:
+        if isinstance(item, YMap) and "step" in item.entries:
+            item = item.entries["step"].value
+        if isinstance(item, YScalar):
+            texts.append(item.text.strip())
+    return texts
 
 
 def _prevention(fields: _Fields) -> tuple[PreventionStep, ...]:

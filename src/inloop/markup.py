@@ -26,11 +26,48 @@ def _markdown() -> markdown.Markdown:
     return _converter
 
 
-def to_html(source: str) -> str:
-    """Render author Markdown to HTML (a fragment)."""
+#: Results of the last :func:`prefetch`, used once each by :func:`to_html`.
+_prefetched: dict[str, str] = {}
+_SPLIT = "<!--inloop:fragment:4f1c9a-->"
+#: Markdown whose meaning may reach across fragments: footnotes, reference
+#: links, abbreviations, fences and raw HTML blocks that may stay open.
+_NOT_BATCHABLE = re.compile(r"\[\^|\]:|^\*\[|```|~~~|<|^ {4}|^\t|^ {0,3}:", re.MULTILINE)
+
+
+def _convert(source: str) -> str:
     converter = _markdown()
     converter.reset()
     return converter.convert(source).strip()
+
+
+def to_html(source: str) -> str:
+    """Render author Markdown to HTML (a fragment)."""
+    found = _prefetched.get(source)
+    return found if found is not None else _convert(source)
+
+
+def prefetch(sources: list[str]) -> None:
+    """Convert many short texts in one pass; :func:`to_html` then finds them.
+
+    Each conversion has a fixed cost larger than a short update's own, so one
+    file's fragments (summary, cause, updates, steps) go through Markdown
+    together, split by a marker comment.  Texts whose meaning could reach
+    across the marker are left to :func:`to_html` one by one; the result is
+    the same either way (a property test holds us to it).
+    """
+    _prefetched.clear()
+    batch = [
+        text
+        for text in dict.fromkeys(sources)
+        if text.strip() and text[0] not in " \t\n" and not _NOT_BATCHABLE.search(text)
+    ]
+    if len(batch) < 2:
+        return
+    parts = _convert(f"\n\n{_SPLIT}\n\n".join(batch)).split(_SPLIT)
+    if len(parts) != len(batch):
+        return
+    for text, part in zip(batch, parts, strict=True):
+        _prefetched[text] = part.strip()
 
 
 def to_inline_html(source: str) -> str:

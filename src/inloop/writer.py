@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import UsageError
 
 RECORD_NAME = ".inloop-build.json"
+#: From this many files on, writing goes through a few threads.
+PARALLEL_WRITES = 256
+WRITE_THREADS = 4
 
 
 @dataclass(slots=True)
@@ -61,17 +64,21 @@ def write_file(target: Path, data: bytes) -> bool:
     try:
         if target.stat().st_size == len(data) and target.read_bytes() == data:
             return False
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
     except OSError:
         pass
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=".inloop-", suffix=".tmp")
+    # A name of our own beside the target (one writer per output folder), opened
+    # exclusively so that a leftover of a killed build is replaced, never followed.
+    temp = target.with_name(f".{target.name}.inloop-tmp")
     try:
-        with os.fdopen(handle, "wb") as stream:
+        temp.unlink(missing_ok=True)
+        descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        with os.fdopen(descriptor, "wb") as stream:
             stream.write(data)
-        os.chmod(temp, 0o644)
         os.replace(temp, target)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise
     return True
 
@@ -81,8 +88,16 @@ def write_site(output: Path, files: Mapping[str, bytes], previous: list[str] | N
     report = WriteReport()
     output.mkdir(parents=True, exist_ok=True)
     old = read_record(output) if previous is None else previous
-    for relative in sorted(files):
-        if write_file(_safe(output, relative), files[relative]):
+    names = sorted(files)
+    targets = [_safe(output, relative) for relative in names]
+    if len(names) >= PARALLEL_WRITES:
+        # the kernel does the work (mkdir, open, write, rename): threads overlap it
+        with ThreadPoolExecutor(max_workers=WRITE_THREADS) as pool:
+            results = list(pool.map(write_file, targets, (files[n] for n in names)))
+    else:
+        results = [write_file(target, files[name]) for target, name in zip(targets, names, strict=True)]
+    for relative, written in zip(names, results, strict=True):
+        if written:
             report.written.append(relative)
         else:
             report.unchanged += 1

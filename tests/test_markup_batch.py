@@ -1,0 +1,82 @@
+"""Converting a file's fragments in one Markdown pass gives what converting each alone gives."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from inloop import markup
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+
+pieces = st.sampled_from(
+    [
+        "word",
+        "two words",
+        "**bold**",
+        "_em_",
+        "`code`",
+        "[link](https://x.example)",
+        "- item",
+        "1. first",
+        "> quote",
+        "# Head",
+        "### Sub",
+        "|a|b|\n|-|-|\n|1|2|",
+        "line\nbreak",
+        "",
+        "  ",
+        "\n",
+        "Term\n: definition",
+        "*",
+        "_",
+        "[",
+        "]",
+        "(",
+        ")",
+        "#",
+        "-",
+        "+",
+        "1.",
+        ":",
+        "|",
+        "\\",
+        "&amp;",
+        "&",
+        "\u2019",
+        "ü",
+        "---",
+        "***",
+    ]
+)
+texts = st.lists(pieces, min_size=1, max_size=6).map(" ".join) | st.lists(pieces, min_size=1, max_size=6).map("\n".join)
+
+
+@settings(max_examples=int(os.environ.get("INLOOP_HYPOTHESIS_EXAMPLES", "300")), deadline=None)
+@given(st.lists(texts, min_size=1, max_size=8))
+def test_batched_fragments_equal_single_conversions(fragments: list[str]) -> None:
+    alone = [markup._convert(text) for text in fragments]
+    markup.prefetch(fragments)
+    assert [markup.to_html(text) for text in fragments] == alone
+
+
+def test_parsing_a_generated_site_is_the_same_with_and_without_batching(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC
+
+    from generate import generate_site  # bench/generate.py
+
+    from inloop.content import content_files, parse_incident
+
+    generate_site(tmp_path, 150, seed=3)
+    files = [(p, p.read_bytes()) for p in content_files(tmp_path, "incidents")]
+    batched = [parse_incident(data, p.stem, p.name, UTC, None) for p, data in files]
+    monkeypatch.setattr(markup, "prefetch", lambda sources: markup._prefetched.clear())
+    single = [parse_incident(data, p.stem, p.name, UTC, None) for p, data in files]
+    assert batched == single
