@@ -7,17 +7,19 @@ A fresh :class:`Builder` is a cold build; both give the same bytes.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from gettext import NullTranslations
 from pathlib import Path
 from typing import Literal
 
-from . import __version__, i18n
+from . import code_digest, i18n
 from .cache import CACHE_DIR, Cache
 from .config import CONFIG_NAME, ConfigResult, load_config, with_base_url
 from .content import content_files, ignored_path, parse_incident, parse_maintenance, problems_at
@@ -79,7 +81,6 @@ class SourceFile:
     signature: tuple[int, int, int, int]
     digest: str
     key: str
-    data: bytes | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +97,8 @@ def _key(*parts: object) -> str:
 
 
 def _page_key(page: Page) -> str:
-    """The cache key of a page: its path too, so two pages can never swap bytes."""
-    return f"{page.path}\0{page.key}"
+    """The persistent cache key of a page: its path too, so two pages can never swap bytes."""
+    return hashlib.sha256(repr((code_digest(), page.path, page.key)).encode()).hexdigest()
 
 
 def _render_one(page: Page) -> bytes | Problem:
@@ -144,16 +145,26 @@ class Builder:
         if cache_dir == "default":
             cache_dir = self.source / CACHE_DIR
         self._parsed: dict[Path, Parsed] = {}
+        self._scanned: dict[Path, SourceFile] = {}
+        self._data: dict[Path, bytes] = {}  # bytes read by the last scan, for the parser
+        self._templates: tuple[object, Templates] | None = None
+        self._last_files: dict[str, bytes] | None = None
+        self._settings = ""
         self.cache = Cache(cache_dir)
-        self._rendered: dict[str, tuple[str, bytes]] = {}
+        self._rendered: dict[str, tuple[tuple[object, ...], bytes]] = {}
         self._previous_files: list[str] | None = None
         self._builds = 0
-        #: When the output will change by itself (a window starts, a new day); None if never.
-        self.next_boundary: datetime | None = None
+        self._boundary_inputs: tuple[SiteConfig, Content, datetime] | None = None
 
     # -- read ---------------------------------------------------------------
 
-    def load(self, now: datetime) -> Loaded:
+    def load(self, now: datetime, changed: Collection[str] | None = None) -> Loaded:
+        """Read the config and every content file; ``changed`` (absolute paths) limits the re-reading.
+
+        With ``changed`` from the watcher, files not named there are taken as
+        they were at the last load; without it every file is checked by its
+        stat signature and read again when that moved.
+        """
         shown_config = shown_path(self.shown_source, CONFIG_NAME)
         config = load_config(self.source, shown_config)
         problems = list(config.problems)
@@ -163,30 +174,37 @@ class Builder:
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
         zone_key = getattr(config.zone, "key", str(config.zone))
-        settings = (
-            __version__,
-            MARKDOWN_SETTINGS,
-            zone_key,
-            sorted(config.component_ids or ()),
-            config.component_ids is None,
+        settings = _key(
+            code_digest(), MARKDOWN_SETTINGS, zone_key, sorted(config.component_ids or ()), config.component_ids is None
         )
+        changed_paths = self._as_source_paths(changed) if changed is not None else None
+        candidates = self._candidates(changed_paths, settings)
         files: list[SourceFile] = []
-        for kind in ("incidents", "maintenance"):
-            for path in content_files(self.source, kind):
-                shown = shown_path(self.shown_source, path.relative_to(self.source).as_posix())
-                cached = self._parsed.get(path)
-                try:
-                    signature = _signature(path)
-                    if cached is not None and cached.signature == signature:
-                        data, digest = None, cached.digest
-                    else:
-                        data = path.read_bytes()
-                        digest = hashlib.sha256(data).hexdigest()
-                except OSError as exc:
-                    problems.append(Problem(shown, 1, f"cannot read: {exc.strerror}"))
-                    continue
-                key = _key(settings, kind, path.stem, shown, digest)
-                files.append(SourceFile(kind, path, shown, signature, digest, key, data))
+        reusing = changed_paths is not None and settings == self._settings
+        fresh_paths = changed_paths or set()
+        for kind, path in candidates:
+            previous = self._scanned.get(path)
+            if previous is not None and reusing and path not in fresh_paths:
+                files.append(previous)
+                continue
+            shown = shown_path(self.shown_source, path.relative_to(self.source).as_posix())
+            cached = self._parsed.get(path)
+            try:
+                signature = _signature(path)
+                if cached is not None and cached.signature == signature:
+                    data, digest = None, cached.digest
+                else:
+                    data = path.read_bytes()
+                    digest = hashlib.sha256(data).hexdigest()
+            except OSError as exc:
+                problems.append(Problem(shown, 1, f"cannot read: {exc.strerror}"))
+                continue
+            key = _key(settings, kind, path.stem, shown, digest)
+            files.append(SourceFile(kind, path, shown, signature, digest, key))
+            if data is not None:
+                self._data[path] = data
+        self._scanned = {file.path: file for file in files}
+        self._settings = settings
         self._parse(files, config)
         incidents: list[Incident] = []
         windows: list[Maintenance] = []
@@ -208,10 +226,46 @@ class Builder:
             del self._parsed[stale]
         everything: list[Incident | Maintenance] = [*incidents, *windows]
         for item in everything:
-            problems.extend(problems_at(item, now, config.zone))
+            if item.updates and item.updates[-1].time > now:  # updates are sorted: the last is the latest
+                problems.extend(problems_at(item, now, config.zone))
         incidents.sort(key=lambda i: (i.start, i.id), reverse=True)
         windows.sort(key=lambda m: (m.start, m.id), reverse=True)
         return Loaded(config, Content(tuple(incidents), tuple(windows)), problems)
+
+    def _as_source_paths(self, changed: Collection[str]) -> set[Path]:
+        """Absolute paths from the watcher, spelled as this builder spells its files."""
+        root = Path(os.path.abspath(self.source))
+        paths = set()
+        for name in changed:
+            try:
+                paths.add(self.source / Path(os.path.abspath(name)).relative_to(root))
+            except ValueError:
+                continue
+        return paths
+
+    def _candidates(self, changed: set[Path] | None, settings: str) -> list[tuple[str, Path]]:
+        """The content files to consider, by a full listing or by the last one and the changes."""
+        folders = {
+            "incidents": self.source / "content" / "incidents",
+            "maintenance": self.source / "content" / "maintenance",
+        }
+        if changed is None or not self._scanned or settings != self._settings:
+            return [(kind, path) for kind in ("incidents", "maintenance") for path in content_files(self.source, kind)]
+        if all(path in self._scanned and path.is_file() for path in changed):
+            return [(file.kind, path) for path, file in self._scanned.items()]  # same files, same order
+        known = {path: file.kind for path, file in self._scanned.items()}
+        for path in changed:
+            for kind, root in folders.items():
+                if not path.is_relative_to(root):
+                    continue
+                if path.suffix != ".md" or path.is_dir():
+                    # a folder appeared or vanished: list everything again
+                    return [(k, p) for k in ("incidents", "maintenance") for p in content_files(self.source, k)]
+                known.pop(path, None)
+                if path.is_file() and not ignored_path(path.relative_to(root).parts):
+                    known[path] = kind
+        order = {"incidents": 0, "maintenance": 1}
+        return sorted(((kind, path) for path, kind in known.items()), key=lambda kp: (order[kp[0]], kp[1].parts))
 
     def _parse(self, files: list[SourceFile], config: ConfigResult) -> None:
         """Parse what is not in memory or in the persistent cache, on all cores."""
@@ -234,10 +288,11 @@ class Builder:
             else:
                 to_parse.append(file)
         zone, components = config.zone, config.component_ids
+        datas, self._data = self._data, {}
 
         def parse(file: SourceFile) -> bytes:
             """Parse in a worker; the pickled result travels back and into the cache as it is."""
-            data = file.data if file.data is not None else file.path.read_bytes()
+            data = datas.get(file.path) or file.path.read_bytes()
             parser = parse_incident if file.kind == "incidents" else parse_maintenance
             return pickle.dumps(parser(data, file.path.stem, file.shown, zone, components), pickle.HIGHEST_PROTOCOL)
 
@@ -267,7 +322,10 @@ class Builder:
 
     def render(self, config: SiteConfig, content: Content, now: datetime) -> tuple[dict[str, bytes], int]:
         translations: NullTranslations = i18n.translations(config.language)
-        templates = Templates(self.source, self.shown_source, translations)
+        signature = (config.language, id(translations), self._template_signature())
+        if self._templates is None or self._templates[0] != signature:
+            self._templates = (signature, Templates(self.source, self.shown_source, translations))
+        templates = self._templates[1]
         problems = templates.check_syntax(
             ["index.html", "incident.html", "maintenance.html", "history.html", "component.html", "404.html"]
         )
@@ -285,10 +343,23 @@ class Builder:
             raise BuildError(problems)
         return files, rendered
 
+    def _template_signature(self) -> tuple[tuple[str, int, int], ...]:
+        """What tells the project's templates did not change since the environment was made."""
+        root = self.source / "templates"
+        found = []
+        if root.is_dir():
+            for path in root.rglob("*"):
+                try:
+                    stat = path.stat()
+                except OSError:
+                    continue
+                found.append((path.as_posix(), stat.st_mtime_ns, stat.st_size))
+        return tuple(sorted(found))
+
     def _render_pages(self, pages: list[Page], files: dict[str, bytes]) -> tuple[int, list[Problem]]:
         """Render pages whose key changed; reuse the rest from memory or the cache."""
         problems: list[Problem] = []
-        fresh: dict[str, tuple[str, bytes]] = {}
+        fresh: dict[str, tuple[tuple[object, ...], bytes]] = {}
         missing: list[Page] = []
         for page in pages:
             cached = self._rendered.get(page.path)
@@ -296,8 +367,9 @@ class Builder:
                 fresh[page.path] = cached
             else:
                 missing.append(page)
-        stored = self.cache.get_many("page", [_page_key(p) for p in missing])
-        to_render = [p for p in missing if _page_key(p) not in stored]
+        keys = {page.path: _page_key(page) for page in missing}
+        stored = self.cache.get_many("page", keys.values())
+        to_render = [p for p in missing if keys[p.path] not in stored]
         results = fork_map(_render_one, to_render)
         rendered: dict[str, bytes] = {}
         for page, result in zip(to_render, results, strict=True):
@@ -305,12 +377,12 @@ class Builder:
                 if result not in problems:
                     problems.append(result)
             else:
-                rendered[_page_key(page)] = result
+                rendered[keys[page.path]] = result
         if problems:
             return 0, problems
         self.cache.put_many("page", rendered)
         for page in missing:
-            key = _page_key(page)
+            key = keys[page.path]
             fresh[page.path] = (page.key, stored[key] if key in stored else rendered[key])
         for page in pages:
             files[page.path] = fresh[page.path][1]
@@ -319,23 +391,56 @@ class Builder:
 
     # -- the whole build ----------------------------------------------------
 
-    def build(self, now: datetime) -> BuildReport:
-        """Build; raise :class:`BuildError` with every problem, writing nothing then."""
+    def build(self, now: datetime, changed: Collection[str] | None = None) -> BuildReport:
+        """Build; raise :class:`BuildError` with every problem, writing nothing then.
+
+        ``changed`` (the watcher's absolute paths) lets the builder trust
+        everything else as it was at the last build: it re-reads only those
+        files and writes only files whose bytes differ from what it wrote.
+        """
         started = time.perf_counter()
         self._builds += 1
-        loaded = self.load(now)
+        collecting = gc.isenabled()
+        gc.disable()  # a build makes millions of objects and no cycles worth a pause
+        try:
+            return self._build(now, changed, started)
+        finally:
+            if collecting:
+                gc.enable()
+            # What survives a build (parsed content, rendered pages) lives until the
+            # next: keep the collector from walking it again and again; now and then,
+            # let it look at everything, so that no cycle outlives a long watch session.
+            if self._builds % 25 == 0:
+                gc.unfreeze()
+                gc.collect()
+            gc.freeze()
+
+    def _build(self, now: datetime, changed: Collection[str] | None, started: float) -> BuildReport:
+        loaded = self.load(now, changed)
         config = loaded.config.config
-        self.next_boundary = next_change(config, loaded.content, now) if config else None
+        self._boundary_inputs = (config, loaded.content, now) if config else None
         if loaded.problems or config is None:
             raise BuildError(loaded.problems)
         files, rendered = self.render(config, loaded.content, now)
-        written: WriteReport = write_site(self.output, files, self._previous_files)
+        only = None
+        if changed is not None and self._last_files is not None:
+            last = self._last_files
+            only = {path for path, data in files.items() if last.get(path) is not data and last.get(path) != data}
+        written: WriteReport = write_site(self.output, files, self._previous_files, only)
         if self._builds == 1:
             self.cache.prune()
         self._previous_files = sorted(files)
+        self._last_files = files
         return BuildReport(
             written.written, written.removed, rendered, len(files), time.perf_counter() - started, self._builds == 1
         )
+
+    @property
+    def next_boundary(self) -> datetime | None:
+        """When the output of the last build changes by itself (a window starts, a new day)."""
+        if self._boundary_inputs is None:
+            return None
+        return next_change(*self._boundary_inputs)
 
     def known_inputs(self) -> set[str]:
         """Absolute paths of every input file the last build read."""

@@ -139,6 +139,18 @@ def history_items(content: Content, component: str | None = None) -> list[Item]:
     return items
 
 
+def history_index(content: Content, component_ids: Sequence[str]) -> tuple[list[Item], dict[str, list[Item]]]:
+    """Everything newest first, and each component's share of it, in one pass."""
+    items = history_items(content)
+    per_component: dict[str, list[Item]] = {cid: [] for cid in component_ids}
+    for item in items:
+        for cid in item.component_ids:
+            found = per_component.get(cid)
+            if found is not None:
+                found.append(item)
+    return items, per_component
+
+
 def paginate(items: Sequence[Item], size: int) -> list[HistoryPage]:
     count = max(1, -(-len(items) // size))
     return [HistoryPage(n + 1, count, tuple(items[n * size : (n + 1) * size])) for n in range(count)]

@@ -135,31 +135,30 @@ class Incident:
     meta: FileMeta = field(default_factory=lambda: FileMeta())
 
     kind: Kind = "incident"
+    # Derived once, in __post_init__: pages and lists ask for these thousands of times.
+    status: str = field(init=False)
+    resolved: bool = field(init=False)
+    start: datetime = field(init=False)
+    end: datetime | None = field(init=False)  # when it was resolved; None while open
+    component_ids: tuple[str, ...] = field(init=False)
 
-    @property
-    def status(self) -> str:
-        return self.updates[-1].status
-
-    @property
-    def resolved(self) -> bool:
-        return self.status == "Resolved"
-
-    @property
-    def start(self) -> datetime:
-        return self.started if self.started is not None else self.updates[0].time
-
-    @property
-    def end(self) -> datetime | None:
-        """When it was resolved (not a later postmortem ``Update``); ``None`` while it is open."""
-        if not self.resolved:
-            return None
-        end = self.updates[-1].time
-        for update in reversed(self.updates):
-            if update.status != "Resolved":
-                break
-            if update.written_status == "Resolved":
-                end = update.time
-        return end
+    def __post_init__(self) -> None:
+        status = self.updates[-1].status
+        resolved = status == "Resolved"
+        end = None
+        if resolved:  # the Resolved update, not a later postmortem Update
+            end = self.updates[-1].time
+            for update in reversed(self.updates):
+                if update.status != "Resolved":
+                    break
+                if update.written_status == "Resolved":
+                    end = update.time
+        set_field = object.__setattr__
+        set_field(self, "status", status)
+        set_field(self, "resolved", resolved)
+        set_field(self, "start", self.started if self.started is not None else self.updates[0].time)
+        set_field(self, "end", end)
+        set_field(self, "component_ids", tuple(cid for cid, _ in self.components))
 
     @property
     def latest(self) -> Update:
@@ -170,10 +169,6 @@ class Incident:
         if self.previous_estimates:
             return self.previous_estimates[0]
         return self.estimate
-
-    @property
-    def component_ids(self) -> tuple[str, ...]:
-        return tuple(cid for cid, _ in self.components)
 
     def active_between(self, start: datetime, end: datetime, now: datetime) -> bool:
         """Whether the incident was open at some moment of ``[start, end)``."""

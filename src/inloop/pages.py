@@ -9,7 +9,6 @@ incremental rebuild and a cold build give the same bytes by construction.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +17,7 @@ from gettext import NullTranslations
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import __version__, api, badges, calendar, derive, feeds
+from . import api, badges, calendar, derive, feeds
 from .derive import BarDay, Item
 from .formatting import Formatter
 from .model import STATUS_LABELS, Component, ComponentStatus, Content, Impact, Incident, Maintenance, SiteConfig
@@ -56,7 +55,7 @@ UPDATE_STATUSES = [
 @dataclass(frozen=True, slots=True)
 class Page:
     path: str
-    key: str
+    key: tuple[object, ...]  # everything the bytes depend on; its repr must not hold addresses
     render: Callable[[], bytes]
 
 
@@ -95,8 +94,9 @@ def relative_root(path: str) -> str:
     return "../" * path.count("/")
 
 
-def key_of(*parts: object) -> str:
-    return hashlib.sha256(repr((__version__, *parts)).encode()).hexdigest()
+def key_of(*parts: object) -> tuple[object, ...]:
+    """A page's key: compared as it is between builds, hashed only for the persistent cache."""
+    return parts
 
 
 def feed_files(folder: str, scope: feeds.Scope, component: Component | None = None) -> list[Feed]:
@@ -189,10 +189,10 @@ class Planner:
         pages = [self.index(), self.not_found()]
         pages += [self.incident(i) for i in content.incidents]
         pages += [self.maintenance(m) for m in content.maintenance]
-        pages += self.history(derive.history_items(content), "history/", None)
+        everything, per_component = derive.history_index(content, state.config.component_ids)
+        pages += self.history(everything, "history/", None)
         for component in state.config.components:
-            items = derive.history_items(content, component.id)
-            pages += self.history(items, f"components/{component.id}/", component.id)
+            pages += self.history(per_component[component.id], f"components/{component.id}/", component.id)
         pages += self.feed_pages("site")
         pages += self.feed_pages("maintenance")
         for component in state.config.components:

@@ -83,12 +83,19 @@ def write_file(target: Path, data: bytes) -> bool:
     return True
 
 
-def write_site(output: Path, files: Mapping[str, bytes], previous: list[str] | None = None) -> WriteReport:
-    """Make ``output`` hold ``files``; remove files an earlier build made and this one does not."""
+def write_site(
+    output: Path, files: Mapping[str, bytes], previous: list[str] | None = None, only: set[str] | None = None
+) -> WriteReport:
+    """Make ``output`` hold ``files``; remove files an earlier build made and this one does not.
+
+    ``only``: the files whose bytes changed since the caller last wrote this
+    folder; the others are trusted to be in place and are not even compared.
+    """
     report = WriteReport()
     output.mkdir(parents=True, exist_ok=True)
     old = read_record(output) if previous is None else previous
-    names = sorted(files)
+    names = sorted(files) if only is None else sorted(only)
+    report.unchanged = len(files) - len(names)
     targets = [_safe(output, relative) for relative in names]
     if len(names) >= PARALLEL_WRITES:
         # the kernel does the work (mkdir, open, write, rename): threads overlap it
@@ -114,7 +121,8 @@ def write_site(output: Path, files: Mapping[str, bytes], previous: list[str] | N
             continue
         report.removed.append(relative)
         _remove_empty_parents(output, target.parent)
-    write_file(output / RECORD_NAME, record_bytes(list(files)))
+    if only is None or set(old) != set(files):
+        write_file(output / RECORD_NAME, record_bytes(list(files)))
     return report
 
 

@@ -167,17 +167,30 @@ def tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def build_or_errors(builder: Builder, now: datetime) -> list[str] | None:
+def snapshot_mtimes(source: Path) -> dict[str, bytes]:
+    """Every source file's bytes: what changed is what a watcher would report."""
+    return {
+        str(p.absolute()): p.read_bytes() for p in source.rglob("*") if p.is_file() and ".inloop-cache" not in p.parts
+    }
+
+
+def touched(before: dict[str, bytes], after: dict[str, bytes]) -> list[str]:
+    """What a watcher would report: every file created, changed or deleted."""
+    return sorted(name for name in set(before) | set(after) if before.get(name) != after.get(name))
+
+
+def build_or_errors(builder: Builder, now: datetime, changed: list[str] | None = None) -> list[str] | None:
     try:
-        builder.build(now)
+        builder.build(now, changed)
     except BuildError as exc:
         return [str(p) for p in exc.problems]
     return None
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(edits, min_size=1, max_size=6))
-def test_incremental_builds_equal_cold_builds(steps: list[tuple[object, ...]]) -> None:
+@given(st.lists(edits, min_size=1, max_size=6), st.booleans())
+def test_incremental_builds_equal_cold_builds(steps: list[tuple[object, ...]], use_hints: bool) -> None:
+    """``use_hints``: the builder is told which files changed, as the watcher tells it."""
     with tempfile.TemporaryDirectory() as temp:
         root = Path(temp)
         source = root / "source"
@@ -188,8 +201,10 @@ def test_incremental_builds_equal_cold_builds(steps: list[tuple[object, ...]]) -
         assert build_or_errors(incremental, now) is None
         last_good = tree(root / "incremental")
         for step in steps:
+            before = snapshot_mtimes(source)
             now = apply(source, step, now)
-            errors = build_or_errors(incremental, now)
+            changed = touched(before, snapshot_mtimes(source)) if use_hints else None
+            errors = build_or_errors(incremental, now, changed)
             cold_dir = root / "cold"
             shutil.rmtree(cold_dir, ignore_errors=True)
             cold_errors = build_or_errors(Builder(source, cold_dir, shown_source="source", cache_dir=None), now)
