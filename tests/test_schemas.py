@@ -1,7 +1,7 @@
 """The JSON Schemas in tests/schemas/ are sound, accept real output and reject broken output.
 
 The schemas are what other tests validate inloop's feed.json and api/v2/*.json against,
-so they must be valid schemas, accept the real Statuspage files in ../shared/fixtures/,
+so they must be valid schemas, accept the real Statuspage files in tests/fixtures/real/ (copied unedited from the shared fixtures),
 and demonstrably fail on the mistakes they exist to catch.
 """
 
@@ -29,7 +29,7 @@ from schema_validation import (
 )
 
 FIXTURES = Path(
-    os.environ.get("INLOOP_FIXTURES", Path(__file__).resolve().parents[2] / "shared" / "fixtures")
+    os.environ.get("INLOOP_FIXTURES", Path(__file__).resolve().parent / "fixtures" / "real")
 )
 STATUSPAGE_FIXTURES = FIXTURES / "statuspage-api"
 

@@ -1,4 +1,4 @@
-"""Feeds for the importer's tests: the real ones in ../shared/fixtures/feeds/, and
+"""Feeds for the importer's tests: the real ones in tests/fixtures/real/feeds/ (copied unedited), and
 small Statuspage-style feeds made to order (``make_feed``)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-FEEDS = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "feeds"
+FEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "feeds"
 STREAMYARD_RSS = FEEDS / "statuspage-streamyard-history.rss"
 STREAMYARD_ATOM = FEEDS / "statuspage-streamyard-history.atom"
 PARSE_RSS = FEEDS / "statuspage-parse-2014-history.rss"
