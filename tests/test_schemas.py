@@ -1,8 +1,8 @@
 """The JSON Schemas in tests/schemas/ are sound, accept real output and reject broken output.
 
 The schemas are what other tests validate inloop's feed.json and api/v2/*.json against,
-so they must be valid schemas, accept the real Statuspage files in tests/fixtures/real/ (copied unedited from the shared fixtures),
-and demonstrably fail on the mistakes they exist to catch.
+so they must be valid schemas, accept the real Statuspage files in tests/fixtures/real/
+(copied unedited from the shared fixtures), and demonstrably fail on the mistakes they exist to catch.
 """
 
 from __future__ import annotations
