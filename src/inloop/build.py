@@ -321,7 +321,7 @@ class Builder:
         return files
 
     def render(self, config: SiteConfig, content: Content, now: datetime) -> tuple[dict[str, bytes], int]:
-        translations: NullTranslations = i18n.translations(config.language)
+        translations: NullTranslations = i18n.translations(config.language, self.source)
         signature = (config.language, id(translations), self._template_signature())
         if self._templates is None or self._templates[0] != signature:
             self._templates = (signature, Templates(self.source, self.shown_source, translations))
@@ -446,7 +446,7 @@ class Builder:
         """Absolute paths of every input file the last build read."""
         inputs = {os.path.abspath(path) for path in self._parsed}
         inputs.add(os.path.abspath(self.source / CONFIG_NAME))
-        for folder in ("templates", STATIC_DIR):
+        for folder in ("templates", STATIC_DIR, i18n.SITE_LOCALE_DIR):
             root = self.source / folder
             if root.is_dir():
                 inputs.update(os.path.abspath(p) for p in root.rglob("*") if p.is_file())

@@ -47,10 +47,11 @@ def load(source: Path) -> tuple[SiteConfig, Content]:
 
 
 def keys(source: Path, now: datetime) -> dict[str, str]:
+    """Each file's key as the persistent cache sees it (keys are compared by value between builds)."""
     config, content = load(source)
     translations = NullTranslations()
     planner = Planner(make_state(config, content, now, "style.css"), Templates(source, ".", translations), translations)
-    return {page.path: page.key for page in planner.plan()}
+    return {page.path: repr(page.key) for page in planner.plan()}
 
 
 @pytest.fixture
