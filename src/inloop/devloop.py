@@ -6,6 +6,7 @@ an event; the watcher and the server finish what they are doing and close.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -28,10 +29,26 @@ def _echo(lines: list[str]) -> None:
     sys.stdout.flush()
 
 
+_forks_reset = False  # the at-fork hook below is registered once a process
+
+
+def _default_signals_in_child() -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _stop_on_signals(stop: threading.Event) -> None:
     def handler(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
+    global _forks_reset
+    if not _forks_reset:
+        # A build may fork worker processes (parallel.fork_map).  They would inherit this
+        # handler and shrug off the SIGTERM with which their pool ends them, so that the
+        # build waited for them forever; and a Ctrl-C in the terminal, sent to them too,
+        # is the watcher's to handle, not theirs.
+        os.register_at_fork(after_in_child=_default_signals_in_child)
+        _forks_reset = True
     signal.signal(signal.SIGINT, handler)
     signal.signal(signal.SIGTERM, handler)
 
@@ -63,20 +80,24 @@ def run_watch(builder: Builder, now: Callable[[], datetime], follow_clock: bool)
 def run_serve(
     builder: Builder, now: Callable[[], datetime], follow_clock: bool, host: str, port: int, open_browser: bool
 ) -> None:
-    live = LiveState()
-    builder.output.mkdir(parents=True, exist_ok=True)
-    server = open_server(host, port, builder.output, live)
-    bound_port = server.server_address[1]
-    live.mount = _mount(builder) or "/"
     stop = threading.Event()
     _stop_on_signals(stop)
+    live = LiveState()
+    server = open_server(host, port, builder.output, live)  # first: a port in use leaves nothing behind
 
     def on_rebuild(outcome: RebuildOutcome) -> None:
         live.publish(outcome.problems, _mount(builder) if outcome.ok else None)
         _echo(describe(outcome))
 
     watcher = Watcher(builder, now, follow_clock=follow_clock, on_rebuild=on_rebuild)
-    watcher.start()
+    try:
+        watcher.start()  # a source folder that is not there: an error, and no site/ made in it
+    except BaseException:
+        server.server_close()
+        raise
+    builder.output.mkdir(parents=True, exist_ok=True)
+    bound_port = server.server_address[1]
+    live.mount = _mount(builder) or "/"
     serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     serving.start()
     url = f"http://{host}:{bound_port}{live.mount}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -30,6 +31,12 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+def _worker_signals() -> None:
+    """Workers leave stopping to the parent: Ctrl-C reaches the whole process group."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
     assert _job is not None
     function, items = _job
@@ -46,7 +53,7 @@ def fork_map(function: Callable[[T], R], items: Sequence[T], *, min_items: int =
     bounds = [(start, min(start + chunk, len(items))) for start in range(0, len(items), chunk)]
     _job = (function, items)
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_signals) as pool:
             parts = pool.map(_run_chunk, bounds, chunksize=1)
     finally:
         _job = None

@@ -26,6 +26,16 @@ THEME_TEMPLATES = THEME_DIR / "templates"
 THEME_PREFIX = "!theme"
 
 
+#: Files in templates/ that are templates (others, such as images, are not compiled).
+TEMPLATE_SUFFIXES = (".html", ".xml", ".txt", ".css", ".js", ".svg", ".json")
+
+
+def _not_utf8(exc: UnicodeDecodeError) -> str:
+    return (
+        f"not valid UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}): save the template as UTF-8"
+    )
+
+
 class TemplateProblem(Exception):
     def __init__(self, problem: Problem) -> None:
         super().__init__(str(problem))
@@ -106,8 +116,26 @@ class Templates:
         self._fingerprints[name] = digest
         return digest
 
+    def template_names(self) -> list[str]:
+        """Every template the loaders can find, without editors' leftovers and hidden files."""
+        from .content import ignored_path
+
+        return sorted(
+            name
+            for name in self.env.list_templates()
+            if not name.startswith(THEME_PREFIX + "/") and not ignored_path(tuple(name.split("/")))
+        )
+
+    def file_of(self, name: str) -> str | None:
+        """The file a template name resolves to (the project's first, then the theme's)."""
+        for folder in (self.project_dir, THEME_TEMPLATES):
+            candidate = folder / name
+            if candidate.is_file():
+                return str(candidate)
+        return None
+
     def everything(self) -> str:
-        names = sorted(self.env.list_templates())
+        names = self.template_names()
         parts = []
         for name in names:
             try:
@@ -117,9 +145,10 @@ class Templates:
         return hashlib.sha256(repr(parts).encode()).hexdigest()
 
     def check_syntax(self, names: list[str]) -> list[Problem]:
-        """Compile every template a build needs; syntax errors as problems."""
+        """Compile the templates a build needs and every template of the project; problems, not exceptions."""
         problems = []
-        for name in names:
+        project = [n for n in self.template_names() if n.endswith(TEMPLATE_SUFFIXES) and self._in_project(n)]
+        for name in dict.fromkeys([*names, *project]):
             try:
                 self.env.get_template(name)
             except jinja2.TemplateSyntaxError as exc:
@@ -128,7 +157,12 @@ class Templates:
                 )
             except jinja2.TemplateNotFound as exc:
                 problems.append(Problem(self.shown_source, 1, f"template not found: {exc.name}"))
+            except UnicodeDecodeError as exc:
+                problems.append(Problem(self.shown_path(self.file_of(name)), 1, _not_utf8(exc)))
         return problems
+
+    def _in_project(self, name: str) -> bool:
+        return (self.project_dir / name).is_file()
 
     def render(self, name: str, context: Mapping[str, Any]) -> str:
         try:
@@ -137,8 +171,8 @@ class Templates:
             raise TemplateProblem(
                 Problem(self.shown_path(exc.filename), exc.lineno, f"template syntax error: {exc.message}")
             ) from None
-        except jinja2.TemplateNotFound as exc:
-            raise TemplateProblem(Problem(self.shown_path(None), 1, f"template not found: {exc.name}")) from None
+        except UnicodeDecodeError as exc:
+            raise TemplateProblem(Problem(self.shown_path(self.file_of(name)), 1, _not_utf8(exc))) from None
         except Exception as exc:  # a render error: blame the innermost template frame
             raise TemplateProblem(self._render_problem(exc, name)) from None
 
@@ -147,8 +181,13 @@ class Templates:
         for frame in traceback.extract_tb(exc.__traceback__):
             if frame.filename.endswith((".html", ".xml", ".css", ".txt", ".svg")) and frame.lineno:
                 where = (frame.filename, frame.lineno)
-        message = str(exc) if not isinstance(exc, jinja2.UndefinedError) else f"{exc.message}"
-        kind = "template error" if isinstance(exc, jinja2.TemplateError) else f"template error ({type(exc).__name__})"
+        if isinstance(exc, jinja2.TemplateNotFound):
+            kind, message = "template not found", str(exc.name)
+        else:
+            message = str(exc) if not isinstance(exc, jinja2.UndefinedError) else f"{exc.message}"
+            kind = (
+                "template error" if isinstance(exc, jinja2.TemplateError) else f"template error ({type(exc).__name__})"
+            )
         if where is None:
             try:
                 filename = self.source(name)[1]

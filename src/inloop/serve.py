@@ -14,7 +14,6 @@ from __future__ import annotations
 import errno
 import html
 import http.server
-import os
 import posixpath
 import socketserver
 import threading
@@ -105,7 +104,7 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         path = urllib.parse.unquote(url.path)
         if path == EVENTS_PATH and self.server.live is not None:
-            self._events(url.query)
+            self._events(head)
             return
         mount = self.mount
         if path == "/" and mount != "/":
@@ -131,18 +130,22 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
         if target.suffix == ".html":
             self._send_html(200, target.read_bytes(), head)
             return
-        self.path = "/" + normal  # the stdlib handler serves everything else byte for byte
-        file = self.send_head()
-        if file is not None:
-            try:
-                if not head:
-                    self.copyfile(file, self.wfile)
-            finally:
-                file.close()
+        self._send_file(target, head)
 
-    def translate_path(self, path: str) -> str:
-        relative = urllib.parse.unquote(urllib.parse.urlsplit(path).path).lstrip("/")
-        return os.path.join(self.server.directory, relative)
+    def _send_file(self, target: Path, head: bool) -> None:
+        """Any other file, byte for byte (the path is decoded once, and checked: no stdlib lookup again)."""
+        try:
+            data = target.read_bytes()
+        except OSError:  # gone since it was checked (a rebuild removed it)
+            self._not_found(head)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(target)))
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        if not head:
+            self.wfile.write(data)
 
     def _redirect(self, location: str) -> None:
         self.send_response(301)
@@ -170,7 +173,7 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
         if not head:
             self.wfile.write(body)
 
-    def _events(self, query: str) -> None:
+    def _events(self, head: bool) -> None:
         live = self.server.live
         assert live is not None
         self.send_response(200)
@@ -179,6 +182,8 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Connection", "close")
         self.end_headers()
         self.close_connection = True
+        if head:
+            return
         generation = live.generation
         try:
             self.wfile.write(f"retry: 1000\ndata: {generation}\n\n".encode())

@@ -1,18 +1,23 @@
 """Rebuild on every change that matters, and never on one that does not.
 
 Watchdog reports raw events; :class:`SourceFilter` decides which paths are
-inputs (``inloop.toml``, ``content/**/*.md``, ``templates/``, ``static/``),
-judging a rename by its new path and ignoring hidden files, editors'
-leftovers and the output folder.  :class:`Watcher` waits for changes to
-settle (about 100 ms, like MkDocs' livereload), rebuilds once for a burst,
-and once more for changes that arrive during a rebuild.
+inputs (``inloop.toml``, ``content/**/*.md``, ``templates/``, ``static/``,
+``locale/``), judging a rename by its new path and ignoring hidden files,
+editors' leftovers and the output folder.  :class:`Watcher` waits for
+changes to settle (about 100 ms, like MkDocs' livereload), rebuilds once for
+a burst, and once more for changes that arrive during a rebuild; it tells the
+builder which paths changed, so that it re-reads only those.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import threading
 import time
+import warnings
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,15 +34,38 @@ from watchdog.events import (
     FileSystemEventHandler,
 )
 from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver, ObservedWatch
 
-from .build import Builder, BuildReport
+from . import i18n
+from .build import STATIC_DIR, Builder, BuildReport
 from .config import CONFIG_NAME
-from .content import ignored_name
-from .errors import BuildError, Problem
+from .content import ignored_path
+from .errors import BuildError, InloopError, Problem, UsageError
+
+# watchdog logs a harmless race when a watch stops ("queue_events() called when the thread is
+# inactive"); without a handler of its own, logging would print that on the watcher's stderr
+logging.getLogger("watchdog").addHandler(logging.NullHandler())
+
+#: Watchers now running, told when the kernel dropped events.
+_running: weakref.WeakSet[Watcher] = weakref.WeakSet()
+
+
+class _OverflowHandler(logging.Handler):
+    """watchdog only logs that inotify's queue overflowed: then no change can be trusted to be known."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "overflow" in record.getMessage().lower():
+            for watcher in list(_running):
+                watcher.events_lost()
+
+
+logging.getLogger("watchdog.observers").addHandler(_OverflowHandler(logging.WARNING))
 
 SETTLE_SECONDS = 0.1
 MAX_SETTLE_SECONDS = 2.0
-INPUT_FOLDERS = ("templates", "static")
+#: Folders at the top of the source whose every file is an input (a site's own catalogs too).
+INPUT_FOLDERS = ("templates", STATIC_DIR, i18n.SITE_LOCALE_DIR)
+ROOT_FOLDERS = ("content", *INPUT_FOLDERS)
 
 
 class SourceFilter:
@@ -46,25 +74,31 @@ class SourceFilter:
     def __init__(self, source: Path, output: Path) -> None:
         self.source = source.resolve()
         self.output = output.resolve()
+        # Events name paths under the folder as it was given (maybe through a symlink):
+        # compare with that spelling and with the real one.
+        self._sources = list(dict.fromkeys([Path(os.path.abspath(source)), self.source]))
+        self._outputs = list(dict.fromkeys([Path(os.path.abspath(output)), self.output]))
 
     def relative(self, path: str) -> Path | None:
-        try:
-            resolved = Path(os.path.abspath(path))
-            if resolved == self.output or resolved.is_relative_to(self.output):
-                return None
-            return resolved.relative_to(self.source)
-        except ValueError:
+        absolute = Path(os.path.abspath(path))
+        if any(absolute == output or absolute.is_relative_to(output) for output in self._outputs):
             return None
+        for source in self._sources:
+            if absolute.is_relative_to(source):
+                return absolute.relative_to(source)
+        return None
 
     def matters(self, path: str, *, is_directory: bool = False) -> bool:
         relative = self.relative(path)
         if relative is None or not relative.parts:
             return False
-        if any(ignored_name(part) for part in relative.parts):
+        if ignored_path(relative.parts + (("folder",) if is_directory else ())):
             return False
         top = relative.parts[0]
         if len(relative.parts) == 1:
-            return not is_directory and top == CONFIG_NAME
+            if is_directory:
+                return top in ROOT_FOLDERS
+            return top == CONFIG_NAME
         if top == "content":
             return is_directory or relative.suffix == ".md"
         return top in INPUT_FOLDERS
@@ -74,7 +108,7 @@ class SourceFilter:
         if not self.matters(path, is_directory=True):
             return False
         for root, dirs, files in os.walk(path):
-            dirs[:] = [d for d in dirs if not ignored_name(d)]
+            dirs[:] = [d for d in dirs if not ignored_path((d, "folder"))]
             if any(self.matters(os.path.join(root, name)) for name in files):
                 return True
         return False
@@ -119,6 +153,16 @@ class Watcher:
         self._first_event = 0.0
         self._wake = threading.Event()
         self._observer: Observer | None = None  # type: ignore[valid-type]
+        # Input paths as of the last build, and those noticed since: what a rename or a
+        # folder's removal may take away.  Only the loop thread asks the builder (which
+        # it alone runs); the observer thread reads these snapshots, never the builder.
+        self._known: set[str] = set()
+        self._seen: set[str] = set()
+        self._handler = _Handler(self)
+        self._folder_watches: dict[str, ObservedWatch] = {}
+        # Whether the next build must look at every file (the first, or after events were lost)
+        # rather than trust the changed paths it is told (Builder.build's ``changed``).
+        self._rescan = True
         self.next_boundary: datetime | None = None
 
     # -- events -------------------------------------------------------------
@@ -151,49 +195,167 @@ class Watcher:
             paths.append(source_path)
         return paths
 
+    def _superseded(self, event: FileSystemEvent) -> str | None:
+        """A temp file renamed onto an input (``x.vsctmp`` → ``x``): not a change of its own."""
+        if event.event_type != "moved" or event.is_directory or not getattr(event, "dest_path", ""):
+            return None
+        source_path = os.fsdecode(event.src_path)
+        if not self.filter.matters(os.fsdecode(event.dest_path)):
+            return None
+        with self._lock:
+            if os.path.abspath(source_path) in self._known:
+                return None
+        return source_path
+
     def _knew_input(self, path: str) -> bool:
-        return os.path.abspath(path) in self.builder.known_inputs()
+        path = os.path.abspath(path)
+        with self._lock:
+            return path in self._known or path in self._seen
 
     def _knew_inputs_under(self, folder: str) -> bool:
         prefix = os.path.abspath(folder) + os.sep
-        return any(p.startswith(prefix) for p in self.builder.known_inputs())
+        with self._lock:
+            return any(p.startswith(prefix) for p in self._known) or any(p.startswith(prefix) for p in self._seen)
 
     def notice(self, event: FileSystemEvent) -> None:
-        paths = self.relevant_paths(event)
+        self._follow_folders(event)
+        superseded = self._superseded(event)
+        paths = [p for p in self.relevant_paths(event) if p != superseded]
         if not paths:
             return
         with self._lock:
+            if event.is_directory:
+                self._rescan = True  # a folder came or went: let the builder list everything again
+            if superseded is not None:
+                self._pending.pop(superseded, None)
             if not self._pending:
                 self._first_event = time.monotonic()
             for path in paths:
                 self._pending[path] = None
+                self._seen.add(os.path.abspath(path))
             self._last_event = time.monotonic()
-        self._wake.set()
+            self._wake.set()
+
+    def _remember_inputs(self, changed: list[str] | None) -> None:
+        """After a build: what it read (all of it, or the last inputs updated by ``changed``),
+        and what was noticed meanwhile (a rename may take it away before the next build)."""
+        if changed is None:
+            inputs = self.builder.known_inputs()
+        else:  # only what changed: a large site's listing is not walked again for one edit
+            with self._lock:
+                inputs = set(self._known)
+            for path in changed:
+                if os.path.isdir(path):
+                    for root, dirs, files in os.walk(path):
+                        dirs[:] = [d for d in dirs if not ignored_path((d, "folder"))]
+                        inputs.update(p for name in files if self.filter.matters(p := os.path.join(root, name)))
+                elif os.path.isfile(path):
+                    if self.filter.matters(path):
+                        inputs.add(path)
+                elif path in inputs:
+                    inputs.discard(path)
+                else:  # a folder that went: everything under it
+                    prefix = path + os.sep
+                    inputs.difference_update([p for p in inputs if p.startswith(prefix)])
+        with self._lock:
+            self._known = inputs | self._seen
+            self._seen = set()
 
     # -- the loop -----------------------------------------------------------
 
     def start(self) -> None:
-        """Start watching: before the first build, so that no edit is lost."""
+        """Start watching: before the first build, so that no edit is lost.
+
+        The source folder itself is watched without its subfolders (for
+        ``inloop.toml``, and input folders that appear or go); ``content/``,
+        ``templates/``, ``static/`` and ``locale/`` are watched recursively, and
+        followed as they come and go.  The output and hidden folders such as ``.git/`` are
+        never watched: a build or a checkout there costs no inotify watch and
+        no event, however many folders it makes.
+        """
+        source = self.builder.source
+        if not source.is_dir():
+            raise UsageError(f"cannot watch {self.builder.shown_source}: there is no such folder")
+        # watchdog warns when a folder made with its parents (mkdir -p) is registered twice; harmless
+        warnings.filterwarnings("ignore", message="Callback with id .* already exists", category=RuntimeWarning)
         observer = Observer()
-        observer.schedule(_Handler(self), str(self.builder.source), recursive=True)
+        # a source or input folder given as a symlink is watched where it leads, named as given
+        observer.schedule(self._handler, str(source), recursive=False, follow_symlink=source.is_symlink())
+        with self._lock:
+            for name in ROOT_FOLDERS:
+                self._follow_folder(observer, name, present=True)
         observer.daemon = True
         observer.start()
         self._observer = observer
+        _running.add(self)
+
+    def _follow_folder(self, observer: BaseObserver, name: str, *, present: bool) -> None:
+        """Watch one of ``ROOT_FOLDERS`` (``content/``, ``templates/``, ...) recursively while it exists."""
+        path = self.builder.source / name
+        watch = self._folder_watches.pop(name, None)
+        if watch is not None:
+            # a folder moved away takes its watch with it: always start afresh
+            with contextlib.suppress(KeyError, OSError):
+                observer.unschedule(watch)
+        if present and path.is_dir():
+            with contextlib.suppress(OSError):  # gone again: its removal is an event of its own
+                self._folder_watches[name] = observer.schedule(
+                    self._handler, str(path), recursive=True, follow_symlink=path.is_symlink()
+                )
+
+    def _follow_folders(self, event: FileSystemEvent) -> None:
+        """An input folder at the top of the source appeared, went, or was replaced."""
+        observer = self._observer
+        if observer is None or not isinstance(event, (DirCreatedEvent, DirDeletedEvent, DirMovedEvent)):
+            return
+        changed = [os.fsdecode(event.src_path)]
+        if getattr(event, "dest_path", ""):
+            changed.append(os.fsdecode(event.dest_path))
+        for path in changed:
+            relative = self.filter.relative(path)
+            if relative is not None and len(relative.parts) == 1 and relative.parts[0] in ROOT_FOLDERS:
+                with self._lock:
+                    self._follow_folder(observer, relative.parts[0], present=os.path.isdir(path))
 
     def stop(self) -> None:
-        if self._observer is not None:
-            self._observer.stop()
-            self._observer.join(timeout=5)
-            self._observer = None
+        """Stop watching, and wake the loop so that it sees its stop event at once."""
+        _running.discard(self)
+        observer, self._observer = self._observer, None
+        if observer is not None:
+            observer.stop()
+            observer.join(timeout=5)
+        with self._lock:
+            self._folder_watches.clear()
+        self._wake.set()
+
+    def events_lost(self) -> None:
+        """The kernel dropped events: rebuild, looking at every file."""
+        with self._lock:
+            self._rescan = True
+            if not self._pending:
+                self._first_event = time.monotonic()
+            self._pending[str(self.builder.source)] = None
+            self._last_event = time.monotonic()
+            self._wake.set()
 
     def rebuild(self, changed: list[str]) -> RebuildOutcome:
+        """Build now; ``changed`` names every input changed since the last build (paths as shown)."""
         started = time.perf_counter()
+        with self._lock:
+            hints = None if self._rescan else [os.path.abspath(path) for path in changed]
+            self._rescan = False
         try:
-            report = self.builder.build(self.now())
+            report = self.builder.build(self.now(), hints)
         except BuildError as exc:
             outcome = RebuildOutcome(False, None, exc.problems, changed, time.perf_counter() - started)
+        except Exception as exc:  # whatever goes wrong, keep the last good site and watch on
+            with self._lock:
+                self._rescan = True  # the builder may have been left half-way: trust nothing next time
+            problem = _unexpected(exc, self.builder.shown_source)
+            outcome = RebuildOutcome(False, None, [problem], changed, time.perf_counter() - started)
         else:
             outcome = RebuildOutcome(True, report, [], changed, time.perf_counter() - started)
+        self._remember_inputs(hints)
         self.next_boundary = self.builder.next_boundary if self.follow_clock else None
         self.on_rebuild(outcome)
         return outcome
@@ -203,6 +365,7 @@ class Watcher:
         while not stop.is_set():
             with self._lock:
                 if not self._pending:
+                    self._wake.clear()  # set by notice() for changes a rebuild has taken already
                     return []
                 quiet = time.monotonic() - self._last_event
                 waited = time.monotonic() - self._first_event
@@ -211,7 +374,7 @@ class Watcher:
                     self._pending.clear()
                     self._wake.clear()
                     return changed
-                remaining = SETTLE_SECONDS - quiet
+                remaining = min(SETTLE_SECONDS - quiet, MAX_SETTLE_SECONDS - waited)
             stop.wait(remaining)
         return None
 
@@ -238,6 +401,15 @@ class Watcher:
         if relative is None:
             return path
         return os.path.normpath(os.path.join(self.builder.shown_source, relative.as_posix()))
+
+
+def _unexpected(exc: Exception, shown_source: str) -> Problem:
+    """An error that is not an author's mistake (a file vanished mid-build, a bug): one problem line."""
+    if isinstance(exc, OSError) and exc.filename:
+        return Problem(os.fsdecode(exc.filename), 1, f"cannot read or write: {exc.strerror or exc}")
+    if isinstance(exc, InloopError):
+        return Problem(shown_source, 1, str(exc))
+    return Problem(shown_source, 1, f"unexpected error ({type(exc).__name__}): {exc}")
 
 
 def describe(outcome: RebuildOutcome) -> list[str]:
