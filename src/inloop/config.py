@@ -291,10 +291,30 @@ def _load_config(source: Path, shown: str) -> ConfigResult:
         if message.startswith("Cannot overwrite a value"):
             message += " (is a key or table given twice?)"
         return ConfigResult(None, UTC, None, [Problem(shown, line, f"TOML syntax error: {message}")], shown)
-    return validate_config(data, text, shown, hashlib.sha256(data_bytes).hexdigest())
+    return validate_config(data, text, shown, hashlib.sha256(data_bytes).hexdigest(), static_dir=source / "static")
 
 
-def validate_config(data: dict[str, Any], text: str, shown: str, digest: str) -> ConfigResult:
+def _favicon(checker: _Checker, value: str | None, static_dir: Path | None) -> str | None:
+    """``favicon``: an http(s) URL, or a file in the site's ``static/`` folder, by its path there."""
+    if value is None or _check_url(value):
+        return value
+    if not value or "://" in value or value.startswith("/") or "\\" in value or ".." in value.split("/"):
+        checker.error(
+            f"'favicon' must be a file in the site's static/ folder (such as 'favicon.png') "
+            f"or an http or https URL, found '{value}'",
+            "favicon",
+        )
+        return None
+    if static_dir is not None and not (static_dir / value).is_file():
+        checker.error(f"'favicon' names static/{value}, which does not exist", "favicon")
+        return None
+    return value
+
+
+def validate_config(
+    data: dict[str, Any], text: str, shown: str, digest: str, *, static_dir: Path | None = None
+) -> ConfigResult:
+    """Check ``data``; ``static_dir`` is where a ``favicon`` path must exist (unchecked when None)."""
     checker = _Checker(shown, TomlLines(text))
     checker.unknown_keys(data, TOP_KEYS)
     title = checker.string(data, "title", required=True)
@@ -313,7 +333,7 @@ def validate_config(data: dict[str, Any], text: str, shown: str, digest: str) ->
     contact = checker.string(data, "contact")
     if contact is not None and not (_check_url(contact) or re.fullmatch(r"mailto:[^@\s]+@[^@\s]+", contact)):
         checker.error(f"'contact' must be an http(s) URL or a mailto: address, found '{contact}'", "contact")
-    favicon = checker.string(data, "favicon")
+    favicon = _favicon(checker, checker.string(data, "favicon"), static_dir)
     feed_items = checker.positive_int(data, "feed_items", 50)
     page_size = checker.positive_int(data, "history_page_size", 25)
     components, complete = _components(checker, data.get("components"))

@@ -17,7 +17,7 @@ from gettext import NullTranslations
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import api, badges, calendar, derive, feeds
+from . import api, badges, calendar, derive, feeds, i18n, sitefiles
 from .derive import BarDay, Item
 from .formatting import Formatter
 from .model import STATUS_LABELS, Component, ComponentStatus, Content, Impact, Incident, Maintenance, SiteConfig
@@ -145,7 +145,25 @@ class Planner:
         config = state.config
         self.fmt = Formatter(config.zone, config.language, translations)
         self.base_path = urlsplit(config.base_url).path or "/"
-        self.common_key = (config.digest, config.base_url, state.stylesheet)
+        script = templates.source(sitefiles.SCRIPT_TEMPLATE)[0].encode("utf-8")
+        icon = templates.source(sitefiles.FAVICON_TEMPLATE)[0].encode("utf-8")
+        #: The theme's files that every page links, by their hashed names.
+        self.assets = {sitefiles.hashed_name(sitefiles.SCRIPT_TEMPLATE, script): script}
+        self.script = next(iter(self.assets))
+        default_icon = sitefiles.hashed_name(sitefiles.FAVICON_TEMPLATE, icon)
+        self.favicon = sitefiles.favicon(config, default_icon)
+        if config.favicon is None:
+            self.assets[default_icon] = icon
+        #: Each HTML page and the time of the latest update it shows: the sitemap's lastmod.
+        self.lastmod: dict[str, datetime | None] = {}
+        self.common_key = (
+            config.digest,
+            config.base_url,
+            state.stylesheet,
+            self.script,
+            self.favicon,
+            i18n.catalog_digest(translations),
+        )
         self.site_feeds = site_feeds()
         self.maintenance_feeds = maintenance_feeds()
         self.webcal = calendar.webcal_url(config)
@@ -156,10 +174,14 @@ class Planner:
         canonical_path = path.removesuffix("index.html")
         return {
             "site": config,
+            "lang": feeds.language_tag(config.language),
             "root": root,
             "path": path,
             "canonical": config.base_url + canonical_path,
             "css": root + self.state.stylesheet,
+            "js": root + self.script,
+            "favicon": {"href": self.favicon.href(root), "mime": self.favicon.mime},
+            "noindex": path == "404.html",
             "fmt": self.fmt,
             "now": self.state.now,
             "feeds": self.site_feeds,
@@ -175,7 +197,17 @@ class Planner:
             **values,
         }
 
-    def page(self, path: str, template: str, key: tuple[object, ...], values: Callable[[], dict[str, Any]]) -> Page:
+    def page(
+        self,
+        path: str,
+        template: str,
+        key: tuple[object, ...],
+        values: Callable[[], dict[str, Any]],
+        updated: datetime | None = None,
+    ) -> Page:
+        """An HTML page; ``updated`` (the latest update it shows) goes into the sitemap."""
+        if path != "404.html":
+            self.lastmod[path] = updated
         full_key = key_of(self.common_key, self.templates.fingerprint(template), template, key)
 
         def render() -> bytes:
@@ -200,6 +232,7 @@ class Planner:
         pages.append(self.calendar_page())
         pages += self.api_pages()
         pages += self.badge_pages()
+        pages += self.site_files()
         return pages
 
     def index(self) -> Page:
@@ -224,7 +257,7 @@ class Planner:
                 "updated": derive.last_updated(shown),
             }
 
-        return self.page("index.html", "index.html", key, values)
+        return self.page("index.html", "index.html", key, values, derive.last_updated(shown))
 
     def not_found(self) -> Page:
         return self.page("404.html", "404.html", (), dict)
@@ -240,7 +273,7 @@ class Planner:
             }
 
         key = (incident.digest, incident.id, None if incident.resolved else now)
-        return self.page(item_path(incident) + "index.html", "incident.html", key, values)
+        return self.page(item_path(incident) + "index.html", "incident.html", key, values, incident.latest.time)
 
     def maintenance(self, window: Maintenance) -> Page:
         now = self.state.now
@@ -255,7 +288,11 @@ class Planner:
             }
 
         return self.page(
-            item_path(window) + "index.html", "maintenance.html", (window.digest, window.id, state_name), values
+            item_path(window) + "index.html",
+            "maintenance.html",
+            (window.digest, window.id, state_name),
+            values,
+            derive.last_updated([window]),
         )
 
     def history(self, items: list[Item], prefix: str, component_id: str | None) -> list[Page]:
@@ -293,7 +330,7 @@ class Planner:
                     "own_feeds": own_feeds,
                 }
 
-            pages.append(self.page(path, template, key, values))
+            pages.append(self.page(path, template, key, values, derive.last_updated(chunk.items)))
         return pages
 
     # -- feeds, calendar, API, badges ------------------------------------------------
@@ -378,6 +415,35 @@ class Planner:
                 Page(folder + "badge.json", key_of(self.common_key, key, "json"), endpoint),
             ]
         return pages
+
+    # -- sitemap, robots.txt, script, favicon, live.json ----------------------------
+
+    def site_files(self) -> list[Page]:
+        """Planned after every HTML page, so that the sitemap knows them all."""
+        state = self.state
+        config = state.config
+        pages = [Page(path, key_of("asset", path), _constant(data)) for path, data in self.assets.items()]
+        entries = sorted(self.lastmod.items())
+        sitemap_key = key_of(self.common_key, "sitemap", entries)
+        pages.append(Page(sitefiles.SITEMAP_PATH, sitemap_key, lambda: sitefiles.sitemap(config, entries)))
+        pages.append(Page(sitefiles.ROBOTS_PATH, key_of(self.common_key, "robots"), lambda: sitefiles.robots(config)))
+        items: list[Item] = [*state.content.incidents, *state.content.maintenance]
+        version = (
+            self.common_key,
+            self.templates.everything(),
+            sorted((item.kind, item.id, item.digest) for item in items),
+            sorted((w.id, w.state(state.now)) for w in state.content.maintenance),
+            sorted(state.statuses.items()),
+        )
+        overall = str(state.overall)
+        pages.append(
+            Page(sitefiles.LIVE_PATH, key_of("live", version, overall), lambda: sitefiles.live(version, overall))
+        )
+        return pages
+
+
+def _constant(data: bytes) -> Callable[[], bytes]:
+    return lambda: data
 
 
 def self_rel(prefix: str, current: int, target: int) -> str:

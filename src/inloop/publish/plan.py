@@ -146,8 +146,9 @@ def phase_of(key: str) -> Phase:
         ):
             return Phase.HOME
         return Phase.PAGES
-    if name.startswith("sitemap") and suffix == ".xml":
-        # A sitemap lists every page: it goes up with the home page.
+    if (name.startswith("sitemap") and suffix == ".xml") or (name == "live.json" and not folders):
+        # A sitemap lists every page, and live.json tells open pages to reload: both go
+        # up with the home page, so that a reload finds the new pages.
         return Phase.HOME
     if (
         name in _BY_NAME
