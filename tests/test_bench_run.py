@@ -33,7 +33,7 @@ COLUMNS = [
 HEADER = ["N", "files", "MB", "cold s", "naive s", "cold/naive", "warm s", "io-floor s", "warm/floor"]
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # about 5 s on a quiet machine: some fifteen processes
 def test_quick_run_prints_the_table_and_writes_json(tmp_path: Path) -> None:
     assert os.access(RUN, os.X_OK), "bench/run must be executable"
     results = tmp_path / "results"
@@ -63,6 +63,7 @@ def test_quick_run_prints_the_table_and_writes_json(tmp_path: Path) -> None:
     document = json.loads(written[0].read_text("utf-8"))
     assert document["sizes"] == [100]
     assert document["quick"] is True
+    assert document["code"]["snapshot"] is True
     assert list(document["columns"]) == COLUMNS
     (result,) = document["rows"]
     for key in COLUMNS:
