@@ -39,14 +39,15 @@ def main() -> None:
     "--base-url", default=None, metavar="URL", help="Override base_url from inloop.toml (e.g. for a preview)."
 )
 @click.option("--strict", is_flag=True, help="Fail, writing nothing, if 'inloop check' finds anything.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache in .inloop-cache/.")
 @report_errors
-def build(source: str, output: str | None, now: str | None, base_url: str | None, strict: bool) -> None:
+def build(source: str, output: str | None, now: str | None, base_url: str | None, strict: bool, no_cache: bool) -> None:
     """Build the site into the output folder.
 
     Every error in every file is listed as path:line: message, and then
     nothing is written: the last good site stays as it was.
     """
-    builder = make_builder(source, output, base_url)
+    builder = make_builder(source, output, base_url, cache=not no_cache)
     moment = build_time(now)
     if strict:
         from .commands_check import strict_gate
@@ -103,8 +104,12 @@ def serve(source: str, output: str | None, now: str | None, host: str, port: int
     run_serve(make_builder(source, output), clock, follow, host, port, open_browser)
 
 
-from .commands_check import register as register_check; register_check(main)  # noqa: E402, E702, I001
-from .commands_authoring import register; register(main)  # noqa: E402, E702, I001
-from .commands_notify import register as register_notify; register_notify(main)  # noqa: E402, E702, I001
-from .commands_publish import register as register_publish; register_publish(main)  # noqa: E402, E702, I001
-from .commands_import import register as register_import; register_import(main)  # noqa: E402, E702, I001
+def _register_commands() -> None:
+    """The other commands live in modules of their own, each with a ``register(group)``."""
+    from . import commands_authoring, commands_check, commands_import, commands_notify, commands_publish
+
+    for module in (commands_authoring, commands_check, commands_import, commands_notify, commands_publish):
+        module.register(main)
+
+
+_register_commands()

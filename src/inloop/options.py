@@ -60,7 +60,9 @@ now_option = click.option(
 )
 
 
-def make_builder(source: str, output: str | None, base_url: str | None = None) -> Builder:
+def make_builder(source: str, output: str | None, base_url: str | None = None, *, cache: bool = True) -> Builder:
     source_path = Path(source)
     output_path = Path(output) if output else source_path / "site"
-    return Builder(source_path, output_path, shown_source=source, base_url=base_url)
+    return Builder(
+        source_path, output_path, shown_source=source, base_url=base_url, cache_dir="default" if cache else None
+    )
