@@ -149,6 +149,7 @@ class Builder:
         self._data: dict[Path, bytes] = {}  # bytes read by the last scan, for the parser
         self._templates: tuple[object, Templates] | None = None
         self._last_files: dict[str, bytes] | None = None
+        self._page_memo: dict[str, tuple[tuple[object, ...], Page]] = {}
         self._settings = ""
         self.cache = Cache(cache_dir)
         self._rendered: dict[str, tuple[tuple[object, ...], bytes]] = {}
@@ -332,7 +333,7 @@ class Builder:
         if problems:
             raise BuildError(problems)
         css_name, css = self.stylesheet(templates)
-        planner = Planner(make_state(config, content, now, css_name), templates, translations)
+        planner = Planner(make_state(config, content, now, css_name), templates, translations, self._page_memo)
         pages = planner.plan()
         files: dict[str, bytes] = {}
         static = self.static_files()

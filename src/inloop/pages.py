@@ -138,7 +138,15 @@ def _now_matters(items: Sequence[Item], now: datetime) -> datetime | None:
 class Planner:
     """Builds the list of pages of one site state."""
 
-    def __init__(self, state: SiteState, templates: Templates, translations: NullTranslations) -> None:
+    def __init__(
+        self,
+        state: SiteState,
+        templates: Templates,
+        translations: NullTranslations,
+        memo: dict[str, tuple[tuple[object, ...], Page]] | None = None,
+    ) -> None:
+        #: Pages of the last plan, by path, with what they were planned from (see :meth:`incident`).
+        self.memo = memo if memo is not None else {}
         self.state = state
         self.templates = templates
         self.translations = translations
@@ -264,6 +272,13 @@ class Planner:
 
     def incident(self, incident: Incident) -> Page:
         now = self.state.now
+        path = item_path(incident) + "index.html"
+        # The same parsed incident under the same site-wide inputs: last build's page as it is.
+        reuse = (incident, self.common_key, self.templates.fingerprint("incident.html"), incident.resolved or now)
+        previous = self.memo.get(path)
+        if previous is not None and previous[0] == reuse:
+            self.lastmod[path] = incident.latest.time
+            return previous[1]
 
         def values() -> dict[str, Any]:
             return {
@@ -273,7 +288,9 @@ class Planner:
             }
 
         key = (incident.digest, incident.id, None if incident.resolved else now)
-        return self.page(item_path(incident) + "index.html", "incident.html", key, values, incident.latest.time)
+        page = self.page(path, "incident.html", key, values, incident.latest.time)
+        self.memo[path] = (reuse, page)
+        return page
 
     def maintenance(self, window: Maintenance) -> Page:
         now = self.state.now
