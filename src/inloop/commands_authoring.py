@@ -15,15 +15,10 @@ import click
 
 from .build import build_time
 from .errors import UsageError
+from .options import source_option
 
-source_option = click.option(
-    "--source",
-    "-s",
-    default=".",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=str),
-    help="The status site's folder (holds inloop.toml and content/).",
-)
+#: Unlike a build's --now, the authoring commands' --now ignores SOURCE_DATE_EPOCH:
+#: an update posted at a build's fixed time would be posted at the wrong time.
 now_option = click.option(
     "--now",
     default=None,
@@ -106,12 +101,18 @@ def _after_edit(source: Path, created: Any, config: Any) -> None:
 @source_option
 @click.option("--impact", default=None, metavar="IMPACT", help="none, minor, major or critical.  [default: minor]")
 @click.option(
-    "--component", "-c", "components", multiple=True, metavar="ID[=STATUS]", help=component_help + " "
-    "Needed unless the site has only one component."
+    "--component",
+    "-c",
+    "components",
+    multiple=True,
+    metavar="ID[=STATUS]",
+    help=component_help + " Needed unless the site has only one component.",
 )
 @click.option(
-    "--status", default=None, metavar="STATUS", help="Investigating, Identified, Monitoring or Resolved.  "
-    "[default: investigating]"
+    "--status",
+    default=None,
+    metavar="STATUS",
+    help="Investigating, Identified, Monitoring or Resolved.  [default: investigating]",
 )
 @click.option("--message", "-m", default=None, metavar="TEXT", help="The first update's text.  [default: TODO]")
 @at_option
@@ -323,4 +324,3 @@ def register(group: click.Group) -> None:
     for command in COMMANDS:
         wrap(command)
         group.add_command(command)
-

@@ -18,7 +18,17 @@ from urllib.parse import urlsplit
 from . import markup
 from .config import SLUG, did_you_mean
 from .errors import Problem
-from .frontmatter import YEntry, YList, YMap, YNode, YScalar, describe, single_line_problems, split_front_matter
+from .frontmatter import (
+    FrontMatter,
+    YEntry,
+    YList,
+    YMap,
+    YNode,
+    YScalar,
+    describe,
+    single_line_problems,
+    split_front_matter,
+)
 from .model import (
     INCIDENT_COMPONENT_STATUSES,
     INCIDENT_STATUSES,
@@ -390,6 +400,17 @@ def check_file_name(file_id: str, path: str, problems: list[Problem]) -> bool:
     return False
 
 
+def _read(data: bytes, file_id: str, path: str, problems: list[Problem]) -> tuple[bool, FrontMatter | None]:
+    """The steps every content file shares: its name, its encoding, its front matter."""
+    name_ok = check_file_name(file_id, path, problems)
+    text = _decode(data, path, problems)
+    if text is None:
+        return name_ok, None
+    front = split_front_matter(text, path)
+    problems.extend(front.problems)
+    return name_ok, front
+
+
 def parse_incident(
     data: bytes, file_id: str, path: str, zone: tzinfo, components: frozenset[str] | None
 ) -> tuple[Incident | None, list[Problem]]:
@@ -402,12 +423,9 @@ def _parse_incident(
     data: bytes, file_id: str, path: str, zone: tzinfo, components: frozenset[str] | None
 ) -> tuple[Incident | None, list[Problem]]:
     problems: list[Problem] = []
-    name_ok = check_file_name(file_id, path, problems)
-    text = _decode(data, path, problems)
-    if text is None:
+    name_ok, front = _read(data, file_id, path, problems)
+    if front is None:
         return None, problems
-    front = split_front_matter(text, path)
-    problems.extend(front.problems)
     body = split_body(front.body, front.body_line, path, INCIDENT_STATUSES, zone, problems)
     if front.data is None:
         return None, problems
@@ -641,12 +659,9 @@ def _parse_maintenance(
     data: bytes, file_id: str, path: str, zone: tzinfo, components: frozenset[str] | None
 ) -> tuple[Maintenance | None, list[Problem]]:
     problems: list[Problem] = []
-    name_ok = check_file_name(file_id, path, problems)
-    text = _decode(data, path, problems)
-    if text is None:
+    name_ok, front = _read(data, file_id, path, problems)
+    if front is None:
         return None, problems
-    front = split_front_matter(text, path)
-    problems.extend(front.problems)
     statuses = (*MAINTENANCE_STATUSES, "Update")
     body = split_body(front.body, front.body_line, path, statuses, zone, problems)
     if front.data is None:
