@@ -22,7 +22,7 @@ from typing import Literal
 from . import code_digest, i18n
 from .cache import CACHE_DIR, Cache
 from .config import CONFIG_NAME, ConfigResult, load_config, with_base_url
-from .content import content_files, ignored_path, parse_incident, parse_maintenance, problems_at
+from .content import content_files, future_update_problems, ignored_path, parse_incident, parse_maintenance, problems_at
 from .derive import next_change
 from .errors import BuildError, Problem, UsageError
 from .markup import MARKDOWN_SETTINGS
@@ -225,6 +225,13 @@ class Builder:
         live = {file.path for file in files}
         for stale in set(self._parsed) - live:
             del self._parsed[stale]
+        for file in files:  # a file that failed to parse still has its updates' times checked
+            if self._parsed[file.path].item is None:
+                try:
+                    data = file.path.read_bytes()
+                except OSError:
+                    continue
+                problems.extend(future_update_problems(data, file.shown, file.kind, config.zone, now))
         everything: list[Incident | Maintenance] = [*incidents, *windows]
         for item in everything:
             if item.updates and item.updates[-1].time > now:  # updates are sorted: the last is the latest

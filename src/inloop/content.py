@@ -727,15 +727,31 @@ def problems_at(item: Incident | Maintenance, now: datetime, zone: tzinfo = UTC)
 
     ``zone`` is the site's: times in the message read as the author wrote them.
     """
+    return _future(item.path, [(u.time, u.line, u.zone_given) for u in item.updates], now, zone)
+
+
+def future_update_problems(data: bytes, path: str, kind: str, zone: tzinfo, now: datetime) -> list[Problem]:
+    """Updates in the future in a file that failed to parse: every error in one run."""
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError:
+        return []
+    front = split_front_matter(text, path)
+    statuses = INCIDENT_STATUSES if kind == "incidents" else (*MAINTENANCE_STATUSES, "Update")
+    body = split_body(front.body, front.body_line, path, statuses, zone, [])
+    return _future(path, [(u.time, u.line, u.zone_given) for u in body.updates], now, zone)
+
+
+def _future(path: str, updates: list[tuple[datetime, int, bool]], now: datetime, zone: tzinfo) -> list[Problem]:
     problems = []
-    for update in item.updates:
-        if update.time > now:
-            hint = "" if update.zone_given else " (no zone given, so it is read in the site's time zone)"
+    for moment, line, zone_given in updates:
+        if moment > now:
+            hint = "" if zone_given else " (no zone given, so it is read in the site's time zone)"
             problems.append(
                 Problem(
-                    item.path,
-                    update.line,
-                    f"update at {_show(update.time, zone)} is after the build time {_show(now, zone)}: "
+                    path,
+                    line,
+                    f"update at {_show(moment, zone)} is after the build time {_show(now, zone)}: "
                     f"is the time zone right?{hint}",
                 )
             )
