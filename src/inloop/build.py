@@ -444,6 +444,11 @@ class Builder:
         )
 
     @property
+    def config(self) -> SiteConfig | None:
+        """The config of the last build that could read one."""
+        return self._boundary_inputs[0] if self._boundary_inputs else None
+
+    @property
     def next_boundary(self) -> datetime | None:
         """When the output of the last build changes by itself (a window starts, a new day)."""
         if self._boundary_inputs is None:

@@ -130,11 +130,9 @@ def bars(config: SiteConfig, content: Content, now: datetime) -> dict[str, tuple
     }
 
 
-def history_items(content: Content, component: str | None = None) -> list[Item]:
-    """Incidents and maintenance windows, newest first, optionally for one component."""
+def history_items(content: Content) -> list[Item]:
+    """Incidents and maintenance windows, newest first."""
     items: list[Item] = [*content.incidents, *content.maintenance]
-    if component is not None:
-        items = [i for i in items if component in i.component_ids]
     items.sort(key=lambda i: (i.start, i.kind, i.id), reverse=True)
     return items
 

@@ -54,10 +54,15 @@ def _stop_on_signals(stop: threading.Event) -> None:
 
 
 def _mount(builder: Builder) -> str | None:
-    config = load_config(builder.source, "inloop.toml").config
-    if config is None:
-        return None
-    return mount_path(builder.base_url or config.base_url)
+    """Where the site is served: base_url's path, from the config the last build read.
+
+    After a failed rebuild the builder keeps the config of the attempt, which
+    is why callers ask only after good ones.
+    """
+    config = builder.config
+    if config is None:  # before the first build: read what it will read
+        config = load_config(builder.source, "inloop.toml").config
+    return mount_path(builder.base_url or config.base_url) if config else None
 
 
 def run_watch(builder: Builder, now: Callable[[], datetime], follow_clock: bool) -> None:
