@@ -8,11 +8,11 @@ that every catalog can say them.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from gettext import NullTranslations
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_skeleton
+from babel.dates import DateTimePattern, match_skeleton, parse_pattern
 from markupsafe import Markup, escape
 
 from .times import utc_stamp, zone_label
@@ -34,9 +34,33 @@ class Formatter:
         self.translations = translations
         self._full: dict[datetime, str] = {}
         self._clock: dict[datetime, str] = {}
+        self._patterns: dict[str, DateTimePattern] = {}
+        self._formatted: dict[tuple[str, datetime | date], str] = {}
+        self._tags: dict[tuple[datetime, bool], Markup] = {}
+
+    def _pattern(self, skeleton: str) -> DateTimePattern:
+        """The locale's pattern for a skeleton, matched and parsed once, not on every date.
+
+        The same resolution as Babel's ``format_skeleton`` (fuzzy matching).
+        """
+        pattern = self._patterns.get(skeleton)
+        if pattern is None:
+            skeletons = self.locale.datetime_skeletons
+            found = skeleton if skeleton in skeletons else match_skeleton(skeleton, skeletons) or skeleton
+            pattern = self._patterns[skeleton] = parse_pattern(skeletons[found])
+        return pattern
 
     def _skeleton(self, skeleton: str, moment: datetime | date) -> str:
-        return format_skeleton(skeleton, moment, locale=self.locale)
+        """A date in a skeleton's form; a page set shows the same few dates many times, so each is made once."""
+        key = (skeleton, moment)
+        text = self._formatted.get(key)
+        if text is None:
+            # What Babel's format_datetime does before applying a pattern: a day is its midnight, naive is UTC.
+            instant = moment if isinstance(moment, datetime) else datetime.combine(moment, time())
+            if instant.tzinfo is None:
+                instant = instant.replace(tzinfo=UTC)
+            text = self._formatted[key] = self._pattern(skeleton).apply(instant, self.locale)
+        return text
 
     def full(self, moment: datetime) -> str:
         """``Nov 20, 2026, 15:30 CET``: wall clock in the site's zone, zone named."""
@@ -72,9 +96,16 @@ class Formatter:
         return self._skeleton("yMMMM", day)
 
     def time_tag(self, moment: datetime, *, clock_only: bool = False) -> Markup:
-        """``<time datetime="...Z">`` with the site-zone text inside."""
-        shown = self.clock(moment) if clock_only else self.full(moment)
-        return Markup('<time datetime="{}">{}</time>').format(utc_stamp(moment), escape(shown))
+        """``<time datetime="...Z">`` with the site-zone text inside.
+
+        Made once per moment: a list page shows every time it lists on other pages too.
+        """
+        key = (moment, clock_only)
+        tag = self._tags.get(key)
+        if tag is None:
+            shown = self.clock(moment) if clock_only else self.full(moment)
+            tag = self._tags[key] = Markup(f'<time datetime="{escape(utc_stamp(moment))}">{escape(shown)}</time>')
+        return tag
 
     def same_day(self, first: datetime, second: datetime) -> bool:
         return first.astimezone(self.zone).date() == second.astimezone(self.zone).date()
