@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from gettext import NullTranslations
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import jinja2
 import pytest
 from babel.dates import format_skeleton
+from markupsafe import Markup
 
+from inloop import i18n
 from inloop.formatting import Formatter, babel_locale
+from inloop.render import Templates
 
 LANGUAGES = ["en", "de", "fr", "es", "ja", "pt-BR", "fi", "xx"]
 
@@ -51,3 +56,54 @@ def test_time_tags_are_the_same_each_time_and_escape_nothing_twice() -> None:
     assert berlin.time_tag(moment.astimezone(ZoneInfo("Asia/Tokyo"))) == first
     assert str(berlin.time_tag(moment, clock_only=True)) == '<time datetime="2026-11-20T14:30:00Z">15:30 CET</time>'
     assert str(berlin.time_tag(moment + timedelta(days=200))).endswith("CEST</time>")
+
+
+# -- gettext ---------------------------------------------------------------------------
+
+GETTEXT_CASES = [
+    '{{ _("Impact") }}|{{ _("Impact") }}|{{ gettext("History") }}',
+    '{{ _("Your time: %(time)s", time="<b>{time}</b>") }}',
+    '{{ _("Your time: %(time)s", time=markup) }}',
+    "{{ _('100%% sure <i>') }}",
+    '{{ _(name) }}|{{ _(name) ~ "!" }}|{{ (_("Impact") ~ "<x>") }}',
+    '{{ ngettext("%(num)d minute", "%(num)d minutes", 1) }} {{ ngettext("%(num)d minute", "%(num)d minutes", 5) }}',
+    '{{ ngettext("%(num)d day", "%(num)d days", 3, num=7) }}',
+    "{% trans %}History{% endtrans %}|{% trans count=2 %}{{ count }} day{% pluralize %}{{ count }} days{% endtrans %}",
+    '{% autoescape false %}{{ _("Impact") }}{{ _("Your time: %(time)s", time="<b>") }}{% endautoescape %}',
+    '{% set t = _("Impact") %}{{ t is string }}|{{ t.__html__ is defined }}',
+]
+
+
+def _stock_environment(translations: NullTranslations, autoescape: bool) -> jinja2.Environment:
+    env = jinja2.Environment(autoescape=autoescape, undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"])
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+@pytest.mark.parametrize("language", ["en", "de", "ja"])
+@pytest.mark.parametrize("autoescape", [True, False])
+@pytest.mark.parametrize("source", GETTEXT_CASES)
+def test_fast_gettext_says_what_jinja_newstyle_gettext_says(
+    tmp_path: Path, language: str, autoescape: bool, source: str
+) -> None:
+    translations = i18n.translations(language)
+    fast = Templates(tmp_path, ".", translations).env
+    fast.autoescape = autoescape
+    stock = _stock_environment(translations, autoescape)
+    values = {"markup": Markup("<b>{time}</b>"), "name": "Resolved"}
+    for _ in range(2):  # the second time from the memo
+        assert fast.from_string(source).render(values) == stock.from_string(source).render(values)
+
+
+@pytest.mark.parametrize(
+    "source", ["{{ _(missing) }}", '{{ _("100% sure") }}', '{{ _("100%") }}', '{{ _("Your time: %(time)s") }}']
+)
+def test_fast_gettext_fails_as_jinja_does(tmp_path: Path, source: str) -> None:
+    translations = i18n.translations("de")
+    outcomes = []
+    for env in (Templates(tmp_path, ".", translations).env, _stock_environment(translations, True)):
+        try:
+            outcomes.append(env.from_string(source).render())
+        except Exception as exc:  # the kind of failure is what is compared
+            outcomes.append(type(exc).__name__)
+    assert outcomes[0] == outcomes[1]

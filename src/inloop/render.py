@@ -17,6 +17,7 @@ from typing import Any
 
 import jinja2
 import jinja2.meta
+from markupsafe import Markup
 
 from . import __version__
 from .errors import Problem
@@ -34,6 +35,48 @@ def _not_utf8(exc: UnicodeDecodeError) -> str:
     return (
         f"not valid UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}): save the template as UTF-8"
     )
+
+
+#: Translated texts without placeholders kept by a template environment; more is a project translating content.
+_PLAIN_TEXTS_LIMIT = 10_000
+
+
+def _newstyle(text: str, autoescape: bool, variables: dict[str, Any]) -> str:
+    """What Jinja's newstyle gettext makes of a translation: Markup when escaping, always %-formatted."""
+    return (Markup(text) if autoescape else text) % variables
+
+
+def _fast_gettext(translations: NullTranslations) -> dict[str, Callable[..., str]]:
+    """``_``, ``gettext`` and ``ngettext`` as Jinja's newstyle i18n has them, at a fraction of the cost.
+
+    Jinja's ``_`` resolves ``gettext`` and calls it through the context twice, then
+    escapes and %-formats the translation on every call; a page has dozens.  The
+    result is the same; a text without placeholders is translated once.
+    """
+    gettext, ngettext = translations.gettext, translations.ngettext
+    plain: dict[tuple[str, bool], str] = {}
+
+    @jinja2.pass_context
+    def fast_gettext(context: jinja2.runtime.Context, string: str, /, **variables: Any) -> str:
+        autoescape = context.eval_ctx.autoescape
+        if variables or type(string) is not str:
+            return _newstyle(gettext(string), autoescape, variables)
+        key = (string, autoescape)
+        text = plain.get(key)
+        if text is None:
+            if len(plain) >= _PLAIN_TEXTS_LIMIT:
+                plain.clear()
+            text = plain[key] = _newstyle(gettext(string), autoescape, {})
+        return text
+
+    @jinja2.pass_context
+    def fast_ngettext(
+        context: jinja2.runtime.Context, singular: str, plural: str, num: int, /, **variables: Any
+    ) -> str:
+        variables.setdefault("num", num)
+        return _newstyle(ngettext(singular, plural, num), context.eval_ctx.autoescape, variables)
+
+    return {"_": fast_gettext, "gettext": fast_gettext, "ngettext": fast_ngettext}
 
 
 class TemplateProblem(Exception):
@@ -66,6 +109,7 @@ class Templates:
             auto_reload=False,
         )
         self.env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+        self.env.globals.update(_fast_gettext(translations))
         self._fingerprints: dict[str, str] = {}
 
     def shown_path(self, filename: str | None) -> str:
