@@ -17,7 +17,7 @@ def code_digest() -> str:
         root = Path(__file__).parent
         digest = hashlib.sha256(__version__.encode())
         for path in sorted(root.rglob("*")):
-            if path.suffix in (".py", ".html", ".css", ".js", ".po") and path.is_file():
+            if path.suffix in (".py", ".html", ".css", ".js", ".po", ".svg") and path.is_file():
                 digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
         _code_digest = digest.hexdigest()[:16]
     return _code_digest

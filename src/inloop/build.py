@@ -19,7 +19,7 @@ from gettext import NullTranslations
 from pathlib import Path
 from typing import Literal
 
-from . import code_digest, i18n
+from . import code_digest, i18n, ledger
 from .cache import CACHE_DIR, Cache
 from .config import CONFIG_NAME, ConfigResult, load_config, with_base_url
 from .content import content_files, future_update_problems, ignored_path, parse_incident, parse_maintenance, problems_at
@@ -31,9 +31,11 @@ from .pages import Page, Planner, make_state
 from .parallel import fork_map
 from .render import TemplateProblem, Templates
 from .times import parse_now
-from .writer import WriteReport, check_output, write_site
+from .writer import RECORD_NAME, WriteReport, check_output, read_record, record_bytes, write_files, write_site
 
 STATIC_DIR = "static"
+#: Files the ledger restores per cache query and write.
+LEDGER_BATCH = 1000
 
 
 def build_time(now: str | None) -> datetime:
@@ -153,6 +155,7 @@ class Builder:
         self._settings = ""
         self.cache = Cache(cache_dir)
         self._rendered: dict[str, tuple[tuple[object, ...], bytes]] = {}
+        self._page_keys: dict[str, str] = {}  # each page's persistent cache key, for the ledger
         self._previous_files: list[str] | None = None
         self._builds = 0
         self._boundary_inputs: tuple[SiteConfig, Content, datetime] | None = None
@@ -376,6 +379,8 @@ class Builder:
             else:
                 missing.append(page)
         keys = {page.path: _page_key(page) for page in missing}
+        page_keys = self._page_keys
+        self._page_keys = {p.path: keys[p.path] if p.path in keys else page_keys[p.path] for p in pages}
         stored = self.cache.get_many("page", keys.values())
         to_render = [p for p in missing if keys[p.path] not in stored]
         results = fork_map(_render_one, to_render)
@@ -398,6 +403,77 @@ class Builder:
         return len(rendered), problems
 
     # -- the whole build ----------------------------------------------------
+
+    def build_once(self, now: datetime) -> BuildReport:
+        """``inloop build``: a build, unless the ledger knows these exact inputs (see :mod:`.ledger`).
+
+        Then only the output folder is checked, and files missing or changed
+        there are restored from the cache: the same bytes a build would write.
+        """
+        started = time.perf_counter()
+        inputs = None
+        if self.cache.folder is not None and self._builds == 0:
+            inputs = ledger.scan_inputs(self.source, self.output, now, (self.base_url,))
+        if inputs is not None:
+            report = self._from_ledger(inputs, started)
+            if report is not None:
+                return report
+        report = self.build(now)
+        if inputs is not None and not inputs.racy and ledger.unchanged_since(self.source, inputs):
+            self._store_ledger(inputs)
+        return report
+
+    def _from_ledger(self, inputs: ledger.Inputs, started: float) -> BuildReport | None:
+        blob = self.cache.get_many(ledger.KIND, [inputs.digest]).get(inputs.digest)
+        entries = ledger.load(blob) if blob is not None else None
+        if entries is None:
+            return None
+        stale = [entry for entry in entries if ledger.output_stat(self.output / entry.path) != entry.stat]
+        if any(entry.path == RECORD_NAME for entry in stale):
+            if set(read_record(self.output)) - {entry.path for entry in entries}:
+                return None  # files of another build to remove: a real build knows which
+        written: list[str] = []
+        self.output.mkdir(parents=True, exist_ok=True)
+        for start in range(0, len(stale), LEDGER_BATCH):  # in batches: never all the bytes in memory
+            batch = stale[start : start + LEDGER_BATCH]
+            found: dict[str, bytes] = {}
+            for kind in sorted({entry.kind for entry in batch}):
+                stored = self.cache.get_many(kind, [entry.key for entry in batch if entry.kind == kind])
+                for entry in batch:
+                    if entry.kind == kind and entry.key in stored:
+                        found[entry.path] = stored[entry.key]
+            if len(found) < len(batch):
+                return None  # pruned or corrupt: build for real
+            written += write_files(self.output, found, [entry.path for entry in batch])
+        if stale:
+            fresh = [
+                ledger.Entry(e.path, e.kind, e.key, ledger.output_stat(self.output / e.path) or e.stat)
+                for e in entries
+            ]
+            self.cache.put_many(ledger.KIND, {inputs.digest: ledger.dump(fresh)})
+        self._builds += 1
+        shown = sorted(path for path in written if path != RECORD_NAME)
+        return BuildReport(shown, [], 0, len(entries) - 1, time.perf_counter() - started, True)
+
+    def _store_ledger(self, inputs: ledger.Inputs) -> None:
+        """Note where the last build's files live in the cache and how they look on disk."""
+        if self._last_files is None:
+            return
+        files = dict(self._last_files)
+        files[RECORD_NAME] = record_bytes(list(self._last_files))
+        entries: list[ledger.Entry] = []
+        blobs: dict[str, bytes] = {}
+        for path, data in files.items():
+            stat = ledger.output_stat(self.output / path)
+            if stat is None:
+                return  # gone already: nothing to vouch for
+            key = self._page_keys.get(path)
+            if key is None:
+                key = hashlib.sha256(data).hexdigest()
+                blobs[key] = data
+            entries.append(ledger.Entry(path, ledger.BLOB_KIND if path not in self._page_keys else "page", key, stat))
+        self.cache.put_many(ledger.BLOB_KIND, blobs)
+        self.cache.put_many(ledger.KIND, {inputs.digest: ledger.dump(entries)})
 
     def build(self, now: datetime, changed: Collection[str] | None = None) -> BuildReport:
         """Build; raise :class:`BuildError` with every problem, writing nothing then.

@@ -53,7 +53,7 @@ def build(source: str, output: str | None, now: str | None, base_url: str | None
         from .commands_check import strict_gate
 
         strict_gate(builder, moment)
-    report = builder.build(moment)
+    report = builder.build_once(moment)
     click.echo(
         f"built {report.files} files in {report.seconds * 1000:.0f} ms: "
         f"{len(report.written)} written, {len(report.removed)} removed, output in {builder.output}"

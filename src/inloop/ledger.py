@@ -1,0 +1,160 @@
+"""The ledger: which output files a finished build made from which inputs.
+
+``inloop build`` in a fresh process would otherwise read, parse, plan and
+compare everything to find that nothing changed.  Like make and Bazel's
+action cache, a build stores, under a digest of *all* its inputs (every file
+of the site's input folders, the config, the build time, the options, inloop's
+code and its libraries' versions), where each output file's bytes live in the
+cache and how each file looked on disk once written.  The next build with the
+same digest only checks the output folder with ``stat`` and restores from the
+cache what is missing or was changed by hand.
+
+Inputs are compared by their bytes, never by their timestamps, so a fresh
+checkout with a restored cache (a CI runner) finds its ledger too.  A ledger
+is stored only when no input changed while the build ran, so it never
+vouches for an output made from other bytes than the ones it names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+
+from . import code_digest
+
+KIND = "ledger"
+#: Cache kind of output files that are not pages (static files, the stylesheet).
+BLOB_KIND = "blob"
+#: Folders of the source whose every file is an input.  Over-including is safe:
+#: it only makes the ledger miss more often.
+INPUT_FOLDERS = ("content", "templates", "static", "locale")
+INPUT_FILES = ("inloop.toml",)
+LIBRARIES = ("jinja2", "markupsafe", "markdown", "babel", "pyyaml", "icalendar", "text-unidecode")
+FORMAT = 1
+#: An input changed this recently may change again within one timestamp tick
+#: unseen by ``stat`` (git's "racy clean" problem): no ledger is stored then.
+RACY_NS = 2_000_000_000
+
+#: A file's identity on disk: (mtime_ns, size, inode, ctime_ns).
+Stat = tuple[int, int, int, int]
+
+
+def _stat_of(result: os.stat_result) -> Stat:
+    return (result.st_mtime_ns, result.st_size, result.st_ino, result.st_ctime_ns)
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    digest: str  # of every input's bytes and of the options: the ledger's key
+    stats: tuple[tuple[str, Stat], ...]  # each input file as it was before it was read
+    racy: bool  # an input changed too recently for its stat to be trusted
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    path: str  # relative to the output folder
+    kind: str  # the cache kind holding its bytes
+    key: str  # the cache key holding its bytes
+    stat: Stat  # the file as this build left it
+
+
+class _Unusable(Exception):
+    """An input tree the ledger will not vouch for (a link, an unreadable file)."""
+
+
+def _library_versions() -> list[tuple[str, str]]:
+    versions = []
+    for name in LIBRARIES:
+        try:
+            versions.append((name, metadata.version(name)))
+        except metadata.PackageNotFoundError:
+            versions.append((name, ""))
+    return versions
+
+
+def _walk(folder: Path, relative: str, found: list[tuple[str, Path, Stat]]) -> None:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise _Unusable from exc
+    for entry in entries:
+        if entry.is_symlink():
+            raise _Unusable  # where a link leads may change without any input changing
+        name = f"{relative}/{entry.name}"
+        if entry.is_dir():
+            _walk(Path(entry.path), name, found)
+        elif entry.is_file():
+            found.append((name, Path(entry.path), _stat_of(entry.stat())))
+
+
+def _listing(source: Path) -> list[tuple[str, Path, Stat]]:
+    found: list[tuple[str, Path, Stat]] = []
+    for name in INPUT_FILES:
+        path = source / name
+        try:
+            if path.is_symlink():
+                raise _Unusable
+            found.append((name, path, _stat_of(path.stat())))
+        except FileNotFoundError:
+            continue
+    for folder in INPUT_FOLDERS:
+        _walk(source / folder, folder, found)
+    return found
+
+
+def scan_inputs(source: Path, output: Path, now: datetime, options: tuple[object, ...]) -> Inputs | None:
+    """Every input's bytes and the options, hashed; None if the tree cannot be vouched for."""
+    digest = hashlib.sha256()
+    header = (FORMAT, code_digest(), sys.version_info[:3], _library_versions(), now.isoformat(), options)
+    digest.update(repr((header, os.path.abspath(output))).encode())
+    try:
+        listing = _listing(source)
+        for name, path, _ in listing:
+            data = path.read_bytes()
+            digest.update(f"\0{name}\0{len(data)}\0".encode())
+            digest.update(data)
+    except (_Unusable, OSError):
+        return None
+    recent = time.time_ns() - RACY_NS
+    racy = any(max(stat[0], stat[3]) > recent for _, _, stat in listing)
+    return Inputs(digest.hexdigest(), tuple((name, stat) for name, _, stat in listing), racy)
+
+
+def unchanged_since(source: Path, inputs: Inputs) -> bool:
+    """True if every input still is the file that was read (same set, same stat)."""
+    try:
+        listing = _listing(source)
+    except (_Unusable, OSError):
+        return False
+    return tuple((name, stat) for name, _, stat in listing) == inputs.stats
+
+
+def output_stat(path: Path) -> Stat | None:
+    try:
+        return _stat_of(path.stat())
+    except OSError:
+        return None
+
+
+def dump(entries: list[Entry]) -> bytes:
+    return pickle.dumps((FORMAT, [(e.path, e.kind, e.key, e.stat) for e in entries]), pickle.HIGHEST_PROTOCOL)
+
+
+def load(blob: bytes) -> list[Entry] | None:
+    """The entries of a stored ledger; None for anything unexpected (it is then ignored)."""
+    try:
+        version, rows = pickle.loads(blob)
+        if version != FORMAT:
+            return None
+        return [Entry(path, kind, key, tuple(stat)) for path, kind, key, stat in rows]
+    except Exception:
+        return None

@@ -1,0 +1,216 @@
+"""``inloop build`` skips or restores a build whose exact inputs it has built before.
+
+A ledger build must give the bytes of a real build, and every change of an
+input (however small, whatever its timestamp) must lead to a real build.
+Whether a build was real is seen by whether it read the content
+(``Builder.load``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from inloop import ledger
+from inloop.build import Builder
+from inloop.writer import RECORD_NAME
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+LONG_AGO = 1_600_000_000
+
+
+@pytest.fixture(autouse=True)
+def trust_fresh_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test writes its inputs a moment before building: let the ledger trust them."""
+    monkeypatch.setattr(ledger, "RACY_NS", 0)
+
+
+class CountingBuilder(Builder):
+    loads = 0
+
+    def load(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        CountingBuilder.loads += 1
+        return super().load(*args, **kwargs)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def build_once(source: Path, output: Path, now: datetime = NOW, base_url: str | None = None) -> tuple[bool, object]:
+    """(whether the build was real, its report)"""
+    before = CountingBuilder.loads
+    report = CountingBuilder(source, output, base_url=base_url).build_once(now)
+    return CountingBuilder.loads > before, report
+
+
+def cold(source: Path, tmp_path: Path, now: datetime = NOW, base_url: str | None = None) -> dict[str, bytes]:
+    folder = tmp_path / f"cold-{len(list(tmp_path.iterdir()))}"
+    Builder(source, folder, cache_dir=None, base_url=base_url).build(now)
+    return tree(folder)
+
+
+def test_an_unchanged_site_is_not_built_again(example_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    real, first = build_once(example_copy, out)
+    assert real and first.written  # type: ignore[attr-defined]
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    real, again = build_once(example_copy, out)
+    assert not real
+    assert again.written == [] and again.files == first.files  # type: ignore[attr-defined]
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
+
+
+def test_an_empty_output_is_restored_from_the_cache_byte_for_byte(example_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build_once(example_copy, out)
+    expected = tree(out)
+    shutil.rmtree(out)
+    real, report = build_once(example_copy, out)
+    assert not real
+    assert tree(out) == expected == cold(example_copy, tmp_path)
+    assert sorted(report.written) == sorted(p for p in expected if p != RECORD_NAME)  # type: ignore[attr-defined]
+
+
+def test_output_files_changed_or_deleted_by_hand_are_restored(example_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build_once(example_copy, out)
+    expected = tree(out)
+    (out / "index.html").write_text("defaced")
+    (out / "history" / "index.html").unlink()
+    real, report = build_once(example_copy, out)
+    assert not real
+    assert report.written == ["history/index.html", "index.html"]  # type: ignore[attr-defined]
+    assert tree(out) == expected
+    real, report = build_once(example_copy, out)  # and the ledger now knows the restored files
+    assert not real and report.written == []  # type: ignore[attr-defined]
+
+
+def _edit_content(source: Path) -> None:
+    path = sorted((source / "content" / "incidents").glob("*.md"))[0]
+    data = path.read_bytes()
+    index = data.rindex(b"e")
+    path.write_bytes(data[:index] + b"E" + data[index + 1 :])  # same size
+    os.utime(path, ns=(LONG_AGO * 10**9, LONG_AGO * 10**9))  # and an old timestamp
+
+
+def _add_template(source: Path) -> None:
+    (source / "templates").mkdir(exist_ok=True)
+    (source / "templates" / "footer.html").write_text('{% extends "!theme/footer.html" %}\n')
+
+
+def _add_static(source: Path) -> None:
+    (source / "static").mkdir(exist_ok=True)
+    (source / "static" / "extra.txt").write_text("hello\n")
+
+
+def _edit_config(source: Path) -> None:
+    config = source / "inloop.toml"
+    config.write_text(config.read_text().replace('title = "', 'title = "New ', 1))
+
+
+def _add_locale(source: Path) -> None:
+    (source / "locale").mkdir()
+    (source / "locale" / "en.po").write_text('msgid "History"\nmsgstr "Past incidents"\n')
+
+
+def _new_incident(source: Path) -> None:
+    first = sorted((source / "content" / "incidents").glob("*.md"))[0]
+    shutil.copy(first, first.with_name("zz-copy.md"))
+
+
+def _remove_incident(source: Path) -> None:
+    sorted((source / "content" / "incidents").glob("*.md"))[0].unlink()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [_edit_content, _add_template, _add_static, _edit_config, _add_locale, _new_incident, _remove_incident],
+)
+def test_any_change_of_an_input_builds_for_real(
+    change: Callable[[Path], None], example_copy: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    build_once(example_copy, out)
+    change(example_copy)
+    real, _ = build_once(example_copy, out)
+    assert real
+    assert tree(out) == {**cold(example_copy, tmp_path), RECORD_NAME: (out / RECORD_NAME).read_bytes()}
+    assert not build_once(example_copy, out)[0]  # the new inputs have their own ledger
+
+
+def test_another_build_time_or_base_url_builds_for_real(example_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build_once(example_copy, out)
+    assert build_once(example_copy, out, NOW + timedelta(minutes=1))[0]
+    assert tree(out) == cold(example_copy, tmp_path, NOW + timedelta(minutes=1))
+    assert build_once(example_copy, out, NOW + timedelta(minutes=1), "https://preview.example/")[0]
+    assert tree(out) == cold(example_copy, tmp_path, NOW + timedelta(minutes=1), "https://preview.example/")
+
+
+def test_touching_inputs_without_changing_them_keeps_the_ledger(example_copy: Path, tmp_path: Path) -> None:
+    """A fresh checkout with a restored cache (CI): new timestamps, same bytes."""
+    out = tmp_path / "out"
+    build_once(example_copy, out)
+    for path in example_copy.rglob("*"):
+        os.utime(path, ns=(LONG_AGO * 10**9, LONG_AGO * 10**9))
+    assert not build_once(example_copy, out)[0]
+
+
+def test_a_corrupt_ledger_or_a_pruned_page_means_a_real_build(example_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build_once(example_copy, out)
+    database = example_copy / ".inloop-cache" / "cache.sqlite3"
+    with sqlite3.connect(database) as db:
+        db.execute("UPDATE entries SET value = ? WHERE kind = ?", (b"garbage", ledger.KIND))
+    assert build_once(example_copy, out)[0]
+    expected = tree(out)
+    shutil.rmtree(out)
+    with sqlite3.connect(database) as db:
+        db.execute("DELETE FROM entries WHERE rowid IN (SELECT rowid FROM entries WHERE kind = 'page' LIMIT 3)")
+    assert build_once(example_copy, out)[0]
+    assert tree(out) == expected
+
+
+def test_files_of_an_older_build_in_the_output_mean_a_real_build(example_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build_once(example_copy, out)
+    _new_incident(example_copy)
+    build_once(example_copy, out)  # makes incidents/zz-copy/
+    (example_copy / "content" / "incidents" / "zz-copy.md").unlink()
+    saved = tmp_path / "with-copy"
+    shutil.copytree(out, saved)
+    build_once(example_copy, out)  # the first inputs again: the ledger of the first build
+    shutil.rmtree(out)
+    shutil.copytree(saved, out)  # but the output still holds the copy's page
+    real, report = build_once(example_copy, out)
+    assert real and "incidents/zz-copy/index.html" in report.removed  # type: ignore[attr-defined]
+    assert not (out / "incidents" / "zz-copy").exists()
+
+
+def test_no_ledger_for_fresh_files_or_links(
+    example_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    monkeypatch.setattr(ledger, "RACY_NS", 2_000_000_000)
+    build_once(example_copy, out)  # its inputs were written just now: too fresh to vouch for
+    assert build_once(example_copy, out)[0]
+    monkeypatch.setattr(ledger, "RACY_NS", 0)
+    (example_copy / "static").mkdir(exist_ok=True)
+    (example_copy / "static" / "link.txt").symlink_to(example_copy / "inloop.toml")
+    build_once(example_copy, out)
+    assert build_once(example_copy, out)[0]
+
+
+def test_without_a_cache_every_build_is_real(example_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    for _ in range(2):
+        before = CountingBuilder.loads
+        CountingBuilder(example_copy, out, cache_dir=None).build_once(NOW)
+        assert CountingBuilder.loads > before
