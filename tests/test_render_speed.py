@@ -71,6 +71,12 @@ GETTEXT_CASES = [
     "{% trans %}History{% endtrans %}|{% trans count=2 %}{{ count }} day{% pluralize %}{{ count }} days{% endtrans %}",
     '{% autoescape false %}{{ _("Impact") }}{{ _("Your time: %(time)s", time="<b>") }}{% endautoescape %}',
     '{% set t = _("Impact") %}{{ t is string }}|{{ t.__html__ is defined }}',
+    '{{ _("Impact") ~ "<" }}|{{ [_("Impact"), _("History")]|join("<br>") }}|{{ _("Impact")|upper }}',
+    # A template that binds _ or gettext itself calls what it bound.
+    '{% set _ = shout %}{{ _("Impact") }}',
+    '{% macro m(gettext) %}{{ gettext("Impact") }}{% endmacro %}{{ m(shout) }}|{{ gettext("Impact") }}',
+    '{% for _ in [shout] %}{{ _("Impact") }}{% endfor %}',
+    '{% with _ = shout %}{{ _("Impact") }}{% endwith %}',
 ]
 
 
@@ -90,7 +96,7 @@ def test_fast_gettext_says_what_jinja_newstyle_gettext_says(
     fast = Templates(tmp_path, ".", translations).env
     fast.autoescape = autoescape
     stock = _stock_environment(translations, autoescape)
-    values = {"markup": Markup("<b>{time}</b>"), "name": "Resolved"}
+    values = {"markup": Markup("<b>{time}</b>"), "name": "Resolved", "shout": str.upper}
     for _ in range(2):  # the second time from the memo
         assert fast.from_string(source).render(values) == stock.from_string(source).render(values)
 
@@ -107,3 +113,13 @@ def test_fast_gettext_fails_as_jinja_does(tmp_path: Path, source: str) -> None:
         except Exception as exc:  # the kind of failure is what is compared
             outcomes.append(type(exc).__name__)
     assert outcomes[0] == outcomes[1]
+
+
+def test_literal_texts_are_translated_when_the_template_is_compiled(tmp_path: Path) -> None:
+    env = Templates(tmp_path, ".", i18n.translations("de")).env
+    code = env.compile('<p>{{ _("Impact") }}: {{ _(name) }}</p>', raw=True)
+    assert "Auswirkung" in code
+    assert "'Impact'" not in code
+    assert env.from_string('<p>{{ _("Impact") }}: {{ _(name) }}</p>').render(name="Resolved") == (
+        "<p>Auswirkung: Behoben</p>"
+    )

@@ -17,6 +17,8 @@ from typing import Any
 
 import jinja2
 import jinja2.meta
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
 from markupsafe import Markup
 
 from . import __version__
@@ -79,6 +81,86 @@ def _fast_gettext(translations: NullTranslations) -> dict[str, Callable[..., str
     return {"_": fast_gettext, "gettext": fast_gettext, "ngettext": fast_ngettext}
 
 
+#: The names a template translates with; a call of one with a bare literal is translated when it is compiled.
+_GETTEXT_NAMES = frozenset({"_", "gettext"})
+
+
+def _shadows_gettext(tree: nodes.Template) -> bool:
+    """Whether a template binds ``_`` or ``gettext`` itself (a loop variable, a macro argument, an import)."""
+    for name in tree.find_all(nodes.Name):
+        if name.name in _GETTEXT_NAMES and name.ctx != "load":
+            return True
+    for imported in tree.find_all(nodes.Import):
+        if isinstance(imported, nodes.Import) and imported.target in _GETTEXT_NAMES:
+            return True
+    for from_import in tree.find_all(nodes.FromImport):
+        assert isinstance(from_import, nodes.FromImport)
+        if _GETTEXT_NAMES.intersection(n if isinstance(n, str) else n[1] for n in from_import.names):
+            return True
+    return False
+
+
+def _literal_text(node: nodes.Node) -> str | None:
+    """The text of ``_("literal")`` (no placeholders, nothing else passed), else None."""
+    if (
+        isinstance(node, nodes.Call)
+        and isinstance(node.node, nodes.Name)
+        and node.node.name in _GETTEXT_NAMES
+        and len(node.args) == 1
+        and isinstance(node.args[0], nodes.Const)
+        and type(node.args[0].value) is str
+        and not node.kwargs
+        and node.dyn_args is None
+        and node.dyn_kwargs is None
+    ):
+        return node.args[0].value
+    return None
+
+
+def _translate_literals(node: nodes.Node, translate: Callable[[str], str]) -> None:
+    """Replace each ``_("literal")`` under ``node`` by its translation, marked safe where escaping is on."""
+    for field, value in node.iter_fields():
+        children = value if isinstance(value, list) else [value]
+        for index, child in enumerate(children):
+            if not isinstance(child, nodes.Node):
+                continue
+            text = _literal_text(child)
+            translated = translate(text) if text is not None else None
+            if translated is None or "%" in translated:  # a "%" is left to gettext's formatting, as it was
+                _translate_literals(child, translate)
+                continue
+            folded = nodes.MarkSafeIfAutoescape(nodes.Const(translated, lineno=child.lineno), lineno=child.lineno)
+            if isinstance(value, list):
+                value[index] = folded
+            else:
+                setattr(node, field, folded)
+
+
+class _TranslatingCodeGenerator(CodeGenerator):
+    """Jinja's code generator, after translating ``_("literal")`` once, when the template is compiled.
+
+    Most texts on a page are such literals; as constants Jinja joins them to the
+    markup around them, so a page no longer calls gettext for them at all.  An
+    environment has one catalog for its life, so this is what each call would
+    have returned (Markup when autoescaping, a plain text when not).
+    """
+
+    def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
+        environment = self.environment
+        translate = environment.translate_literal if isinstance(environment, _Environment) else None
+        if translate is not None and not _shadows_gettext(node):
+            _translate_literals(node, translate)
+        super().visit_Template(node, frame)
+
+
+class _Environment(jinja2.Environment):
+    """A Jinja environment whose templates translate their literal texts when compiled."""
+
+    code_generator_class = _TranslatingCodeGenerator
+    #: The catalog's gettext, set once translations are installed.
+    translate_literal: Callable[[str], str] | None = None
+
+
 class TemplateProblem(Exception):
     def __init__(self, problem: Problem) -> None:
         super().__init__(str(problem))
@@ -92,7 +174,7 @@ class Templates:
         self.project_dir = (source / "templates").resolve()
         self.shown_source = shown_source
         theme = jinja2.FileSystemLoader(str(THEME_TEMPLATES))
-        self.env = jinja2.Environment(
+        self.env = _Environment(
             loader=jinja2.ChoiceLoader(
                 [
                     jinja2.FileSystemLoader(str(self.project_dir)),
@@ -110,6 +192,7 @@ class Templates:
         )
         self.env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
         self.env.globals.update(_fast_gettext(translations))
+        self.env.translate_literal = translations.gettext
         self._fingerprints: dict[str, str] = {}
 
     def shown_path(self, filename: str | None) -> str:
