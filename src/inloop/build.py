@@ -125,6 +125,7 @@ class BuildReport:
     files: int = 0
     seconds: float = 0.0
     first: bool = False
+    patched: bool = False  # only the pages showing the edited items' words were planned again
 
 
 class Builder:
@@ -159,6 +160,13 @@ class Builder:
         self._previous_files: list[str] | None = None
         self._builds = 0
         self._boundary_inputs: tuple[SiteConfig, Content, datetime] | None = None
+        self._boundary: datetime | None = None
+        #: The last clean load, for :meth:`_patch_load`; the items the last load replaced, for the planner.
+        self._last_load: tuple[datetime, Loaded, dict[Path, Incident | Maintenance]] | None = None
+        self._changes: list[tuple[Incident | Maintenance, Incident | Maintenance]] | None = None
+        #: The planner of the last build and what it planned from, for :meth:`Planner.patch`.
+        self._planner: tuple[tuple[object, ...], Planner] | None = None
+        self._patched = False
 
     # -- read ---------------------------------------------------------------
 
@@ -182,6 +190,11 @@ class Builder:
             code_digest(), MARKDOWN_SETTINGS, zone_key, sorted(config.component_ids or ()), config.component_ids is None
         )
         changed_paths = self._as_source_paths(changed) if changed is not None else None
+        self._changes = None
+        if changed_paths and settings == self._settings and not problems:
+            patched = self._patch_load(config, changed_paths, now)
+            if patched is not None:
+                return patched
         candidates = self._candidates(changed_paths, settings)
         files: list[SourceFile] = []
         reusing = changed_paths is not None and settings == self._settings
@@ -241,7 +254,60 @@ class Builder:
                 problems.extend(problems_at(item, now, config.zone))
         incidents.sort(key=lambda i: (i.start, i.id), reverse=True)
         windows.sort(key=lambda m: (m.start, m.id), reverse=True)
-        return Loaded(config, Content(tuple(incidents), tuple(windows)), problems)
+        loaded = Loaded(config, Content(tuple(incidents), tuple(windows)), problems)
+        self._last_load = None
+        if not problems:
+            items = {path: parsed.item for path, parsed in self._parsed.items() if parsed.item is not None}
+            self._last_load = (now, loaded, items)
+        return loaded
+
+    def _patch_load(self, config: ConfigResult, changed: set[Path], now: datetime) -> Loaded | None:
+        """The last clean load with the changed files read again, without going over the others.
+
+        Only for edits of files the last load had, with no problem in them and
+        the clock not turned back; anything else (a file added or removed, a
+        mistake to report) returns None and takes the full path.
+        """
+        if self._last_load is None:
+            return None
+        last_now, last, items = self._last_load
+        if now < last_now or any(path not in items or path not in self._scanned for path in changed):
+            return None
+        files = []
+        for path in sorted(changed):
+            before = self._scanned[path]
+            try:
+                signature = _signature(path)
+                data = path.read_bytes()
+            except OSError:
+                return None
+            digest = hashlib.sha256(data).hexdigest()
+            key = _key(self._settings, before.kind, path.stem, before.shown, digest)
+            files.append(SourceFile(before.kind, path, before.shown, signature, digest, key))
+            self._data[path] = data
+        self._parse(files, config)
+        replaced: dict[int, Incident | Maintenance] = {}
+        changes = []
+        for file in files:
+            parsed = self._parsed[file.path]
+            new = parsed.item
+            if parsed.problems or new is None or (new.updates and new.updates[-1].time > now):
+                return None
+            self._scanned[file.path] = file
+            old = items[file.path]
+            replaced[id(old)] = new
+            changes.append((old, new))
+            items[file.path] = new
+        content = last.content
+        incidents = [replaced.get(id(item), item) for item in content.incidents]
+        windows = [replaced.get(id(item), item) for item in content.maintenance]
+        if any((old.start, old.id) != (new.start, new.id) for old, new in changes):
+            incidents.sort(key=lambda i: (i.start, i.id), reverse=True)
+            windows.sort(key=lambda m: (m.start, m.id), reverse=True)
+        loaded = Loaded(config, Content(tuple(incidents), tuple(windows)), [])  # type: ignore[arg-type]
+        self._last_load = (now, loaded, items)
+        self._changes = changes
+        return loaded
 
     def _as_source_paths(self, changed: Collection[str]) -> set[Path]:
         """Absolute paths from the watcher, spelled as this builder spells its files."""
@@ -343,8 +409,16 @@ class Builder:
         if problems:
             raise BuildError(problems)
         css_name, css = self.stylesheet(templates)
-        planner = Planner(make_state(config, content, now, css_name), templates, translations, self._page_memo)
-        pages = planner.plan()
+        inputs = (config, now, templates, translations, css_name)
+        pages = None
+        if self._changes is not None and self._planner is not None and self._planner[0] == inputs:
+            pages = self._planner[1].patch(content, self._changes)
+        self._patched = pages is not None
+        if pages is None:
+            planner = Planner(make_state(config, content, now, css_name), templates, translations, self._page_memo)
+            pages = planner.plan()
+            self._planner = (inputs, planner)
+            self._boundary = None
         files: dict[str, bytes] = {}
         static = self.static_files()
         files.update(static)
@@ -379,8 +453,8 @@ class Builder:
             else:
                 missing.append(page)
         keys = {page.path: _page_key(page) for page in missing}
-        page_keys = self._page_keys
-        self._page_keys = {p.path: keys[p.path] if p.path in keys else page_keys[p.path] for p in pages}
+        if self._builds == 1:  # for the ledger, which only a first build stores
+            self._page_keys = {page.path: keys[page.path] for page in pages if page.path in keys}
         stored = self.cache.get_many("page", keys.values())
         to_render = [p for p in missing if keys[p.path] not in stored]
         results = fork_map(_render_one, to_render)
@@ -503,6 +577,8 @@ class Builder:
         loaded = self.load(now, changed)
         config = loaded.config.config
         self._boundary_inputs = (config, loaded.content, now) if config else None
+        if self._changes is None:
+            self._boundary = None
         if loaded.problems or config is None:
             raise BuildError(loaded.problems)
         files, rendered = self.render(config, loaded.content, now)
@@ -515,8 +591,9 @@ class Builder:
             self.cache.prune()
         self._previous_files = sorted(files)
         self._last_files = files
+        seconds = time.perf_counter() - started
         return BuildReport(
-            written.written, written.removed, rendered, len(files), time.perf_counter() - started, self._builds == 1
+            written.written, written.removed, rendered, len(files), seconds, self._builds == 1, self._patched
         )
 
     @property
@@ -529,7 +606,9 @@ class Builder:
         """When the output of the last build changes by itself (a window starts, a new day)."""
         if self._boundary_inputs is None:
             return None
-        return next_change(*self._boundary_inputs)
+        if self._boundary is None:  # a patched plan leaves every time it depends on as it was
+            self._boundary = next_change(*self._boundary_inputs)
+        return self._boundary
 
     def known_inputs(self) -> set[str]:
         """Absolute paths of every input file the last build read."""

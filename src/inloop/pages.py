@@ -9,8 +9,9 @@ incremental rebuild and a cold build give the same bytes by construction.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property
 from gettext import NullTranslations
@@ -127,6 +128,36 @@ def history_path(number: int, prefix: str = "history/") -> str:
     return prefix if number == 1 else f"{prefix}page/{number}/"
 
 
+def shape(item: Item) -> tuple[object, ...]:
+    """Everything of an item but its words: where it is listed, which entries and times it has.
+
+    Two versions of an item with the same shape differ only in text, so only
+    the pages that show its text can differ (see :meth:`Planner.patch`).
+    """
+    timeline = tuple((u.time, u.written_status, u.status, u.anchor, u.zone_given) for u in item.updates)
+    if isinstance(item, Incident):
+        prevention = tuple((step.done, step.anchor) for step in item.prevention)
+        return (
+            item.kind,
+            item.id,
+            item.impact,
+            item.components,
+            timeline,
+            prevention,
+            item.estimate,
+            item.previous_estimates,
+            item.next_update,
+            item.started,
+            item.postmortem,
+        )
+    return (item.kind, item.id, item.components, item.start, item.end, item.cancelled, timeline)
+
+
+def item_hash(item: Item) -> int:
+    """A number per (kind, id, digest): summed, a version of the whole content in any order."""
+    return int.from_bytes(hashlib.sha256(f"{item.kind}\0{item.id}\0{item.digest}".encode()).digest()[:16])
+
+
 def _now_matters(items: Sequence[Item], now: datetime) -> datetime | None:
     """The build time, if any of ``items`` reads differently as time passes."""
     for item in items:
@@ -175,6 +206,16 @@ class Planner:
         self.site_feeds = site_feeds()
         self.maintenance_feeds = maintenance_feeds()
         self.webcal = calendar.webcal_url(config)
+        # What :meth:`patch` needs to know of the last :meth:`plan`:
+        self.pages: list[Page] = []
+        self.positions: dict[str, int] = {}  # each page's place in ``pages``, by path
+        #: Every list page: (prefix, component id, its part of the list), and the pages each item is on.
+        self.chunks: list[tuple[str, str | None, derive.HistoryPage]] = []
+        self.chunk_paths: list[str] = []
+        self.chunks_of: dict[tuple[str, str], list[int]] = {}
+        #: Items whose words show on the home page, in a feed or in the API.
+        self.shown: set[tuple[str, str]] = set()
+        self.item_sum = 0
 
     def context(self, path: str, **values: Any) -> dict[str, Any]:
         config = self.state.config
@@ -226,6 +267,7 @@ class Planner:
     def plan(self) -> list[Page]:
         state = self.state
         content = state.content
+        self.item_sum = sum(map(item_hash, content.incidents)) + sum(map(item_hash, content.maintenance))
         pages = [self.index(), self.not_found()]
         pages += [self.incident(i) for i in content.incidents]
         pages += [self.maintenance(m) for m in content.maintenance]
@@ -241,6 +283,37 @@ class Planner:
         pages += self.api_pages()
         pages += self.badge_pages()
         pages += self.site_files()
+        self.pages = pages
+        self.positions = {page.path: number for number, page in enumerate(pages)}
+        return pages
+
+    def patch(self, content: Content, changes: list[tuple[Item, Item]]) -> list[Page] | None:
+        """The last plan with only the pages that show the changed items' words planned again.
+
+        Allowed when each change keeps the item's :func:`shape` and the item
+        showed on no page that lists what is recent (home page, feeds, API):
+        then statuses, bars, history order, feeds, API files, the sitemap and
+        every other item's pages are what they were.  None: plan everything.
+        """
+        for old, new in changes:
+            if shape(old) != shape(new) or (old.kind, old.id) in self.shown:
+                return None
+        self.state.content = content
+        pages = list(self.pages)
+        for old, new in changes:
+            path = item_path(new) + "index.html"
+            pages[self.positions[path]] = self.incident(new) if isinstance(new, Incident) else self.maintenance(new)
+            self.item_sum += item_hash(new) - item_hash(old)
+            for number in self.chunks_of.get((new.kind, new.id), []):
+                prefix, component_id, chunk = self.chunks[number]
+                items = tuple(new if item is old else item for item in chunk.items)
+                self.chunks[number] = (prefix, component_id, replace(chunk, items=items))
+                page = self.history_page(number)
+                pages[self.positions[page.path]] = page
+            if isinstance(new, Maintenance):
+                pages[self.positions[calendar.PATH]] = self.calendar_page()
+        pages[self.positions[sitefiles.LIVE_PATH]] = self.live_page()
+        self.pages = pages
         return pages
 
     def index(self) -> Page:
@@ -251,6 +324,7 @@ class Planner:
         upcoming = derive.maintenance_upcoming(content, now)
         recent = derive.recent_incidents(content, now)
         shown: list[Item] = [*unresolved, *in_progress, *upcoming, *recent]
+        self.shown.update((item.kind, item.id) for item in shown)
         key = (now, [i.digest for i in shown], sorted(state.statuses.items()), sorted(state.bars.items()))
 
         def values() -> dict[str, Any]:
@@ -313,42 +387,51 @@ class Planner:
         )
 
     def history(self, items: list[Item], prefix: str, component_id: str | None) -> list[Page]:
+        """The pages of one list (all of history, or a component's share), each registered for :meth:`patch`."""
+        pages = []
+        for chunk in derive.paginate(items, self.state.config.history_page_size):
+            number = len(self.chunks)
+            self.chunks.append((prefix, component_id, chunk))
+            for item in chunk.items:
+                self.chunks_of.setdefault((item.kind, item.id), []).append(number)
+            pages.append(self.history_page(number))
+        return pages
+
+    def history_page(self, number: int) -> Page:
         state = self.state
         config = state.config
-        pages = []
+        prefix, component_id, chunk = self.chunks[number]
         component = config.component(component_id) if component_id else None
         status = state.statuses.get(component_id) if component_id else None
-        bar = state.bars.get(component_id) if component_id else None
+        bar = state.bars.get(component_id) if component_id and chunk.number == 1 else None
         template = "component.html" if component_id else "history.html"
         own_feeds = component_feeds(component) if component else []
-        for chunk in derive.paginate(items, config.history_page_size):
-            path = history_path(chunk.number, prefix) + "index.html"
-            key = (
-                prefix,
-                chunk.number,
-                chunk.count,
-                [(i.id, i.digest) for i in chunk.items],
-                [i.state(state.now) for i in chunk.items if isinstance(i, Maintenance)],
-                _now_matters(chunk.items, state.now),
-                status,
-                bar if chunk.number == 1 else None,
-            )
+        path = history_path(chunk.number, prefix) + "index.html"
+        key = (
+            prefix,
+            chunk.number,
+            chunk.count,
+            [(i.id, i.digest) for i in chunk.items],
+            [i.state(state.now) for i in chunk.items if isinstance(i, Maintenance)],
+            _now_matters(chunk.items, state.now),
+            status,
+            bar,
+        )
 
-            def values(chunk: derive.HistoryPage = chunk) -> dict[str, Any]:
-                return {
-                    "page": chunk,
-                    "months": derive.group_by_month(chunk.items, config),
-                    "page_url": lambda n: self_rel(prefix, chunk.number, n),
-                    "component": component,
-                    "status": status,
-                    "bar": bar if chunk.number == 1 else None,
-                    "updated": derive.last_updated(chunk.items),
-                    "feeds": [*self.site_feeds, *own_feeds],
-                    "own_feeds": own_feeds,
-                }
+        def values() -> dict[str, Any]:
+            return {
+                "page": chunk,
+                "months": derive.group_by_month(chunk.items, config),
+                "page_url": lambda n: self_rel(prefix, chunk.number, n),
+                "component": component,
+                "status": status,
+                "bar": bar,
+                "updated": derive.last_updated(chunk.items),
+                "feeds": [*self.site_feeds, *own_feeds],
+                "own_feeds": own_feeds,
+            }
 
-            pages.append(self.page(path, template, key, values, derive.last_updated(chunk.items)))
-        return pages
+        return self.page(path, template, key, values, derive.last_updated(chunk.items))
 
     # -- feeds, calendar, API, badges ------------------------------------------------
 
@@ -367,6 +450,7 @@ class Planner:
         info = feeds.feed_info(config, self.translations, scope, component)
         index = self.feed_index
         sources = index.feed_sources(scope, component.id if component else None)
+        self.shown.update((source.item.kind, source.item.id) for source in sources)
         entry_keys = [s.key for s in sources]
         made: list[list[feeds.Entry]] = []
 
@@ -399,6 +483,7 @@ class Planner:
         state = self.state
         shared = api.StatuspageApi(state.config, state.content, state.now, state.statuses)
         inputs = shared.inputs()
+        self.shown.update((item.kind, item.id) for item in shared.embedded)
         pages = []
         for name in api.FILES:
             path = api.API_DIR + name
@@ -444,19 +529,21 @@ class Planner:
         sitemap_key = key_of(self.common_key, "sitemap", entries)
         pages.append(Page(sitefiles.SITEMAP_PATH, sitemap_key, lambda: sitefiles.sitemap(config, entries)))
         pages.append(Page(sitefiles.ROBOTS_PATH, key_of(self.common_key, "robots"), lambda: sitefiles.robots(config)))
-        items: list[Item] = [*state.content.incidents, *state.content.maintenance]
+        pages.append(self.live_page())
+        return pages
+
+    def live_page(self) -> Page:
+        """``live.json``: its version follows every item's digest (summed, so that a patch can update it)."""
+        state = self.state
         version = (
             self.common_key,
             self.templates.everything(),
-            sorted((item.kind, item.id, item.digest) for item in items),
+            self.item_sum,
             sorted((w.id, w.state(state.now)) for w in state.content.maintenance),
             sorted(state.statuses.items()),
         )
         overall = str(state.overall)
-        pages.append(
-            Page(sitefiles.LIVE_PATH, key_of("live", version, overall), lambda: sitefiles.live(version, overall))
-        )
-        return pages
+        return Page(sitefiles.LIVE_PATH, key_of("live", version, overall), lambda: sitefiles.live(version, overall))
 
 
 def _constant(data: bytes) -> Callable[[], bytes]:
