@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from inloop import i18n
 from inloop.formatting import Formatter, babel_locale
-from inloop.render import Templates
+from inloop.render import Templates, references
 
 LANGUAGES = ["en", "de", "fr", "es", "ja", "pt-BR", "fi", "xx"]
 
@@ -123,3 +123,63 @@ def test_literal_texts_are_translated_when_the_template_is_compiled(tmp_path: Pa
     assert env.from_string('<p>{{ _("Impact") }}: {{ _(name) }}</p>').render(name="Resolved") == (
         "<p>Auswirkung: Behoben</p>"
     )
+
+
+# -- shared fragments ------------------------------------------------------------------
+
+FRAGMENTS = {
+    "frag.html": '{% from "_lib.html" import show with context %}<{{ root }}>{{ show(n) }}{{ _("Impact") }}',
+    "_lib.html": "{% macro show(value) %}[{{ value }}|{{ extra }}]{% endmacro %}",
+    "dynamic.html": "{% include which %}",
+    "a.html": "A{{ root }}",
+}
+
+
+def _site_templates(tmp_path: Path, files: dict[str, str]) -> Templates:
+    folder = tmp_path / "templates"
+    folder.mkdir(exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return Templates(tmp_path, ".", i18n.translations("de"))
+
+
+@pytest.mark.parametrize(
+    ("shared", "included"),
+    [
+        ('{{ shared("frag.html") }}', '{% include "frag.html" %}'),
+        (
+            '{% set root = root ~ "/" %}{% block b %}{{ shared("frag.html") }}{% endblock %}',
+            '{% set root = root ~ "/" %}{% block b %}{% include "frag.html" %}{% endblock %}',
+        ),
+        ('{{ shared("dynamic.html") }}', '{% include "dynamic.html" %}'),
+    ],
+)
+def test_a_shared_fragment_is_what_include_renders(tmp_path: Path, shared: str, included: str) -> None:
+    templates = _site_templates(tmp_path, {**FRAGMENTS, "page.html": shared, "included.html": included})
+    contexts = [
+        {"root": root, "n": n, "extra": extra, "which": "a.html"}
+        for root in ["../", "<&>"]
+        for n in [1, True, 1.0, "1", Markup("<b>1</b>"), [1], (1,)]
+        for extra in ["e", "f"]
+    ]
+    for context in [*contexts, *contexts]:  # the second time from the memo
+        assert templates.render("page.html", context) == templates.render("included.html", context)
+
+
+def test_a_shared_fragment_is_kept_by_the_values_it_reads(tmp_path: Path) -> None:
+    templates = _site_templates(tmp_path, {**FRAGMENTS, "page.html": '{{ shared("frag.html") }}'})
+    assert set(templates.inputs("frag.html") or ()) >= {"root", "extra"}  # extra: read in the macro it imports
+    assert templates.inputs("dynamic.html") is None
+    feeds = [Markup("<i>a</i>")]
+    first = templates.render("page.html", {"root": "", "n": feeds, "extra": "e", "unread": 1})
+    assert templates.render("page.html", {"root": "", "n": feeds, "extra": "e", "unread": 2}) == first
+    assert len(templates._shared) == 1
+    assert templates.render("page.html", {"root": "", "n": feeds, "extra": "f", "unread": 1}) != first
+    assert len(templates._shared) == 2
+
+
+def test_a_page_depends_on_the_templates_its_shared_fragments_load(tmp_path: Path) -> None:
+    theme_only = Templates(tmp_path, ".", NullTranslations()).fingerprint("incident.html")
+    overridden = _site_templates(tmp_path, {"_subscribe.html": "{% macro feed_links(feeds) %}{% endmacro %}"})
+    assert overridden.fingerprint("incident.html") != theme_only
+    assert "_feed_links.html" in [r for r in references(overridden.env.parse('{{ shared("_feed_links.html") }}'))]

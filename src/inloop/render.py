@@ -161,6 +161,53 @@ class _Environment(jinja2.Environment):
     translate_literal: Callable[[str], str] | None = None
 
 
+#: The global that renders a template like ``{% include %}``, reusing its output for the same inputs.
+SHARED = "shared"
+#: Shared fragments kept by one environment; a watch session's old builds are dropped past this.
+_SHARED_LIMIT = 1024
+
+
+def references(tree: nodes.Template) -> list[str | None]:
+    """The templates a template may load: extends, include, import, and ``shared("name")`` (None: not known)."""
+    found: list[str | None] = list(jinja2.meta.find_referenced_templates(tree))
+    for call in tree.find_all(nodes.Call):
+        assert isinstance(call, nodes.Call)
+        if isinstance(call.node, nodes.Name) and call.node.name == SHARED:
+            first = call.args[0] if call.args else None
+            literal = isinstance(first, nodes.Const) and isinstance(first.value, str)
+            found.append(first.value if literal else None)  # type: ignore[union-attr]
+    return found
+
+
+class _Same:
+    """A value that is its own key: the same object, not an equal one (kept alive, so its id stays its own)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __hash__(self) -> int:
+        return id(self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.value is self.value
+
+
+_PLAIN_TYPES = frozenset({str, Markup, int, float, bool, type(None)})
+
+
+def _memo_key(value: object) -> object:
+    """A key under which two values render the same: plain values by type and value, lists by their items,
+    anything else by identity (pages get the same objects: the config, the formatter, frozen content)."""
+    kind = type(value)
+    if kind in _PLAIN_TYPES:
+        return (kind, value)
+    if kind is list or kind is tuple:
+        return (kind, tuple(_memo_key(item) for item in value))  # type: ignore[attr-defined]
+    return _Same(value)
+
+
 class TemplateProblem(Exception):
     def __init__(self, problem: Problem) -> None:
         super().__init__(str(problem))
@@ -193,7 +240,10 @@ class Templates:
         self.env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
         self.env.globals.update(_fast_gettext(translations))
         self.env.translate_literal = translations.gettext
+        self.env.globals[SHARED] = self._render_shared
         self._fingerprints: dict[str, str] = {}
+        self._shared: dict[tuple[object, ...], str] = {}
+        self._inputs: dict[str, tuple[str, ...] | None] = {}
 
     def shown_path(self, filename: str | None) -> str:
         """A template's path as an author reads it in an error."""
@@ -232,7 +282,7 @@ class Templates:
                 parsed = self.env.parse(text)
             except jinja2.TemplateSyntaxError:
                 continue
-            for reference in jinja2.meta.find_referenced_templates(parsed):
+            for reference in references(parsed):
                 if reference is None:
                     dynamic = True
                 else:
@@ -242,6 +292,61 @@ class Templates:
         digest = hashlib.sha256(repr((__version__, sorted(seen.items()))).encode()).hexdigest()[:20]
         self._fingerprints[name] = digest
         return digest
+
+    def inputs(self, name: str) -> tuple[str, ...] | None:
+        """Every name ``name``, and each template it may load, reads from the context; None if not known."""
+        if name in self._inputs:
+            return self._inputs[name]
+        names: set[str] = set()
+        seen: set[str] = set()
+        pending = [name]
+        while pending:
+            current = pending.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            try:
+                tree = self.env.parse(self.source(current)[0])
+            except (jinja2.TemplateError, UnicodeDecodeError):
+                return None  # rendering says what is wrong; nothing is kept
+            names.update(jinja2.meta.find_undeclared_variables(tree))
+            # Jinja leaves out the environment's globals; a page's context could still give one another value.
+            names.update(n.name for n in tree.find_all(nodes.Name) if n.name in self.env.globals)
+            for reference in references(tree):
+                if reference is None:
+                    self._inputs[name] = None
+                    return None
+                pending.append(reference)
+        found = self._inputs[name] = tuple(sorted(names))
+        return found
+
+    @jinja2.pass_context
+    def _render_shared(self, context: jinja2.runtime.Context, name: str) -> str:
+        """``{{ shared("footer.html") }}``: what ``{% include "footer.html" %}`` renders, made once per inputs.
+
+        Like any function, it sees the page's context, not the names a loop or a
+        macro binds: it is for the top level of a template, as in base.html.
+
+        Most pages of a site share fragments that depend on a few values (the
+        root, the feeds).  The key is the value of every name the fragment, and
+        any template it loads, reads from the context, so a fragment reused is
+        byte for byte the one rendering would make; deterministic, never stale.
+        """
+        inputs = self.inputs(name) if type(name) is str else None
+        key: tuple[object, ...] | None = None
+        if inputs is not None:
+            key = (name, context.eval_ctx.autoescape, *(_memo_key(context.resolve_or_missing(n)) for n in inputs))
+            done = self._shared.get(key)
+            if done is not None:
+                return done
+        template = self.env.get_template(name, parent=context.name)
+        text = self.env.concat(template.root_render_func(template.new_context(context.get_all(), True)))
+        rendered: str = Markup(text) if context.eval_ctx.autoescape else text
+        if key is not None:
+            if len(self._shared) >= _SHARED_LIMIT:
+                self._shared.clear()
+            self._shared[key] = rendered
+        return rendered
 
     def template_names(self) -> list[str]:
         """Every template the loaders can find, without editors' leftovers and hidden files."""
