@@ -167,6 +167,7 @@ class Builder:
         #: The planner of the last build and what it planned from, for :meth:`Planner.patch`.
         self._planner: tuple[tuple[object, ...], Planner] | None = None
         self._patched = False
+        self._replanned: list[Page] = []
 
     # -- read ---------------------------------------------------------------
 
@@ -414,16 +415,21 @@ class Builder:
         if self._changes is not None and self._planner is not None and self._planner[0] == inputs:
             pages = self._planner[1].patch(content, self._changes)
         self._patched = pages is not None
+        self._replanned = self._planner[1].replanned if pages is not None and self._planner else []
         if pages is None:
             planner = Planner(make_state(config, content, now, css_name), templates, translations, self._page_memo)
             pages = planner.plan()
             self._planner = (inputs, planner)
             self._boundary = None
         files: dict[str, bytes] = {}
-        static = self.static_files()
-        files.update(static)
-        files[css_name] = css
-        rendered, problems = self._render_pages(pages, files)
+        if self._patched and self._last_files is not None:
+            # the same templates, static files and pages but the patched ones: O(edit), not O(site)
+            files = dict(self._last_files)
+            rendered, problems = self._render_pages(self._replanned, files, partial=True)
+        else:
+            files.update(self.static_files())
+            files[css_name] = css
+            rendered, problems = self._render_pages(pages, files)
         if problems:
             raise BuildError(problems)
         return files, rendered
@@ -441,8 +447,13 @@ class Builder:
                 found.append((path.as_posix(), stat.st_mtime_ns, stat.st_size))
         return tuple(sorted(found))
 
-    def _render_pages(self, pages: list[Page], files: dict[str, bytes]) -> tuple[int, list[Problem]]:
-        """Render pages whose key changed; reuse the rest from memory or the cache."""
+    def _render_pages(
+        self, pages: list[Page], files: dict[str, bytes], *, partial: bool = False
+    ) -> tuple[int, list[Problem]]:
+        """Render pages whose key changed; reuse the rest from memory or the cache.
+
+        ``partial``: ``pages`` are only the pages planned again, the others stay as they were.
+        """
         problems: list[Problem] = []
         fresh: dict[str, tuple[tuple[object, ...], bytes]] = {}
         missing: list[Page] = []
@@ -473,7 +484,10 @@ class Builder:
             fresh[page.path] = (page.key, stored[key] if key in stored else rendered[key])
         for page in pages:
             files[page.path] = fresh[page.path][1]
-        self._rendered = fresh
+        if partial:
+            self._rendered.update(fresh)
+        else:
+            self._rendered = fresh
         return len(rendered), problems
 
     # -- the whole build ----------------------------------------------------
@@ -583,13 +597,18 @@ class Builder:
             raise BuildError(loaded.problems)
         files, rendered = self.render(config, loaded.content, now)
         only = None
-        if changed is not None and self._last_files is not None:
-            last = self._last_files
-            only = {path for path, data in files.items() if last.get(path) is not data and last.get(path) != data}
-        written: WriteReport = write_site(self.output, files, self._previous_files, only)
+        last = self._last_files
+        if self._patched and last is not None:  # the same files: write the patched pages that differ
+            paths = [page.path for page in self._replanned]
+            names = sorted({path for path in paths if last.get(path) is not files[path] and last[path] != files[path]})
+            written = WriteReport(write_files(self.output, files, names))
+        else:
+            if changed is not None and last is not None:
+                only = {path for path, data in files.items() if last.get(path) is not data and last.get(path) != data}
+            written = write_site(self.output, files, self._previous_files, only)
+            self._previous_files = sorted(files)
         if self._builds == 1:
             self.cache.prune()
-        self._previous_files = sorted(files)
         self._last_files = files
         seconds = time.perf_counter() - started
         return BuildReport(

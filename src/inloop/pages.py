@@ -216,6 +216,8 @@ class Planner:
         #: Items whose words show on the home page, in a feed or in the API.
         self.shown: set[tuple[str, str]] = set()
         self.item_sum = 0
+        #: The pages the last :meth:`patch` planned again.
+        self.replanned: list[Page] = []
 
     def context(self, path: str, **values: Any) -> dict[str, Any]:
         config = self.state.config
@@ -300,19 +302,23 @@ class Planner:
                 return None
         self.state.content = content
         pages = list(self.pages)
+        replanned: dict[str, Page] = {}
         for old, new in changes:
-            path = item_path(new) + "index.html"
-            pages[self.positions[path]] = self.incident(new) if isinstance(new, Incident) else self.maintenance(new)
+            page = self.incident(new) if isinstance(new, Incident) else self.maintenance(new)
+            replanned[page.path] = page
             self.item_sum += item_hash(new) - item_hash(old)
             for number in self.chunks_of.get((new.kind, new.id), []):
                 prefix, component_id, chunk = self.chunks[number]
                 items = tuple(new if item is old else item for item in chunk.items)
                 self.chunks[number] = (prefix, component_id, replace(chunk, items=items))
                 page = self.history_page(number)
-                pages[self.positions[page.path]] = page
+                replanned[page.path] = page
             if isinstance(new, Maintenance):
-                pages[self.positions[calendar.PATH]] = self.calendar_page()
-        pages[self.positions[sitefiles.LIVE_PATH]] = self.live_page()
+                replanned[calendar.PATH] = self.calendar_page()
+        replanned[sitefiles.LIVE_PATH] = self.live_page()
+        for path, page in replanned.items():
+            pages[self.positions[path]] = page
+        self.replanned = list(replanned.values())
         self.pages = pages
         return pages
 

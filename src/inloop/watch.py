@@ -240,25 +240,33 @@ class Watcher:
         """After a build: what it read (all of it, or the last inputs updated by ``changed``),
         and what was noticed meanwhile (a rename may take it away before the next build)."""
         if changed is None:
-            inputs = self.builder.known_inputs()
-        else:  # only what changed: a large site's listing is not walked again for one edit
             with self._lock:
-                inputs = set(self._known)
-            for path in changed:
-                if os.path.isdir(path):
-                    for root, dirs, files in os.walk(path):
-                        dirs[:] = [d for d in dirs if not ignored_path((d, "folder"))]
-                        inputs.update(p for name in files if self.filter.matters(p := os.path.join(root, name)))
-                elif os.path.isfile(path):
-                    if self.filter.matters(path):
-                        inputs.add(path)
-                elif path in inputs:
-                    inputs.discard(path)
+                self._known = self.builder.known_inputs() | self._seen
+                self._seen = set()
+            return
+        # only what changed, in place: a large site's listing is not walked or copied for one edit
+        added: set[str] = set()
+        gone: set[str] = set()
+        for path in changed:
+            if os.path.isdir(path):
+                for root, dirs, files in os.walk(path):
+                    dirs[:] = [d for d in dirs if not ignored_path((d, "folder"))]
+                    added.update(p for name in files if self.filter.matters(p := os.path.join(root, name)))
+            elif os.path.isfile(path):
+                if self.filter.matters(path):
+                    added.add(path)
+            else:
+                gone.add(path)
+        with self._lock:
+            known = self._known
+            for path in gone:
+                if path in known:
+                    known.discard(path)
                 else:  # a folder that went: everything under it
                     prefix = path + os.sep
-                    inputs.difference_update([p for p in inputs if p.startswith(prefix)])
-        with self._lock:
-            self._known = inputs | self._seen
+                    known.difference_update([p for p in known if p.startswith(prefix)])
+            known.update(added)
+            known.update(self._seen)
             self._seen = set()
 
     # -- the loop -----------------------------------------------------------
