@@ -94,6 +94,10 @@ class Parsed:
     problems: list[Problem]
 
 
+#: What a parser returns: the item, or None when the file has mistakes, and the problems found.
+ParseResult = tuple[Incident | Maintenance | None, list[Problem]]
+
+
 def _key(*parts: object) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
@@ -368,17 +372,24 @@ class Builder:
         zone, components = config.zone, config.component_ids
         datas, self._data = self._data, {}
 
-        def parse(file: SourceFile) -> bytes:
-            """Parse in a worker; the pickled result travels back and into the cache as it is."""
+        parent = os.getpid()
+
+        def parse(file: SourceFile) -> tuple[bytes, ParseResult | None]:
+            """Parse; the pickled result goes into the cache as it is, and home if parsed in a child.
+
+            What the parent parsed itself it keeps as objects: unpickling them
+            again would be serial work while the children wait.
+            """
             data = datas.get(file.path) or file.path.read_bytes()
             parser = parse_incident if file.kind == "incidents" else parse_maintenance
-            return pickle.dumps(parser(data, file.path.stem, file.shown, zone, components), pickle.HIGHEST_PROTOCOL)
+            result = parser(data, file.path.stem, file.shown, zone, components)
+            return pickle.dumps(result, pickle.HIGHEST_PROTOCOL), result if os.getpid() == parent else None
 
-        blobs = fork_map(parse, to_parse)
-        for file, blob in zip(to_parse, blobs, strict=True):
-            item, item_problems = pickle.loads(blob)
+        parsed = fork_map(parse, to_parse)
+        for file, (blob, result) in zip(to_parse, parsed, strict=True):
+            item, item_problems = result if result is not None else pickle.loads(blob)
             self._parsed[file.path] = Parsed(file.key, file.signature, file.digest, item, item_problems)
-        self.cache.put_many("parsed", {file.key: blob for file, blob in zip(to_parse, blobs, strict=True)})
+        self.cache.put_many("parsed", {file.key: blob for file, (blob, _) in zip(to_parse, parsed, strict=True)})
 
     # -- render -------------------------------------------------------------
 

@@ -56,7 +56,7 @@ def publish(
 
     builder = make_builder(source, output)
     moment = build_time(now)
-    report = builder.build(moment)
+    report = builder.build_once(moment)
     click.echo(f"built {report.files} files: {len(report.written)} written")
     loaded = builder.load(moment).config
     assert loaded.config is not None

@@ -377,10 +377,15 @@ class Templates:
         return hashlib.sha256(repr(parts).encode()).hexdigest()
 
     def check_syntax(self, names: list[str]) -> list[Problem]:
-        """Compile the templates a build needs and every template of the project; problems, not exceptions."""
+        """Compile the templates a build needs and every other one; problems, not exceptions.
+
+        Every template of the project, so that a mistake in one no page uses
+        yet is reported too; every one of the theme, so that no watcher
+        rebuild pays for compiling the partials a page happens to need first.
+        """
         problems = []
-        project = [n for n in self.template_names() if n.endswith(TEMPLATE_SUFFIXES) and self._in_project(n)]
-        for name in dict.fromkeys([*names, *project]):
+        every = [n for n in self.template_names() if n.endswith(TEMPLATE_SUFFIXES)]
+        for name in dict.fromkeys([*names, *every]):
             try:
                 self.env.get_template(name)
             except jinja2.TemplateSyntaxError as exc:
@@ -392,9 +397,6 @@ class Templates:
             except UnicodeDecodeError as exc:
                 problems.append(Problem(self.shown_path(self.file_of(name)), 1, _not_utf8(exc)))
         return problems
-
-    def _in_project(self, name: str) -> bool:
-        return (self.project_dir / name).is_file()
 
     def render(self, name: str, context: Mapping[str, Any]) -> str:
         try:
