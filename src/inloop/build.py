@@ -172,6 +172,7 @@ class Builder:
         self._planner: tuple[tuple[object, ...], Planner] | None = None
         self._patched = False
         self._replanned: list[Page] = []
+        self._plan_boundary: datetime | None = None  # when the last full plan's pages change by themselves
 
     # -- read ---------------------------------------------------------------
 
@@ -291,17 +292,17 @@ class Builder:
             files.append(SourceFile(before.kind, path, before.shown, signature, digest, key))
             self._data[path] = data
         self._parse(files, config)
-        replaced: dict[int, Incident | Maintenance] = {}
         changes = []
         for file in files:
             parsed = self._parsed[file.path]
             new = parsed.item
             if parsed.problems or new is None or (new.updates and new.updates[-1].time > now):
                 return None
+            changes.append((items[file.path], new))
+        replaced: dict[int, Incident | Maintenance] = {}
+        for file, (old, new) in zip(files, changes, strict=True):  # nothing changes before all is known good
             self._scanned[file.path] = file
-            old = items[file.path]
             replaced[id(old)] = new
-            changes.append((old, new))
             items[file.path] = new
         content = last.content
         incidents = [replaced.get(id(item), item) for item in content.incidents]
@@ -421,10 +422,11 @@ class Builder:
         if problems:
             raise BuildError(problems)
         css_name, css = self.stylesheet(templates)
-        inputs = (config, now, templates, translations, css_name)
+        inputs = (config, templates, translations, css_name)
         pages = None
         if self._changes is not None and self._planner is not None and self._planner[0] == inputs:
-            pages = self._planner[1].patch(content, self._changes)
+            if self._same_moment(self._planner[1], config, now):
+                pages = self._planner[1].patch(content, self._changes, now)
         self._patched = pages is not None
         self._replanned = self._planner[1].replanned if pages is not None and self._planner else []
         if pages is None:
@@ -432,6 +434,7 @@ class Builder:
             pages = planner.plan()
             self._planner = (inputs, planner)
             self._boundary = None
+            self._plan_boundary = None
         files: dict[str, bytes] = {}
         if self._patched and self._last_files is not None:
             # the same templates, static files and pages but the patched ones: O(edit), not O(site)
@@ -444,6 +447,21 @@ class Builder:
         if problems:
             raise BuildError(problems)
         return files, rendered
+
+    def _same_moment(self, planner: Planner, config: SiteConfig, now: datetime) -> bool:
+        """Whether ``now`` reads like the last plan's build time on every page but those that print it.
+
+        True from that time up to the next moment the output changes by itself
+        (a new day, a window starting, a follow-up coming due): the watcher
+        following the clock builds at a new second every time.
+        """
+        if now == planner.state.now:
+            return True
+        if now < planner.state.now:
+            return False
+        if self._plan_boundary is None:
+            self._plan_boundary = next_change(config, planner.state.content, planner.state.now)
+        return now < self._plan_boundary
 
     def _template_signature(self) -> tuple[tuple[str, int, int], ...]:
         """What tells the project's templates did not change since the environment was made."""

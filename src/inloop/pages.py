@@ -289,13 +289,17 @@ class Planner:
         self.positions = {page.path: number for number, page in enumerate(pages)}
         return pages
 
-    def patch(self, content: Content, changes: list[tuple[Item, Item]]) -> list[Page] | None:
+    def patch(self, content: Content, changes: list[tuple[Item, Item]], now: datetime) -> list[Page] | None:
         """The last plan with only the pages that show the changed items' words planned again.
 
         Allowed when each change keeps the item's :func:`shape` and the item
         showed on no page that lists what is recent (home page, feeds, API):
         then statuses, bars, history order, feeds, API files, the sitemap and
         every other item's pages are what they were.  None: plan everything.
+
+        A later ``now`` is the caller's to allow (only before the output
+        changes by itself); the pages that print the build time are then
+        planned again too.
         """
         for old, new in changes:
             if shape(old) != shape(new) or (old.kind, old.id) in self.shown:
@@ -303,6 +307,16 @@ class Planner:
         self.state.content = content
         pages = list(self.pages)
         replanned: dict[str, Page] = {}
+        if now != self.state.now:
+            self.state.now = now
+            for page in [self.index(), self.calendar_page(), *self.api_pages()]:
+                replanned[page.path] = page
+            for incident in derive.unresolved(content):
+                page = self.incident(incident)
+                replanned[page.path] = page
+                for number in self.chunks_of.get((incident.kind, incident.id), []):
+                    page = self.history_page(number)
+                    replanned[page.path] = page
         for old, new in changes:
             page = self.incident(new) if isinstance(new, Incident) else self.maintenance(new)
             replanned[page.path] = page

@@ -15,7 +15,7 @@ import re
 import shutil
 import sys
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 
@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from inloop.build import Builder
+from inloop.derive import next_change
 from inloop.pages import shape
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -81,6 +82,7 @@ edits = st.lists(
         st.sampled_from(["incidents", "maintenance"]),
         st.lists(st.integers(0, 10_000), min_size=1, max_size=3),
         st.sampled_from(["words", "title", "impact", "description"]),
+        st.sampled_from([0, 0, 1, 7, 90, 60 * 24, 60 * 24 * 20]),  # minutes the clock moves on
     ),
     min_size=1,
     max_size=4,
@@ -89,29 +91,33 @@ edits = st.lists(
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(steps=edits)
-def test_patched_rebuilds_equal_cold_builds(generated: Path, steps: list[tuple[str, list[int], str]]) -> None:
+def test_patched_rebuilds_equal_cold_builds(generated: Path, steps: list[tuple[str, list[int], str, int]]) -> None:
+    """``minutes``: the watcher follows the clock; a patch may cross no moment the output changes by itself."""
     with tempfile.TemporaryDirectory() as temp:
         root = Path(temp)
         source = root / "source"
         shutil.copytree(generated, source)
         watcher = Builder(source, root / "watch", cache_dir=None)
-        watcher.build(NOW)
-        for number, (kind, picks, what) in enumerate(steps):
+        now = NOW
+        watcher.build(now)
+        for number, (kind, picks, what, minutes) in enumerate(steps):
+            boundary = next_change(watcher._planner[1].state.config, watcher._planner[1].state.content, now)
+            now += timedelta(minutes=minutes)
             candidates = files_of(source, kind)
             paths = sorted({candidates[pick % len(candidates)] for pick in picks})
             before = {path: watcher._last_load[2][path] for path in paths} if watcher._last_load else {}
             shown = watcher._planner[1].shown if watcher._planner else set()
             for path in paths:
                 edit(path, what, number)
-            report = watcher.build(NOW, [str(path.absolute()) for path in paths])
+            report = watcher.build(now, [str(path.absolute()) for path in paths])
             cold = root / f"cold-{number}"
-            Builder(source, cold, cache_dir=None).build(NOW)
+            Builder(source, cold, cache_dir=None).build(now)
             assert tree(root / "watch") == tree(cold)
             after = {path: watcher._last_load[2][path] for path in paths} if watcher._last_load else {}
             words_only = all(shape(before[p]) == shape(after[p]) for p in paths) and not any(
                 (item.kind, item.id) in shown for item in before.values()
             )
-            assert report.patched == words_only
+            assert report.patched == (words_only and now < boundary)
 
 
 def test_a_word_edit_of_an_old_incident_renders_only_its_pages(generated: Path, tmp_path: Path) -> None:
@@ -136,3 +142,11 @@ def test_a_word_edit_of_an_old_incident_renders_only_its_pages(generated: Path, 
     # rendered again: its page, its history page, its components' list pages, live.json;
     # written: those whose bytes changed (a list shows its title, not its last update)
     assert 4 <= report.rendered <= 6 and 2 <= len(report.written) <= report.rendered
+    # a minute later (the watcher follows the clock): also the pages that print the build time
+    edit(oldest, "words", 2)
+    later = watcher.build(NOW + timedelta(minutes=1), [str(oldest.absolute())])
+    assert later.patched
+    assert {"api/v2/summary.json", "maintenance.ics"} <= set(later.written)  # they print the build time
+    cold = tmp_path / "cold"
+    Builder(source, cold, cache_dir=None).build(NOW + timedelta(minutes=1))
+    assert tree(tmp_path / "watch") == tree(cold)
