@@ -444,4 +444,5 @@ class StatuspageApi:
         raise KeyError(name)
 
     def render(self, name: str) -> bytes:
-        return (json.dumps(self.document(name), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        # Compact, as Statuspage serves it: json's C encoder only runs without indent (3x faster).
+        return (json.dumps(self.document(name), ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")

@@ -434,7 +434,8 @@ def json_feed(config: SiteConfig, feed_entries: list[Entry], info: FeedInfo) -> 
         "language": language_tag(info.language),
         "items": items,
     }
-    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    # compact: json's C encoder only runs without indent
+    return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def render(file_name: str, config: SiteConfig, feed_entries: list[Entry], info: FeedInfo) -> bytes:
