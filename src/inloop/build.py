@@ -497,7 +497,14 @@ class Builder:
             self._page_keys = {page.path: keys[page.path] for page in pages if page.path in keys}
         stored = self.cache.get_many("page", keys.values())
         to_render = [p for p in missing if keys[p.path] not in stored]
-        results = fork_map(_render_one, to_render)
+        collecting = gc.isenabled()
+        gc.freeze()  # Jinja leaves reference cycles behind every page: collect those, not what exists
+        gc.enable()
+        try:
+            results = fork_map(_render_one, to_render)
+        finally:
+            if not collecting:
+                gc.disable()
         rendered: dict[str, bytes] = {}
         for page, result in zip(to_render, results, strict=True):
             if isinstance(result, Problem):
