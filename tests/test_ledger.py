@@ -78,6 +78,19 @@ def test_an_empty_output_is_restored_from_the_cache_byte_for_byte(example_copy: 
     assert sorted(report.written) == sorted(p for p in expected if p != RECORD_NAME)  # type: ignore[attr-defined]
 
 
+def test_another_output_folder_is_filled_from_the_same_ledger(example_copy: Path, tmp_path: Path) -> None:
+    """A CI job that restores the cache and builds into a fresh folder of another name."""
+    build_once(example_copy, tmp_path / "first")
+    real, report = build_once(example_copy, tmp_path / "second")
+    assert not real and report.written  # type: ignore[attr-defined]
+    assert tree(tmp_path / "second") == tree(tmp_path / "first")
+    real, again = build_once(example_copy, tmp_path / "second")
+    assert not real and again.written == []  # type: ignore[attr-defined]
+    (tmp_path / "first" / "index.html").unlink()  # each folder is checked on its own
+    real, first = build_once(example_copy, tmp_path / "first")
+    assert not real and first.written == ["index.html"]  # type: ignore[attr-defined]
+
+
 def test_output_files_changed_or_deleted_by_hand_are_restored(example_copy: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     build_once(example_copy, out)

@@ -537,7 +537,7 @@ class Builder:
         started = time.perf_counter()
         inputs = None
         if self.cache.folder is not None and self._builds == 0:
-            inputs = ledger.scan_inputs(self.source, self.output, now, (self.base_url,))
+            inputs = ledger.scan_inputs(self.source, now, (self.base_url,))
         if inputs is not None:
             report = self._from_ledger(inputs, started)
             if report is not None:
@@ -552,7 +552,13 @@ class Builder:
         entries = ledger.load(blob) if blob is not None else None
         if entries is None:
             return None
-        stale = [entry for entry in entries if ledger.output_stat(self.output / entry.path) != entry.stat]
+        where = ledger.output_key(inputs, self.output)
+        known = ledger.load_stats(self.cache.get_many(ledger.OUTPUT_KIND, [where]).get(where))
+        stale = []
+        for entry in entries:
+            stat = ledger.output_stat(self.output / entry.path)
+            if stat is None or stat != known.get(entry.path):
+                stale.append(entry)
         if any(entry.path == RECORD_NAME for entry in stale):
             if set(read_record(self.output)) - {entry.path for entry in entries}:
                 return None  # files of another build to remove: a real build knows which
@@ -569,15 +575,22 @@ class Builder:
             if len(found) < len(batch):
                 return None  # pruned or corrupt: build for real
             written += write_files(self.output, found, [entry.path for entry in batch])
-        if stale:
-            fresh = [
-                ledger.Entry(e.path, e.kind, e.key, ledger.output_stat(self.output / e.path) or e.stat)
-                for e in entries
-            ]
-            self.cache.put_many(ledger.KIND, {inputs.digest: ledger.dump(fresh)})
+        if stale and not self._note_output(inputs, entries):
+            return None  # a file went away as it was written: build for real
         self._builds += 1
         shown = sorted(path for path in written if path != RECORD_NAME)
         return BuildReport(shown, [], 0, len(entries) - 1, time.perf_counter() - started, True)
+
+    def _note_output(self, inputs: ledger.Inputs, entries: list[ledger.Entry]) -> bool:
+        """Keep how this output folder's files look now, for the next build's ``stat`` check."""
+        stats: dict[str, ledger.Stat] = {}
+        for entry in entries:
+            stat = ledger.output_stat(self.output / entry.path)
+            if stat is None:
+                return False
+            stats[entry.path] = stat
+        self.cache.put_many(ledger.OUTPUT_KIND, {ledger.output_key(inputs, self.output): ledger.dump_stats(stats)})
+        return True
 
     def _store_ledger(self, inputs: ledger.Inputs) -> None:
         """Note where the last build's files live in the cache and how they look on disk."""
@@ -588,14 +601,13 @@ class Builder:
         entries: list[ledger.Entry] = []
         blobs: dict[str, bytes] = {}
         for path, data in files.items():
-            stat = ledger.output_stat(self.output / path)
-            if stat is None:
-                return  # gone already: nothing to vouch for
             key = self._page_keys.get(path)
             if key is None:
                 key = hashlib.sha256(data).hexdigest()
                 blobs[key] = data
-            entries.append(ledger.Entry(path, ledger.BLOB_KIND if path not in self._page_keys else "page", key, stat))
+            entries.append(ledger.Entry(path, ledger.BLOB_KIND if path not in self._page_keys else "page", key))
+        if not self._note_output(inputs, entries):
+            return  # gone already: nothing to vouch for
         self.cache.put_many(ledger.BLOB_KIND, blobs)
         self.cache.put_many(ledger.KIND, {inputs.digest: ledger.dump(entries)})
 

@@ -5,9 +5,10 @@ compare everything to find that nothing changed.  Like make and Bazel's
 action cache, a build stores, under a digest of *all* its inputs (every file
 of the site's input folders, the config, the build time, the options, inloop's
 code and its libraries' versions), where each output file's bytes live in the
-cache and how each file looked on disk once written.  The next build with the
-same digest only checks the output folder with ``stat`` and restores from the
-cache what is missing or was changed by hand.
+cache, and, per output folder, how each file looked on disk once written.
+The next build with the same digest only checks the output folder with
+``stat`` and restores from the cache what is missing or was changed by hand
+(everything, for a folder this ledger has not written yet).
 
 Inputs are compared by their bytes, never by their timestamps, so a fresh
 checkout with a restored cache (a CI runner) finds its ledger too.  A ledger
@@ -30,6 +31,8 @@ from pathlib import Path
 from . import code_digest
 
 KIND = "ledger"
+#: Cache kind of how the files looked in one output folder once written (a ledger serves any folder).
+OUTPUT_KIND = "ledger-output"
 #: Cache kind of output files that are not pages (static files, the stylesheet).
 BLOB_KIND = "blob"
 #: Folders of the source whose every file is an input.  Over-including is safe:
@@ -37,7 +40,7 @@ BLOB_KIND = "blob"
 INPUT_FOLDERS = ("content", "templates", "static", "locale")
 INPUT_FILES = ("inloop.toml",)
 LIBRARIES = ("jinja2", "markupsafe", "markdown", "babel", "pyyaml", "icalendar", "text-unidecode")
-FORMAT = 1
+FORMAT = 2
 #: An input changed this recently may change again within one timestamp tick
 #: unseen by ``stat`` (git's "racy clean" problem): no ledger is stored then.
 RACY_NS = 2_000_000_000
@@ -62,7 +65,6 @@ class Entry:
     path: str  # relative to the output folder
     kind: str  # the cache kind holding its bytes
     key: str  # the cache key holding its bytes
-    stat: Stat  # the file as this build left it
 
 
 class _Unusable(Exception):
@@ -111,11 +113,11 @@ def _listing(source: Path) -> list[tuple[str, Path, Stat]]:
     return found
 
 
-def scan_inputs(source: Path, output: Path, now: datetime, options: tuple[object, ...]) -> Inputs | None:
+def scan_inputs(source: Path, now: datetime, options: tuple[object, ...]) -> Inputs | None:
     """Every input's bytes and the options, hashed; None if the tree cannot be vouched for."""
     digest = hashlib.sha256()
     header = (FORMAT, code_digest(), sys.version_info[:3], _library_versions(), now.isoformat(), options)
-    digest.update(repr((header, os.path.abspath(output))).encode())
+    digest.update(repr(header).encode())
     try:
         listing = _listing(source)
         for name, path, _ in listing:
@@ -145,8 +147,13 @@ def output_stat(path: Path) -> Stat | None:
         return None
 
 
+def output_key(inputs: Inputs, output: Path) -> str:
+    """Where the stats of ``output``'s files are kept: one entry per inputs and folder."""
+    return hashlib.sha256(f"{inputs.digest}\0{os.path.abspath(output)}".encode()).hexdigest()
+
+
 def dump(entries: list[Entry]) -> bytes:
-    return pickle.dumps((FORMAT, [(e.path, e.kind, e.key, e.stat) for e in entries]), pickle.HIGHEST_PROTOCOL)
+    return pickle.dumps((FORMAT, [(e.path, e.kind, e.key) for e in entries]), pickle.HIGHEST_PROTOCOL)
 
 
 def load(blob: bytes) -> list[Entry] | None:
@@ -155,6 +162,21 @@ def load(blob: bytes) -> list[Entry] | None:
         version, rows = pickle.loads(blob)
         if version != FORMAT:
             return None
-        return [Entry(path, kind, key, tuple(stat)) for path, kind, key, stat in rows]
+        return [Entry(str(path), str(kind), str(key)) for path, kind, key in rows]
     except Exception:
         return None
+
+
+def dump_stats(stats: dict[str, Stat]) -> bytes:
+    return pickle.dumps((FORMAT, stats), pickle.HIGHEST_PROTOCOL)
+
+
+def load_stats(blob: bytes | None) -> dict[str, Stat]:
+    """How an output folder's files looked; empty (every file to restore) for anything unexpected."""
+    try:
+        version, stats = pickle.loads(blob) if blob is not None else (None, None)
+        if version != FORMAT or not isinstance(stats, dict):
+            return {}
+        return {str(path): tuple(stat) for path, stat in stats.items()}
+    except Exception:
+        return {}
