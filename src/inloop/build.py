@@ -98,6 +98,13 @@ class Parsed:
 ParseResult = tuple[Incident | Maintenance | None, list[Problem]]
 
 
+def _positions(items: dict[Path, Incident | Maintenance], content: Content) -> dict[Path, int]:
+    """Each file's place in its list of items (incidents or maintenance windows)."""
+    place = {id(item): number for number, item in enumerate(content.incidents)}
+    place.update({id(item): number for number, item in enumerate(content.maintenance)})
+    return {path: place[id(item)] for path, item in items.items()}
+
+
 def _key(*parts: object) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
@@ -166,13 +173,17 @@ class Builder:
         self._boundary_inputs: tuple[SiteConfig, Content, datetime] | None = None
         self._boundary: datetime | None = None
         #: The last clean load, for :meth:`_patch_load`; the items the last load replaced, for the planner.
-        self._last_load: tuple[datetime, Loaded, dict[Path, Incident | Maintenance]] | None = None
+        #: (its build time, what it loaded, each file's item, each file's place in its list of items)
+        self._last_load: (
+            tuple[datetime, Loaded, dict[Path, Incident | Maintenance], dict[Path, int]] | None
+        ) = None
         self._changes: list[tuple[Incident | Maintenance, Incident | Maintenance]] | None = None
         #: The planner of the last build and what it planned from, for :meth:`Planner.patch`.
         self._planner: tuple[tuple[object, ...], Planner] | None = None
         self._patched = False
         self._replanned: list[Page] = []
         self._plan_boundary: datetime | None = None  # when the last full plan's pages change by themselves
+        self._changed_pages: list[str] = []  # the patched pages whose bytes changed
 
     # -- read ---------------------------------------------------------------
 
@@ -264,7 +275,7 @@ class Builder:
         self._last_load = None
         if not problems:
             items = {path: parsed.item for path, parsed in self._parsed.items() if parsed.item is not None}
-            self._last_load = (now, loaded, items)
+            self._last_load = (now, loaded, items, _positions(items, loaded.content))
         return loaded
 
     def _patch_load(self, config: ConfigResult, changed: set[Path], now: datetime) -> Loaded | None:
@@ -276,7 +287,7 @@ class Builder:
         """
         if self._last_load is None:
             return None
-        last_now, last, items = self._last_load
+        last_now, last, items, positions = self._last_load
         if now < last_now or any(path not in items or path not in self._scanned for path in changed):
             return None
         files = []
@@ -299,19 +310,21 @@ class Builder:
             if parsed.problems or new is None or (new.updates and new.updates[-1].time > now):
                 return None
             changes.append((items[file.path], new))
-        replaced: dict[int, Incident | Maintenance] = {}
-        for file, (old, new) in zip(files, changes, strict=True):  # nothing changes before all is known good
-            self._scanned[file.path] = file
-            replaced[id(old)] = new
-            items[file.path] = new
         content = last.content
-        incidents = [replaced.get(id(item), item) for item in content.incidents]
-        windows = [replaced.get(id(item), item) for item in content.maintenance]
-        if any((old.start, old.id) != (new.start, new.id) for old, new in changes):
+        incidents: list[Incident | Maintenance] = list(content.incidents)
+        windows: list[Incident | Maintenance] = list(content.maintenance)
+        for file, (_, new) in zip(files, changes, strict=True):  # nothing changes before all is known good
+            self._scanned[file.path] = file
+            items[file.path] = new
+            (incidents if new.kind == "incident" else windows)[positions[file.path]] = new
+        moved = any((old.start, old.id) != (new.start, new.id) for old, new in changes)
+        if moved:
             incidents.sort(key=lambda i: (i.start, i.id), reverse=True)
             windows.sort(key=lambda m: (m.start, m.id), reverse=True)
         loaded = Loaded(config, Content(tuple(incidents), tuple(windows)), [])  # type: ignore[arg-type]
-        self._last_load = (now, loaded, items)
+        if moved:
+            positions = _positions(items, loaded.content)
+        self._last_load = (now, loaded, items, positions)
         self._changes = changes
         return loaded
 
@@ -438,7 +451,7 @@ class Builder:
         files: dict[str, bytes] = {}
         if self._patched and self._last_files is not None:
             # the same templates, static files and pages but the patched ones: O(edit), not O(site)
-            files = dict(self._last_files)
+            files = self._last_files
             rendered, problems = self._render_pages(self._replanned, files, partial=True)
         else:
             files.update(self.static_files())
@@ -518,8 +531,12 @@ class Builder:
         for page in missing:
             key = keys[page.path]
             fresh[page.path] = (page.key, stored[key] if key in stored else rendered[key])
+        self._changed_pages = []
         for page in pages:
-            files[page.path] = fresh[page.path][1]
+            data = fresh[page.path][1]
+            if partial and (files.get(page.path) is not data and files.get(page.path) != data):
+                self._changed_pages.append(page.path)
+            files[page.path] = data
         if partial:
             self._rendered.update(fresh)
         else:
@@ -647,9 +664,7 @@ class Builder:
         only = None
         last = self._last_files
         if self._patched and last is not None:  # the same files: write the patched pages that differ
-            paths = [page.path for page in self._replanned]
-            names = sorted({path for path in paths if last.get(path) is not files[path] and last[path] != files[path]})
-            written = WriteReport(write_files(self.output, files, names))
+            written = WriteReport(write_files(self.output, files, sorted(self._changed_pages)))
         else:
             if changed is not None and last is not None:
                 only = {path for path, data in files.items() if last.get(path) is not data and last.get(path) != data}
