@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,6 +66,20 @@ def test_an_unchanged_site_is_not_built_again(example_copy: Path, tmp_path: Path
     assert not real
     assert again.written == [] and again.files == first.files  # type: ignore[attr-defined]
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
+
+
+def test_the_command_says_when_the_ledger_knew_the_inputs(
+    example_copy: Path, tmp_path: Path, run_cli: Callable[..., Any]
+) -> None:
+    out = tmp_path / "out"
+    command = ["build", "--source", str(example_copy), "--output", str(out), "--now", "2026-11-26 12:00 UTC"]
+    first = run_cli(command)
+    assert first.exit_code == 0 and "nothing rendered" not in first.stdout
+    again = run_cli(command)
+    assert again.exit_code == 0
+    assert again.stdout.endswith(
+        f"0 written, 0 removed, output in {out} (inputs as at the last build: output checked, nothing rendered)\n"
+    )
 
 
 def test_an_empty_output_is_restored_from_the_cache_byte_for_byte(example_copy: Path, tmp_path: Path) -> None:

@@ -137,6 +137,7 @@ class BuildReport:
     seconds: float = 0.0
     first: bool = False
     patched: bool = False  # only the pages showing the edited items' words were planned again
+    from_ledger: bool = False  # the ledger knew the inputs: the output was checked, nothing rendered
 
 
 class Builder:
@@ -596,7 +597,8 @@ class Builder:
             return None  # a file went away as it was written: build for real
         self._builds += 1
         shown = sorted(path for path in written if path != RECORD_NAME)
-        return BuildReport(shown, [], 0, len(entries) - 1, time.perf_counter() - started, True)
+        seconds = time.perf_counter() - started
+        return BuildReport(shown, [], 0, len(entries) - 1, seconds, True, from_ledger=True)
 
     def _note_output(self, inputs: ledger.Inputs, entries: list[ledger.Entry]) -> bool:
         """Keep how this output folder's files look now, for the next build's ``stat`` check."""

@@ -54,9 +54,10 @@ def build(source: str, output: str | None, now: str | None, base_url: str | None
 
         strict_gate(builder, moment)
     report = builder.build_once(moment)
+    how = "" if not report.from_ledger else " (inputs as at the last build: output checked, nothing rendered)"
     click.echo(
         f"built {report.files} files in {report.seconds * 1000:.0f} ms: "
-        f"{len(report.written)} written, {len(report.removed)} removed, output in {builder.output}"
+        f"{len(report.written)} written, {len(report.removed)} removed, output in {builder.output}{how}"
     )
 
 
