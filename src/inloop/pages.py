@@ -211,7 +211,6 @@ class Planner:
         self.positions: dict[str, int] = {}  # each page's place in ``pages``, by path
         #: Every list page: (prefix, component id, its part of the list), and the pages each item is on.
         self.chunks: list[tuple[str, str | None, derive.HistoryPage]] = []
-        self.chunk_paths: list[str] = []
         self.chunks_of: dict[tuple[str, str], list[int]] = {}
         #: Items whose words show on the home page, in a feed or in the API.
         self.shown: set[tuple[str, str]] = set()
