@@ -27,7 +27,7 @@ from .derive import next_change
 from .errors import BuildError, Problem, UsageError
 from .markup import MARKDOWN_SETTINGS
 from .model import Content, Incident, Maintenance, SiteConfig
-from .pages import Page, Planner, make_state
+from .pages import Memo, Page, Planner, make_state
 from .parallel import fork_map
 from .render import TemplateProblem, Templates
 from .times import parse_now
@@ -164,7 +164,7 @@ class Builder:
         self._data: dict[Path, bytes] = {}  # bytes read by the last scan, for the parser
         self._templates: tuple[object, Templates] | None = None
         self._last_files: dict[str, bytes] | None = None
-        self._page_memo: dict[str, tuple[tuple[object, ...], Page]] = {}
+        self._page_memo: dict[str, Memo] = {}
         self._settings = ""
         self.cache = Cache(cache_dir)
         self._rendered: dict[str, tuple[tuple[object, ...], bytes]] = {}

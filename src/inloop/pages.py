@@ -128,6 +128,10 @@ def history_path(number: int, prefix: str = "history/") -> str:
     return prefix if number == 1 else f"{prefix}page/{number}/"
 
 
+#: A page of the last plan, by path: what it was planned from, the page, its sitemap time.
+Memo = tuple[tuple[object, ...], "Page", datetime | None]
+
+
 def shape(item: Item) -> tuple[object, ...]:
     """Everything of an item but its words: where it is listed, which entries and times it has.
 
@@ -174,7 +178,7 @@ class Planner:
         state: SiteState,
         templates: Templates,
         translations: NullTranslations,
-        memo: dict[str, tuple[tuple[object, ...], Page]] | None = None,
+        memo: dict[str, Memo] | None = None,
     ) -> None:
         #: Pages of the last plan, by path, with what they were planned from (see :meth:`incident`).
         self.memo = memo if memo is not None else {}
@@ -370,7 +374,7 @@ class Planner:
         reuse = (incident, self.common_key, self.templates.fingerprint("incident.html"), incident.resolved or now)
         previous = self.memo.get(path)
         if previous is not None and previous[0] == reuse:
-            self.lastmod[path] = incident.latest.time
+            self.lastmod[path] = previous[2]
             return previous[1]
 
         def values() -> dict[str, Any]:
@@ -382,7 +386,7 @@ class Planner:
 
         key = (incident.digest, incident.id, None if incident.resolved else now)
         page = self.page(path, "incident.html", key, values, incident.latest.time)
-        self.memo[path] = (reuse, page)
+        self.memo[path] = (reuse, page, incident.latest.time)
         return page
 
     def maintenance(self, window: Maintenance) -> Page:
@@ -424,15 +428,23 @@ class Planner:
         status = state.statuses.get(component_id) if component_id else None
         bar = state.bars.get(component_id) if component_id and chunk.number == 1 else None
         template = "component.html" if component_id else "history.html"
-        own_feeds = component_feeds(component) if component else []
         path = history_path(chunk.number, prefix) + "index.html"
+        states = [i.state(state.now) for i in chunk.items if isinstance(i, Maintenance)]
+        now_matters = _now_matters(chunk.items, state.now)
+        # The same items (the same objects, or equal ones) under the same inputs: last plan's page.
+        reuse = (self.common_key, self.templates.fingerprint(template), chunk, states, now_matters, status, bar)
+        previous = self.memo.get(path)
+        if previous is not None and previous[0] == reuse:
+            self.lastmod[path] = previous[2]
+            return previous[1]
+        own_feeds = component_feeds(component) if component else []
         key = (
             prefix,
             chunk.number,
             chunk.count,
             [(i.id, i.digest) for i in chunk.items],
-            [i.state(state.now) for i in chunk.items if isinstance(i, Maintenance)],
-            _now_matters(chunk.items, state.now),
+            states,
+            now_matters,
             status,
             bar,
         )
@@ -450,7 +462,10 @@ class Planner:
                 "own_feeds": own_feeds,
             }
 
-        return self.page(path, template, key, values, derive.last_updated(chunk.items))
+        updated = derive.last_updated(chunk.items)
+        page = self.page(path, template, key, values, updated)
+        self.memo[path] = (reuse, page, updated)
+        return page
 
     # -- feeds, calendar, API, badges ------------------------------------------------
 
