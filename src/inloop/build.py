@@ -54,10 +54,6 @@ def build_time(now: str | None) -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-#: A file modified this recently may change again within the same mtime tick.
-RACY_NS = 2_000_000_000
-
-
 def _signature(path: Path) -> tuple[int, int, int, int]:
     """What tells a file did not change, without reading it.
 
@@ -66,7 +62,7 @@ def _signature(path: Path) -> tuple[int, int, int, int]:
     read again: two saves within one mtime tick cannot hide a change.
     """
     stat = path.stat()
-    racy = stat.st_mtime_ns > time.time_ns() - RACY_NS
+    racy = stat.st_mtime_ns > time.time_ns() - ledger.RACY_NS
     return (stat.st_mtime_ns, stat.st_size, stat.st_ino, time.perf_counter_ns() if racy else 0)
 
 
@@ -103,6 +99,11 @@ def _positions(items: dict[Path, Incident | Maintenance], content: Content) -> d
     place = {id(item): number for number, item in enumerate(content.incidents)}
     place.update({id(item): number for number, item in enumerate(content.maintenance)})
     return {path: place[id(item)] for path, item in items.items()}
+
+
+def _differs(old: bytes | None, new: bytes) -> bool:
+    """Whether a file's new bytes are not the ones it had (the same object is the cheap answer)."""
+    return old is not new and old != new
 
 
 def _key(*parts: object) -> str:
@@ -535,7 +536,7 @@ class Builder:
         self._changed_pages = []
         for page in pages:
             data = fresh[page.path][1]
-            if partial and (files.get(page.path) is not data and files.get(page.path) != data):
+            if partial and _differs(files.get(page.path), data):
                 self._changed_pages.append(page.path)
             files[page.path] = data
         if partial:
@@ -620,11 +621,11 @@ class Builder:
         entries: list[ledger.Entry] = []
         blobs: dict[str, bytes] = {}
         for path, data in files.items():
-            key = self._page_keys.get(path)
-            if key is None:
-                key = hashlib.sha256(data).hexdigest()
+            kind, key = "page", self._page_keys.get(path)
+            if key is None:  # not a page: a static file, the stylesheet, the record
+                kind, key = ledger.BLOB_KIND, hashlib.sha256(data).hexdigest()
                 blobs[key] = data
-            entries.append(ledger.Entry(path, ledger.BLOB_KIND if path not in self._page_keys else "page", key))
+            entries.append(ledger.Entry(path, kind, key))
         if not self._note_output(inputs, entries):
             return  # gone already: nothing to vouch for
         self.cache.put_many(ledger.BLOB_KIND, blobs)
@@ -669,7 +670,7 @@ class Builder:
             written = WriteReport(write_files(self.output, files, sorted(self._changed_pages)))
         else:
             if changed is not None and last is not None:
-                only = {path for path, data in files.items() if last.get(path) is not data and last.get(path) != data}
+                only = {path for path, data in files.items() if _differs(last.get(path), data)}
             written = write_site(self.output, files, self._previous_files, only)
             self._previous_files = sorted(files)
         if self._builds == 1:

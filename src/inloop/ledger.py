@@ -42,7 +42,8 @@ INPUT_FILES = ("inloop.toml",)
 LIBRARIES = ("jinja2", "markupsafe", "markdown", "babel", "pyyaml", "icalendar", "text-unidecode")
 FORMAT = 2
 #: An input changed this recently may change again within one timestamp tick
-#: unseen by ``stat`` (git's "racy clean" problem): no ledger is stored then.
+#: unseen by ``stat`` (git's "racy clean" problem): no ledger is stored then,
+#: and the builder reads such a file again rather than trust its stat.
 RACY_NS = 2_000_000_000
 
 #: A file's identity on disk: (mtime_ns, size, inode, ctime_ns).

@@ -457,7 +457,7 @@ class Planner:
                 "component": component,
                 "status": status,
                 "bar": bar,
-                "updated": derive.last_updated(chunk.items),
+                "updated": updated,
                 "feeds": [*self.site_feeds, *own_feeds],
                 "own_feeds": own_feeds,
             }

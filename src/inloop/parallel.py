@@ -52,6 +52,10 @@ def _claim(counter: Any, total: int) -> int | None:
         return index
 
 
+def _run(function: Callable[[Any], Any], items: Sequence[Any], bounds: tuple[int, int]) -> list[Any]:
+    return [function(item) for item in items[bounds[0] : bounds[1]]]
+
+
 def _child(
     function: Callable[[Any], Any],
     items: Sequence[Any],
@@ -70,8 +74,7 @@ def _child(
     gc.enable()
     try:
         while (index := _claim(counter, len(bounds))) is not None:
-            start, end = bounds[index]
-            sender.send_bytes(pickle.dumps((index, [function(item) for item in items[start:end]]), -1))
+            sender.send_bytes(pickle.dumps((index, _run(function, items, bounds[index])), -1))
         sender.send_bytes(pickle.dumps((None, None), -1))
     except BaseException:
         sender.send_bytes(pickle.dumps((-1, traceback.format_exc()), -1))
@@ -121,8 +124,7 @@ def fork_map(function: Callable[[T], R], items: Sequence[T], *, min_items: int =
             children.append(child)
             readers.append(reader)
         while (index := _claim(counter, len(bounds))) is not None:
-            start, end = bounds[index]
-            results[index] = [function(item) for item in items[start:end]]
+            results[index] = _run(function, items, bounds[index])
         for reader in readers:
             reader.join()
     finally:
