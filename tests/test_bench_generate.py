@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import re
-import sys
 import tomllib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 import yaml
+from bench_support import load_generator
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-SCRIPT = Path(__file__).resolve().parent.parent / "bench" / "generate.py"
 
 HEADING = re.compile(
     r"## (\d{4}-\d\d-\d\d \d\d:\d\d(?::\d\d)?) (UTC|Z|[+-]\d\d:\d\d) "
@@ -26,15 +23,6 @@ HEADING = re.compile(
 STEM = re.compile(r"(\d{4}-\d\d-\d\d)-[a-z0-9]+(?:-[a-z0-9]+)*-(\d+)")
 INCIDENT_STATUSES = {"investigating", "identified", "monitoring", "update", "resolved"}
 MAINTENANCE_STATUSES = {"scheduled", "in progress", "verifying", "completed"}
-
-
-def load_generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_generate", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
 
 
 generate = load_generator()

@@ -10,16 +10,14 @@ everything else must not, and both must give the cold build's bytes.
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import shutil
-import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from bench_support import load_generator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,22 +27,12 @@ from inloop.pages import shape
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 INCIDENTS = 90
-GENERATOR = Path(__file__).resolve().parents[2] / "bench" / "generate.py"
-
-
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_generate", GENERATOR)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     site = tmp_path_factory.mktemp("generated") / "site"
-    _generator().generate_site(site, INCIDENTS, seed=7, now=NOW)
+    load_generator().generate_site(site, INCIDENTS, seed=7, now=NOW)
     text = (site / "inloop.toml").read_text()
     small = re.sub(r"history_page_size = \d+", "history_page_size = 10\nfeed_items = 3", text)
     (site / "inloop.toml").write_text(small)
