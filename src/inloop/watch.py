@@ -148,7 +148,7 @@ class Watcher:
         self.on_rebuild = on_rebuild
         self.filter = SourceFilter(builder.source, builder.output)
         self._lock = threading.Lock()
-        self._pending: dict[str, None] = {}  # insertion-ordered set of changed paths
+        self._pending: dict[str, int] = {}  # changed paths, in the order noticed: when first noticed (ns)
         self._last_event = 0.0
         self._first_event = 0.0
         self._wake = threading.Event()
@@ -231,7 +231,7 @@ class Watcher:
             if not self._pending:
                 self._first_event = time.monotonic()
             for path in paths:
-                self._pending[path] = None
+                self._pending.setdefault(path, time.time_ns())
                 self._seen.add(os.path.abspath(path))
             self._last_event = time.monotonic()
             self._wake.set()
@@ -342,7 +342,7 @@ class Watcher:
             self._rescan = True
             if not self._pending:
                 self._first_event = time.monotonic()
-            self._pending[str(self.builder.source)] = None
+            self._pending.setdefault(str(self.builder.source), time.time_ns())
             self._last_event = time.monotonic()
             self._wake.set()
 
@@ -378,7 +378,7 @@ class Watcher:
                 quiet = time.monotonic() - self._last_event
                 waited = time.monotonic() - self._first_event
                 if quiet >= SETTLE_SECONDS or waited >= MAX_SETTLE_SECONDS:
-                    changed = list(self._pending)
+                    changed = sorted(self._pending, key=lambda path: _changed_at(path, self._pending[path]))
                     self._pending.clear()
                     self._wake.clear()
                     return changed
@@ -409,6 +409,18 @@ class Watcher:
         if relative is None:
             return path
         return os.path.normpath(os.path.join(self.builder.shown_source, relative.as_posix()))
+
+
+def _changed_at(path: str, noticed: int) -> int:
+    """When a change happened: the file's mtime, else when it was noticed.
+
+    Each watched folder has its own watchdog thread, so two saves in two
+    folders can be noticed in either order; the first saved is named first.
+    """
+    try:
+        return min(os.stat(path).st_mtime_ns, noticed)
+    except OSError:
+        return noticed
 
 
 def _unexpected(exc: Exception, shown_source: str) -> Problem:

@@ -269,3 +269,17 @@ def test_output_events_are_never_a_change(watcher: Watcher) -> None:
         DirCreatedEvent(str(site / "incidents" / "y")),
     ):
         assert watcher.relevant_paths(event) == []
+
+
+def test_changes_noticed_out_of_order_are_named_in_the_order_they_were_saved(watcher: Watcher) -> None:
+    """Each watched folder has its own watchdog thread: a later save elsewhere may be noticed first."""
+    import threading
+
+    incident, footer = Path(at(watcher, INCIDENT)), Path(at(watcher, "templates/footer.html"))
+    incident.write_bytes(incident.read_bytes())
+    footer.write_bytes(footer.read_bytes())
+    gone = at(watcher, "content/incidents/2026-01-01-never-there.md")
+    watcher.notice(FileModifiedEvent(str(footer)))
+    watcher.notice(FileDeletedEvent(gone))  # no file to ask: it keeps the time it was noticed
+    watcher.notice(FileModifiedEvent(str(incident)))
+    assert watcher._take_settled(threading.Event()) == [str(incident), str(footer), gone]
