@@ -61,6 +61,7 @@ texts = st.lists(pieces, min_size=1, max_size=6).map(" ".join) | st.lists(pieces
 @given(st.lists(texts, min_size=1, max_size=8))
 def test_batched_fragments_equal_single_conversions(fragments: list[str]) -> None:
     alone = [markup._convert(text) for text in fragments]
+    markup._converted.clear()
     markup.prefetch(fragments)
     assert [markup.to_html(text) for text in fragments] == alone
 
@@ -76,7 +77,41 @@ def test_parsing_a_generated_site_is_the_same_with_and_without_batching(
 
     generate_site(tmp_path, 150, seed=3)
     files = [(p, p.read_bytes()) for p in content_files(tmp_path, "incidents")]
+    markup._converted.clear()
     batched = [parse_incident(data, p.stem, p.name, UTC, None) for p, data in files]
-    monkeypatch.setattr(markup, "prefetch", lambda sources: markup._prefetched.clear())
+    monkeypatch.setattr(markup, "prefetch", lambda sources: None)
+    monkeypatch.setattr(markup, "_remember", lambda source, rendered: None)
+    markup._converted.clear()
     single = [parse_incident(data, p.stem, p.name, UTC, None) for p, data in files]
     assert batched == single
+
+
+def test_a_text_seen_before_is_not_converted_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    markup._converted.clear()
+    converted: list[str] = []
+    real = markup._convert
+
+    def counting(source: str) -> str:
+        converted.append(source)
+        return real(source)
+
+    monkeypatch.setattr(markup, "_convert", counting)
+    update = "We are still working on a fix. We will post again within **30 minutes**."
+    first = markup.to_html(update)
+    markup.prefetch(["A new summary.", update, "A *new* cause."])
+    assert markup.to_html(update) == first == real(update)
+    assert markup.to_html("A *new* cause.") == "<p>A <em>new</em> cause.</p>"
+    # one conversion of the update alone, one batch of the two texts not seen before
+    assert len(converted) == 2
+    assert update not in converted[1] and "A new summary." in converted[1]
+
+
+def test_long_texts_are_not_kept_and_the_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    markup._converted.clear()
+    monkeypatch.setattr(markup, "MEMO_MAX_ENTRIES", 3)
+    postmortem = "word " * (markup.MEMO_MAX_CHARS // 5 + 1)
+    markup.to_html(postmortem)
+    assert postmortem not in markup._converted
+    for text in ("one", "two", "three", "four"):
+        markup.to_html(text)
+    assert list(markup._converted) == ["four"]

@@ -26,8 +26,14 @@ def _markdown() -> markdown.Markdown:
     return _converter
 
 
-#: Results of the last :func:`prefetch`, used once each by :func:`to_html`.
-_prefetched: dict[str, str] = {}
+#: Texts already converted in this process, and their HTML.  Status updates
+#: repeat ("We are still working on a fix.") across hundreds of incidents: a
+#: conversion is a pure function of the text, so none is done twice.
+_converted: dict[str, str] = {}
+#: Longer texts (postmortems) rarely repeat: not worth their memory.
+MEMO_MAX_CHARS = 2000
+#: The memo starts again when it holds this many texts, to bound its memory.
+MEMO_MAX_ENTRIES = 50_000
 _SPLIT = "<!--inloop:fragment:4f1c9a-->"
 #: Markdown whose meaning may reach across fragments: footnotes, reference
 #: links, abbreviations, fences and raw HTML blocks that may stay open.
@@ -40,26 +46,35 @@ def _convert(source: str) -> str:
     return converter.convert(source).strip()
 
 
+def _remember(source: str, rendered: str) -> None:
+    if len(source) <= MEMO_MAX_CHARS:
+        if len(_converted) >= MEMO_MAX_ENTRIES:
+            _converted.clear()
+        _converted[source] = rendered
+
+
 def to_html(source: str) -> str:
     """Render author Markdown to HTML (a fragment)."""
-    found = _prefetched.get(source)
-    return found if found is not None else _convert(source)
+    found = _converted.get(source)
+    if found is None:
+        found = _convert(source)
+        _remember(source, found)
+    return found
 
 
 def prefetch(sources: list[str]) -> None:
     """Convert many short texts in one pass; :func:`to_html` then finds them.
 
     Each conversion has a fixed cost larger than a short update's own, so one
-    file's fragments (summary, cause, updates, steps) go through Markdown
-    together, split by a marker comment.  Texts whose meaning could reach
+    file's fragments (summary, cause, updates, steps) not converted before
+    go through Markdown together, split by a marker comment.  Texts whose meaning could reach
     across the marker are left to :func:`to_html` one by one; the result is
     the same either way (a property test holds us to it).
     """
-    _prefetched.clear()
     batch = [
         text
         for text in dict.fromkeys(sources)
-        if text.strip() and text[0] not in " \t\n" and not _NOT_BATCHABLE.search(text)
+        if text not in _converted and text.strip() and text[0] not in " \t\n" and not _NOT_BATCHABLE.search(text)
     ]
     if len(batch) < 2:
         return
@@ -67,7 +82,7 @@ def prefetch(sources: list[str]) -> None:
     if len(parts) != len(batch):
         return
     for text, part in zip(batch, parts, strict=True):
-        _prefetched[text] = part.strip()
+        _remember(text, part.strip())
 
 
 def to_inline_html(source: str) -> str:
