@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from inloop.parallel import WorkerFailed, available_cores, fork_map
+from inloop.parallel import WorkerFailed, available_cores, fork_map, fork_map_chunks
 
 PARENT = os.getpid()
 needs_two_cores = pytest.mark.skipif(available_cores() < 2, reason="fork_map runs in-process on one core")
@@ -59,3 +59,30 @@ def test_a_failure_in_the_parent_stops_the_children() -> None:
     with pytest.raises(KeyError, match="the parent's item failed"):
         fork_map(fail_in_parent, list(range(600)))
     assert multiprocessing.active_children() == []
+
+
+def squares_of_a_run(numbers: list[int]) -> list[tuple[int, int]]:
+    time.sleep(0.001)
+    return [(n * n, os.getpid()) for n in numbers]
+
+
+def one_result_short(numbers: list[int]) -> list[int]:
+    return numbers[1:]
+
+
+@needs_two_cores
+def test_runs_of_items_go_to_every_core_and_come_back_in_order() -> None:
+    results = fork_map_chunks(squares_of_a_run, list(range(600)))
+    assert [value for value, _ in results] == [n * n for n in range(600)]
+    assert len({pid for _, pid in results}) == available_cores()
+    assert multiprocessing.active_children() == []
+
+
+def test_a_run_function_must_give_one_result_per_item() -> None:
+    assert fork_map_chunks(squares_of_a_run, []) == []
+    with pytest.raises(ValueError, match="599 results for 600 items"):
+        fork_map_chunks(one_result_short, list(range(600)), min_items=10**6)
+    if available_cores() >= 2:
+        # the parent's run or a child's, whichever fails first
+        with pytest.raises((ValueError, WorkerFailed), match=r"\d+ results for \d+ items"):
+            fork_map_chunks(one_result_short, list(range(600)))

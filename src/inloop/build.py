@@ -7,28 +7,32 @@ A fresh :class:`Builder` is a cold build; both give the same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import os
 import pickle
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from gettext import NullTranslations
 from pathlib import Path
 from typing import Literal
 
+import jinja2
+
 from . import code_digest, i18n, ledger
 from .cache import CACHE_DIR, Cache
 from .config import CONFIG_NAME, ConfigResult, load_config, with_base_url
 from .content import content_files, future_update_problems, ignored_path, parse_incident, parse_maintenance, problems_at
+from .deflated import Deflated, FileBytes, raw, same
 from .derive import next_change
 from .errors import BuildError, Problem, UsageError
 from .markup import MARKDOWN_SETTINGS
 from .model import Content, Incident, Maintenance, SiteConfig
 from .pages import Memo, Page, Planner, make_state
-from .parallel import fork_map
+from .parallel import fork_map, fork_map_chunks, will_fork
 from .render import TemplateProblem, Templates
 from .times import parse_now
 from .writer import RECORD_NAME, WriteReport, check_output, read_record, record_bytes, write_files, write_site
@@ -101,9 +105,9 @@ def _positions(items: dict[Path, Incident | Maintenance], content: Content) -> d
     return {path: place[id(item)] for path, item in items.items()}
 
 
-def _differs(old: bytes | None, new: bytes) -> bool:
+def _differs(old: FileBytes | None, new: FileBytes) -> bool:
     """Whether a file's new bytes are not the ones it had (the same object is the cheap answer)."""
-    return old is not new and old != new
+    return old is not new and not same(old, new)
 
 
 def _key(*parts: object) -> str:
@@ -113,6 +117,33 @@ def _key(*parts: object) -> str:
 def _page_key(page: Page) -> str:
     """The persistent cache key of a page: its path too, so two pages can never swap bytes."""
     return hashlib.sha256(repr((code_digest(), page.path, page.key)).encode()).hexdigest()
+
+
+@contextlib.contextmanager
+def _collecting_cycles() -> Iterator[None]:
+    """Collect garbage while rendering: Jinja leaves reference cycles behind every page.
+
+    What exists before is frozen, so the collector walks only what rendering makes.
+    """
+    collecting = gc.isenabled()
+    gc.freeze()
+    gc.enable()
+    try:
+        yield
+    finally:
+        if not collecting:
+            gc.disable()
+
+
+def _prerender(planner: Planner, item: Incident | Maintenance) -> tuple[str, bytes] | None:
+    """An item's page as a worker renders it while parsing: its cache key, its bytes compressed."""
+    page = planner.incident(item) if isinstance(item, Incident) else planner.maintenance(item)
+    planner.memo.clear()  # a worker plans each item once: keeping them would hold the whole content
+    planner.lastmod.clear()
+    try:
+        return _page_key(page), Deflated.of(page.render()).packed
+    except TemplateProblem:
+        return None  # rendered again by the normal path, which reports it
 
 
 def _render_one(page: Page) -> bytes | Problem:
@@ -164,11 +195,14 @@ class Builder:
         self._scanned: dict[Path, SourceFile] = {}
         self._data: dict[Path, bytes] = {}  # bytes read by the last scan, for the parser
         self._templates: tuple[object, Templates] | None = None
-        self._last_files: dict[str, bytes] | None = None
+        self._last_files: dict[str, FileBytes] | None = None
         self._page_memo: dict[str, Memo] = {}
         self._settings = ""
         self.cache = Cache(cache_dir)
-        self._rendered: dict[str, tuple[tuple[object, ...], bytes]] = {}
+        #: Each page's key and bytes, compressed as they are in the cache (see :mod:`.deflated`).
+        self._rendered: dict[str, tuple[tuple[object, ...], Deflated]] = {}
+        #: Pages the parsing workers rendered, by persistent cache key, compressed (see :meth:`_parse`).
+        self._prerendered: dict[str, bytes] = {}
         self._page_keys: dict[str, str] = {}  # each page's persistent cache key, for the ledger
         self._previous_files: list[str] | None = None
         self._builds = 0
@@ -241,7 +275,7 @@ class Builder:
                 self._data[path] = data
         self._scanned = {file.path: file for file in files}
         self._settings = settings
-        self._parse(files, config)
+        self._parse(files, config, now)
         incidents: list[Incident] = []
         windows: list[Maintenance] = []
         seen: dict[tuple[str, str], str] = {}
@@ -365,8 +399,14 @@ class Builder:
         order = {"incidents": 0, "maintenance": 1}
         return sorted(((kind, path) for path, kind in known.items()), key=lambda kp: (order[kp[0]], kp[1].parts))
 
-    def _parse(self, files: list[SourceFile], config: ConfigResult) -> None:
-        """Parse what is not in memory or in the persistent cache, on all cores."""
+    def _parse(self, files: list[SourceFile], config: ConfigResult, now: datetime | None = None) -> None:
+        """Parse what is not in memory or in the persistent cache, on all cores.
+
+        With ``now`` and enough files to fork, each worker also renders the
+        page of every item it parses (see :meth:`_item_planner`); the pages
+        wait in :attr:`_prerendered`, compressed, for :meth:`_render_pages`.
+        """
+        self._prerendered = {}
         missing = [f for f in files if (c := self._parsed.get(f.path)) is None or c.key != f.key]
         for file in files:
             cached = self._parsed.get(file.path)
@@ -387,25 +427,44 @@ class Builder:
                 to_parse.append(file)
         zone, components = config.zone, config.component_ids
         datas, self._data = self._data, {}
+        planner = None
+        if now is not None and config.config is not None and will_fork(len(to_parse)):
+            planner = self._item_planner(config.config, now)
+            datas = {}  # workers read the files again rather than inherit every file's bytes
 
         parent = os.getpid()
 
-        def parse(file: SourceFile) -> tuple[bytes, ParseResult | None]:
-            """Parse; the pickled result goes into the cache as it is, and home if parsed in a child.
+        def parse(files: Sequence[SourceFile]) -> list[tuple[bytes, ParseResult | None, tuple[str, bytes] | None]]:
+            """Parse a run of files, then render their items' pages (Markdown and Jinja each a run at a time).
 
-            What the parent parsed itself it keeps as objects: unpickling them
-            again would be serial work while the children wait.
+            The pickled result goes into the cache as it is, and home if
+            parsed in a child.  What the parent parsed itself it keeps as
+            objects: unpickling them again would be serial work while the
+            children wait.
             """
-            data = datas.get(file.path) or file.path.read_bytes()
-            parser = parse_incident if file.kind == "incidents" else parse_maintenance
-            result = parser(data, file.path.stem, file.shown, zone, components)
-            return pickle.dumps(result, pickle.HIGHEST_PROTOCOL), result if os.getpid() == parent else None
+            results = []
+            for file in files:
+                data = datas.get(file.path) or file.path.read_bytes()
+                parser = parse_incident if file.kind == "incidents" else parse_maintenance
+                results.append(parser(data, file.path.stem, file.shown, zone, components))
+            in_parent = os.getpid() == parent
+            return [
+                (
+                    pickle.dumps(result, pickle.HIGHEST_PROTOCOL),
+                    result if in_parent else None,
+                    _prerender(planner, result[0]) if planner and result[0] is not None and not result[1] else None,
+                )
+                for result in results
+            ]
 
-        parsed = fork_map(parse, to_parse)
-        for file, (blob, result) in zip(to_parse, parsed, strict=True):
+        with _collecting_cycles() if planner is not None else contextlib.nullcontext():
+            parsed = fork_map_chunks(parse, to_parse)
+        for file, (blob, result, page) in zip(to_parse, parsed, strict=True):
             item, item_problems = result if result is not None else pickle.loads(blob)
             self._parsed[file.path] = Parsed(file.key, file.signature, file.digest, item, item_problems)
-        self.cache.put_many("parsed", {file.key: blob for file, (blob, _) in zip(to_parse, parsed, strict=True)})
+            if page is not None:
+                self._prerendered[page[0]] = page[1]
+        self.cache.put_many("parsed", {file.key: blob for file, (blob, _, _) in zip(to_parse, parsed, strict=True)})
 
     # -- render -------------------------------------------------------------
 
@@ -425,12 +484,31 @@ class Builder:
                 files[relative.as_posix()] = path.read_bytes()
         return files
 
-    def render(self, config: SiteConfig, content: Content, now: datetime) -> tuple[dict[str, bytes], int]:
+    def _templates_for(self, config: SiteConfig) -> tuple[Templates, NullTranslations]:
         translations: NullTranslations = i18n.translations(config.language, self.source)
         signature = (config.language, id(translations), self._template_signature())
         if self._templates is None or self._templates[0] != signature:
             self._templates = (signature, Templates(self.source, self.shown_source, translations))
-        templates = self._templates[1]
+        return self._templates[1], translations
+
+    def _item_planner(self, config: SiteConfig, now: datetime) -> Planner | None:
+        """A planner for incident and maintenance pages alone, which need no other item.
+
+        With it, a worker that parses a file renders its page at once: it
+        never holds the whole content, and the parent never sends it any.
+        None when those templates do not compile (the normal path reports it).
+        """
+        templates, translations = self._templates_for(config)
+        if templates.check_syntax(["incident.html", "maintenance.html"]):
+            return None
+        try:
+            css_name, _ = self.stylesheet(templates)
+            return Planner(make_state(config, Content((), ()), now, css_name), templates, translations)
+        except (TemplateProblem, jinja2.TemplateError, UnicodeDecodeError):
+            return None
+
+    def render(self, config: SiteConfig, content: Content, now: datetime) -> tuple[dict[str, FileBytes], int]:
+        templates, translations = self._templates_for(config)
         problems = templates.check_syntax(
             ["index.html", "incident.html", "maintenance.html", "history.html", "component.html", "404.html"]
         )
@@ -450,7 +528,7 @@ class Builder:
             self._planner = (inputs, planner)
             self._boundary = None
             self._plan_boundary = None
-        files: dict[str, bytes] = {}
+        files: dict[str, FileBytes] = {}
         if self._patched and self._last_files is not None:
             # the same templates, static files and pages but the patched ones: O(edit), not O(site)
             files = self._last_files
@@ -492,14 +570,14 @@ class Builder:
         return tuple(sorted(found))
 
     def _render_pages(
-        self, pages: list[Page], files: dict[str, bytes], *, partial: bool = False
+        self, pages: list[Page], files: dict[str, FileBytes], *, partial: bool = False
     ) -> tuple[int, list[Problem]]:
         """Render pages whose key changed; reuse the rest from memory or the cache.
 
         ``partial``: ``pages`` are only the pages planned again, the others stay as they were.
         """
         problems: list[Problem] = []
-        fresh: dict[str, tuple[tuple[object, ...], bytes]] = {}
+        fresh: dict[str, tuple[tuple[object, ...], Deflated]] = {}
         missing: list[Page] = []
         for page in pages:
             cached = self._rendered.get(page.path)
@@ -510,29 +588,27 @@ class Builder:
         keys = {page.path: _page_key(page) for page in missing}
         if self._builds == 1:  # for the ledger, which only a first build stores
             self._page_keys = {page.path: keys[page.path] for page in pages if page.path in keys}
-        stored = self.cache.get_many("page", keys.values())
-        to_render = [p for p in missing if keys[p.path] not in stored]
-        collecting = gc.isenabled()
-        gc.freeze()  # Jinja leaves reference cycles behind every page: collect those, not what exists
-        gc.enable()
-        try:
-            results = fork_map(_render_one, to_render)
-        finally:
-            if not collecting:
-                gc.disable()
-        rendered: dict[str, bytes] = {}
+        # Page bytes are compressed from here on, in memory and in the cache (see :mod:`.deflated`).
+        prerendered, self._prerendered = self._prerendered, {}
+        rendered = {key: prerendered[key] for key in keys.values() if key in prerendered}
+        stored = self.cache.get_many("page", [key for key in keys.values() if key not in rendered])
+        to_render = [p for p in missing if keys[p.path] not in stored and keys[p.path] not in rendered]
+        with _collecting_cycles():
+            # After workers rendered the items' pages, the few list pages left stay in this
+            # process: a worker forked now would count the whole content once more in memory.
+            results = [_render_one(p) for p in to_render] if prerendered else fork_map(_render_one, to_render)
         for page, result in zip(to_render, results, strict=True):
             if isinstance(result, Problem):
                 if result not in problems:
                     problems.append(result)
             else:
-                rendered[keys[page.path]] = result
+                rendered[keys[page.path]] = Deflated.of(result).packed
         if problems:
             return 0, problems
         self.cache.put_many("page", rendered)
         for page in missing:
             key = keys[page.path]
-            fresh[page.path] = (page.key, stored[key] if key in stored else rendered[key])
+            fresh[page.path] = (page.key, Deflated(stored[key] if key in stored else rendered[key]))
         self._changed_pages = []
         for page in pages:
             data = fresh[page.path][1]
@@ -585,12 +661,13 @@ class Builder:
         self.output.mkdir(parents=True, exist_ok=True)
         for start in range(0, len(stale), LEDGER_BATCH):  # in batches: never all the bytes in memory
             batch = stale[start : start + LEDGER_BATCH]
-            found: dict[str, bytes] = {}
+            found: dict[str, FileBytes] = {}
             for kind in sorted({entry.kind for entry in batch}):
                 stored = self.cache.get_many(kind, [entry.key for entry in batch if entry.kind == kind])
                 for entry in batch:
                     if entry.kind == kind and entry.key in stored:
-                        found[entry.path] = stored[entry.key]
+                        value = stored[entry.key]
+                        found[entry.path] = Deflated(value) if kind == "page" else value
             if len(found) < len(batch):
                 return None  # pruned or corrupt: build for real
             written += write_files(self.output, found, [entry.path for entry in batch])
@@ -623,8 +700,9 @@ class Builder:
         for path, data in files.items():
             kind, key = "page", self._page_keys.get(path)
             if key is None:  # not a page: a static file, the stylesheet, the record
-                kind, key = ledger.BLOB_KIND, hashlib.sha256(data).hexdigest()
-                blobs[key] = data
+                blob = raw(data)
+                kind, key = ledger.BLOB_KIND, hashlib.sha256(blob).hexdigest()
+                blobs[key] = blob
             entries.append(ledger.Entry(path, kind, key))
         if not self._note_output(inputs, entries):
             return  # gone already: nothing to vouch for

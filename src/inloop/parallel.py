@@ -52,12 +52,15 @@ def _claim(counter: Any, total: int) -> int | None:
         return index
 
 
-def _run(function: Callable[[Any], Any], items: Sequence[Any], bounds: tuple[int, int]) -> list[Any]:
-    return [function(item) for item in items[bounds[0] : bounds[1]]]
+def _run(function: Callable[[Sequence[Any]], list[Any]], items: Sequence[Any], bounds: tuple[int, int]) -> list[Any]:
+    results = function(items[bounds[0] : bounds[1]])
+    if len(results) != bounds[1] - bounds[0]:
+        raise ValueError(f"{len(results)} results for {bounds[1] - bounds[0]} items")
+    return results
 
 
 def _child(
-    function: Callable[[Any], Any],
+    function: Callable[[Sequence[Any]], list[Any]],
     items: Sequence[Any],
     bounds: list[tuple[int, int]],
     counter: Any,
@@ -99,11 +102,31 @@ def _receive(receiver: Connection, results: dict[int, list[Any]], failures: list
         receiver.close()
 
 
-def fork_map(function: Callable[[T], R], items: Sequence[T], *, min_items: int = MIN_PARALLEL_ITEMS) -> list[R]:
-    """``[function(i) for i in items]``, on all cores when it pays."""
+def will_fork(count: int, min_items: int | None = None) -> bool:
+    """Whether :func:`fork_map` would spread ``count`` items over other processes."""
+    return (
+        available_cores() >= 2
+        and count >= (MIN_PARALLEL_ITEMS if min_items is None else min_items)
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+
+
+def fork_map(function: Callable[[T], R], items: Sequence[T], *, min_items: int | None = None) -> list[R]:
+    """``[function(i) for i in items]``, on all cores when it pays (``min_items`` or more)."""
+    return fork_map_chunks(lambda chunk: [function(item) for item in chunk], items, min_items=min_items)
+
+
+def fork_map_chunks(
+    function: Callable[[Sequence[T]], list[R]], items: Sequence[T], *, min_items: int | None = None
+) -> list[R]:
+    """Like :func:`fork_map`, for a ``function`` that takes a run of items and returns one result for each.
+
+    For work that goes faster done a run at a time: one phase for many items
+    and then the next, rather than both phases turn about for each item.
+    """
+    if not will_fork(len(items), min_items):
+        return _run(function, items, (0, len(items))) if items else []
     cores = available_cores()
-    if cores < 2 or len(items) < min_items or "fork" not in multiprocessing.get_all_start_methods():
-        return [function(item) for item in items]
     context = multiprocessing.get_context("fork")
     size = max(1, -(-len(items) // (cores * CHUNKS_PER_PROCESS)))
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]

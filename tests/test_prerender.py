@@ -1,0 +1,102 @@
+"""Workers that parse a file render its page too: the same bytes as rendering after the load.
+
+A cold build of many files forks workers that parse incidents and render
+each one's page at once, so that no worker holds the whole content.  These
+tests build the same generated site that way and in one process and compare
+every file, the cache's compressed pages, and the problems of a broken
+template.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from bench_support import load_generator
+
+import inloop.parallel
+from inloop.build import Builder
+from inloop.errors import BuildError
+from inloop.pages import Planner
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+needs_two_cores = pytest.mark.skipif(
+    inloop.parallel.available_cores() < 2, reason="on one core nothing is forked, so nothing is rendered early"
+)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    site = tmp_path_factory.mktemp("generated") / "site"
+    load_generator().generate_site(site, 120, seed=11, now=NOW)
+    return site
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def spy_on_item_planner(monkeypatch: pytest.MonkeyPatch) -> list[Planner | None]:
+    made: list[Planner | None] = []
+    real = Builder._item_planner
+
+    def recording(self: Builder, *args: object) -> Planner | None:
+        planner = real(self, *args)  # type: ignore[arg-type]
+        made.append(planner)
+        return planner
+
+    monkeypatch.setattr(Builder, "_item_planner", recording)
+    return made
+
+
+@needs_two_cores
+def test_pages_rendered_while_parsing_equal_pages_rendered_after(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = spy_on_item_planner(monkeypatch)
+    forked = Builder(generated, tmp_path / "forked", cache_dir=tmp_path / "cache")
+    report = forked.build(NOW)
+    assert len(made) == 1 and made[0] is not None  # the workers rendered the items' pages
+
+    monkeypatch.setattr(inloop.parallel, "available_cores", lambda: 1)
+    alone = Builder(generated, tmp_path / "alone", cache_dir=None).build(NOW)
+    assert len(made) == 1  # in one process, pages are rendered after the load
+    assert report.rendered == alone.rendered  # each page once: none rendered early and again
+    assert tree(tmp_path / "forked") == tree(tmp_path / "alone")
+
+    # the cache holds the pages compressed; a build from it writes the same bytes
+    warm = Builder(generated, tmp_path / "warm", cache_dir=tmp_path / "cache").build(NOW)
+    assert warm.rendered == 0
+    assert tree(tmp_path / "warm") == tree(tmp_path / "alone")
+
+
+@needs_two_cores
+def test_a_template_that_fails_on_every_incident_is_reported_as_in_one_process(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    for name in ("inloop.toml", "content"):
+        (site / name).symlink_to(generated / name)
+    (site / "templates").mkdir()
+    (site / "templates" / "incident.html").write_text(
+        '{% extends "!theme/incident.html" %}\n{% block main %}{{ incident.no_such_field }}{% endblock %}\n'
+    )
+    output = tmp_path / "out"
+    output.mkdir()
+    (output / "index.html").write_text("the last good site\n")
+
+    def problems() -> list[str]:
+        with pytest.raises(BuildError) as failure:
+            Builder(site, output, cache_dir=None).build(NOW)
+        return [f"{p.path}:{p.line}: {p.message}" for p in failure.value.problems]
+
+    made = spy_on_item_planner(monkeypatch)
+    forked = problems()
+    assert made and made[0] is not None
+    monkeypatch.setattr(inloop.parallel, "available_cores", lambda: 1)
+    assert problems() == forked
+    assert len(forked) == 1 and "templates/incident.html:2: " in forked[0]
+    assert "no_such_field" in forked[0]
+    assert tree(output) == {"index.html": b"the last good site\n"}  # nothing half-built
