@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from inloop.content import parse_incident, parse_maintenance, problems_at
+from inloop.content import parse_incident, parse_maintenance, problems_at, share_texts
 from inloop.model import ComponentStatus, Impact, Incident, Maintenance
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -842,3 +842,21 @@ def test_maintenance_update_in_the_future() -> None:
         f"{MPATH}:10: update at 2026-11-27 11:00 CET is after the build time 2026-11-26 13:00 CET: "
         "is the time zone right?"
     ]
+
+
+def test_equal_words_of_two_items_are_kept_once_and_the_items_stay_equal() -> None:
+    import pickle
+
+    first = ok(FULL, "2026-11-20-api-errors")
+    # as an item parsed in a worker arrives: a copy with its own strings
+    second = pickle.loads(pickle.dumps(ok(FULL.replace("Elevated error rates", "Errors"), "second")))
+    assert second.updates[0].body is not first.updates[0].body
+    texts: dict[str, str] = {}
+    shared_first = share_texts(first, texts)
+    shared_second = share_texts(second, texts)
+    assert shared_first == first and shared_second == second
+    for one, two in zip(shared_first.updates, shared_second.updates, strict=True):
+        assert one.body is two.body and one.html is two.html
+    for one, two in zip(shared_first.prevention, shared_second.prevention, strict=True):
+        assert one.text is two.text and one.html is two.html and one.plain is two.plain
+    assert shared_second.title == "Errors on the API" and shared_second.status == "Resolved"

@@ -25,7 +25,15 @@ import jinja2
 from . import code_digest, i18n, ledger
 from .cache import CACHE_DIR, Cache
 from .config import CONFIG_NAME, ConfigResult, load_config, with_base_url
-from .content import content_files, future_update_problems, ignored_path, parse_incident, parse_maintenance, problems_at
+from .content import (
+    content_files,
+    future_update_problems,
+    ignored_path,
+    parse_incident,
+    parse_maintenance,
+    problems_at,
+    share_texts,
+)
 from .deflated import Deflated, FileBytes, raw, same
 from .derive import next_change
 from .errors import BuildError, Problem, UsageError
@@ -146,9 +154,10 @@ def _prerender(planner: Planner, item: Incident | Maintenance) -> tuple[str, byt
         return None  # rendered again by the normal path, which reports it
 
 
-def _render_one(page: Page) -> bytes | Problem:
+def _render_one(page: Page) -> Deflated | Problem:
+    """A page's bytes, compressed at once: a build holds every page until it knows all are good."""
     try:
-        return page.render()
+        return Deflated.of(page.render())
     except TemplateProblem as exc:
         return exc.problem
 
@@ -433,38 +442,41 @@ class Builder:
             datas = {}  # workers read the files again rather than inherit every file's bytes
 
         parent = os.getpid()
+        folder = self.cache.folder
 
-        def parse(files: Sequence[SourceFile]) -> list[tuple[bytes, ParseResult | None, tuple[str, bytes] | None]]:
-            """Parse a run of files, then render their items' pages (Markdown and Jinja each a run at a time).
+        def parse(files: Sequence[SourceFile]) -> list[tuple[ParseResult, tuple[str, bytes] | None]]:
+            """Parse a run of files and cache the results, then render their items' pages.
 
-            The pickled result goes into the cache as it is, and home if
-            parsed in a child.  What the parent parsed itself it keeps as
-            objects: unpickling them again would be serial work while the
-            children wait.
+            Markdown and Jinja each a run at a time: turn about, they cost a
+            quarter more.  A worker stores its results in the cache itself, on
+            its own connection, so that no copy of them comes back through
+            the parent's memory.
             """
             results = []
             for file in files:
                 data = datas.get(file.path) or file.path.read_bytes()
                 parser = parse_incident if file.kind == "incidents" else parse_maintenance
                 results.append(parser(data, file.path.stem, file.shown, zone, components))
-            in_parent = os.getpid() == parent
+            if folder is not None:
+                blobs = {f.key: pickle.dumps(r, pickle.HIGHEST_PROTOCOL) for f, r in zip(files, results, strict=True)}
+                here = self.cache if os.getpid() == parent else Cache(folder)  # never a connection across fork
+                here.put_many("parsed", blobs)
+                if here is not self.cache:
+                    here.close()
             return [
-                (
-                    pickle.dumps(result, pickle.HIGHEST_PROTOCOL),
-                    result if in_parent else None,
-                    _prerender(planner, result[0]) if planner and result[0] is not None and not result[1] else None,
-                )
+                (result, _prerender(planner, result[0]) if planner and result[0] and not result[1] else None)
                 for result in results
             ]
 
         with _collecting_cycles() if planner is not None else contextlib.nullcontext():
             parsed = fork_map_chunks(parse, to_parse)
-        for file, (blob, result, page) in zip(to_parse, parsed, strict=True):
-            item, item_problems = result if result is not None else pickle.loads(blob)
+        texts: dict[str, str] = {}
+        for file, ((item, item_problems), page) in zip(to_parse, parsed, strict=True):
+            if item is not None:
+                item = share_texts(item, texts)
             self._parsed[file.path] = Parsed(file.key, file.signature, file.digest, item, item_problems)
             if page is not None:
                 self._prerendered[page[0]] = page[1]
-        self.cache.put_many("parsed", {file.key: blob for file, (blob, _, _) in zip(to_parse, parsed, strict=True)})
 
     # -- render -------------------------------------------------------------
 
@@ -602,7 +614,7 @@ class Builder:
                 if result not in problems:
                     problems.append(result)
             else:
-                rendered[keys[page.path]] = Deflated.of(result).packed
+                rendered[keys[page.path]] = result.packed
         if problems:
             return 0, problems
         self.cache.put_many("page", rendered)

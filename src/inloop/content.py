@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -756,3 +756,21 @@ def _future(path: str, updates: list[tuple[datetime, int, bool]], now: datetime,
                 )
             )
     return problems
+
+
+def share_texts(item: Incident | Maintenance, texts: dict[str, str]) -> Incident | Maintenance:
+    """The same item, its updates' and steps' words one copy each with equal words of other items.
+
+    Updates repeat across incidents ("We are still working on a fix."): in a
+    site of 10,000 incidents, 75,000 updates hold 8,700 distinct texts, and
+    items parsed in other processes arrive each with copies of their own.
+    """
+
+    def one(text: str) -> str:
+        return texts.setdefault(text, text)
+
+    updates = tuple(replace(u, body=one(u.body), html=one(u.html)) for u in item.updates)
+    if isinstance(item, Maintenance):
+        return replace(item, updates=updates)
+    steps = tuple(replace(s, text=one(s.text), html=one(s.html), plain=one(s.plain)) for s in item.prevention)
+    return replace(item, updates=updates, prevention=steps)
