@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from inloop.content import parse_incident, parse_maintenance, problems_at, share_texts
+from inloop.content import parse_incident, parse_maintenance, problems_at, share_repeats
 from inloop.model import ComponentStatus, Impact, Incident, Maintenance
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -844,16 +844,18 @@ def test_maintenance_update_in_the_future() -> None:
     ]
 
 
-def test_equal_words_of_two_items_are_kept_once_and_the_items_stay_equal() -> None:
+def test_equal_words_and_shapes_of_two_items_are_kept_once_and_the_items_stay_equal() -> None:
     import pickle
 
     first = ok(FULL, "2026-11-20-api-errors")
     # as an item parsed in a worker arrives: a copy with its own strings
     second = pickle.loads(pickle.dumps(ok(FULL.replace("Elevated error rates", "Errors"), "second")))
     assert second.updates[0].body is not first.updates[0].body
-    texts: dict[str, str] = {}
-    shared_first = share_texts(first, texts)
-    shared_second = share_texts(second, texts)
+    seen: dict[object, object] = {}
+    shared_first = share_repeats(first, seen)
+    shared_second = share_repeats(second, seen)
+    assert shared_second.meta is shared_first.meta  # the same keys on the same lines
+    assert shared_second.components is shared_first.components
     assert shared_first == first and shared_second == second
     for one, two in zip(shared_first.updates, shared_second.updates, strict=True):
         assert one.body is two.body and one.html is two.html

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from gettext import NullTranslations
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import jinja2
 
@@ -32,7 +32,7 @@ from .content import (
     parse_incident,
     parse_maintenance,
     problems_at,
-    share_texts,
+    share_repeats,
 )
 from .deflated import Deflated, FileBytes, raw, same
 from .derive import next_change
@@ -280,7 +280,9 @@ class Builder:
                 continue
             key = _key(settings, kind, path.stem, shown, digest)
             files.append(SourceFile(kind, path, shown, signature, digest, key))
-            if data is not None:
+            if data is not None and changed_paths is not None:
+                # The watcher's few files: parse the bytes hashed.  A whole site's bytes would
+                # stay in this process's heap after parsing, and in every forked worker.
                 self._data[path] = data
         self._scanned = {file.path: file for file in files}
         self._settings = settings
@@ -443,6 +445,7 @@ class Builder:
 
         parent = os.getpid()
         folder = self.cache.folder
+        seen: dict[Any, Any] = {}  # each process's own: what a worker shares, its messages keep shared
 
         def parse(files: Sequence[SourceFile]) -> list[tuple[ParseResult, tuple[str, bytes] | None]]:
             """Parse a run of files and cache the results, then render their items' pages.
@@ -453,12 +456,26 @@ class Builder:
             the parent's memory.
             """
             results = []
+            cacheable = []
             for file in files:
-                data = datas.get(file.path) or file.path.read_bytes()
+                data = datas.get(file.path)
+                if data is None:
+                    data = file.path.read_bytes()
+                    if hashlib.sha256(data).hexdigest() != file.digest:
+                        cacheable.append(False)  # saved since it was hashed: not what its key names
+                    else:
+                        cacheable.append(True)
+                else:
+                    cacheable.append(True)
                 parser = parse_incident if file.kind == "incidents" else parse_maintenance
-                results.append(parser(data, file.path.stem, file.shown, zone, components))
+                item, item_problems = parser(data, file.path.stem, file.shown, zone, components)
+                results.append((share_repeats(item, seen) if item is not None else None, item_problems))
             if folder is not None:
-                blobs = {f.key: pickle.dumps(r, pickle.HIGHEST_PROTOCOL) for f, r in zip(files, results, strict=True)}
+                blobs = {
+                    f.key: pickle.dumps(r, pickle.HIGHEST_PROTOCOL)
+                    for f, r, ok in zip(files, results, cacheable, strict=True)
+                    if ok
+                }
                 here = self.cache if os.getpid() == parent else Cache(folder)  # never a connection across fork
                 here.put_many("parsed", blobs)
                 if here is not self.cache:
@@ -470,10 +487,7 @@ class Builder:
 
         with _collecting_cycles() if planner is not None else contextlib.nullcontext():
             parsed = fork_map_chunks(parse, to_parse)
-        texts: dict[str, str] = {}
         for file, ((item, item_problems), page) in zip(to_parse, parsed, strict=True):
-            if item is not None:
-                item = share_texts(item, texts)
             self._parsed[file.path] = Parsed(file.key, file.signature, file.digest, item, item_problems)
             if page is not None:
                 self._prerendered[page[0]] = page[1]
