@@ -107,3 +107,30 @@ def test_a_template_that_fails_on_every_incident_is_reported_as_in_one_process(
     assert len(forked) == 1 and "templates/incident.html:2: " in forked[0]
     assert "no_such_field" in forked[0]
     assert tree(output) == {"index.html": b"the last good site\n"}  # nothing half-built
+
+
+def test_a_file_saved_between_hashing_and_parsing_is_not_cached_under_its_old_key(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from inloop.cache import Cache
+
+    site = tmp_path / "site"
+    shutil.copytree(generated, site)
+    victim = sorted((site / "content" / "incidents").rglob("*.md"))[0]
+    old_bytes = victim.read_bytes()
+    keys: list[str] = []
+    real = Builder._parse
+
+    def saving_in_between(self: Builder, files: list, *args: object) -> None:  # type: ignore[type-arg]
+        keys.extend(f.key for f in files if f.path == victim)
+        victim.write_bytes(old_bytes.rstrip() + b"\n\nA sentence saved while the build ran.\n")
+        real(self, files, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Builder, "_parse", saving_in_between)
+    Builder(site, tmp_path / "out", cache_dir=tmp_path / "cache").build(NOW)
+    assert len(keys) == 1
+    assert Cache(tmp_path / "cache").get_many("parsed", keys) == {}
+    page = (tmp_path / "out" / "incidents" / victim.stem / "index.html").read_text()
+    assert "A sentence saved while the build ran." in page
