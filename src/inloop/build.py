@@ -459,12 +459,9 @@ class Builder:
             cacheable = []
             for file in files:
                 data = datas.get(file.path)
-                if data is None:
+                if data is None:  # read again: if saved since it was hashed, its key names other bytes
                     data = file.path.read_bytes()
-                    if hashlib.sha256(data).hexdigest() != file.digest:
-                        cacheable.append(False)  # saved since it was hashed: not what its key names
-                    else:
-                        cacheable.append(True)
+                    cacheable.append(hashlib.sha256(data).hexdigest() == file.digest)
                 else:
                     cacheable.append(True)
                 parser = parse_incident if file.kind == "incidents" else parse_maintenance
