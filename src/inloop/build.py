@@ -477,10 +477,13 @@ class Builder:
                 here.put_many("parsed", blobs)
                 if here is not self.cache:
                     here.close()
-            return [
-                (result, _prerender(planner, result[0]) if planner and result[0] and not result[1] else None)
-                for result in results
-            ]
+            pages: list[tuple[str, bytes] | None] = []
+            for item, problems in results:
+                if planner is not None and item is not None and not problems:
+                    pages.append(_prerender(planner, item))
+                else:
+                    pages.append(None)
+            return list(zip(results, pages, strict=True))
 
         with _collecting_cycles() if planner is not None else contextlib.nullcontext():
             parsed = fork_map_chunks(parse, to_parse)

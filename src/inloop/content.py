@@ -767,8 +767,9 @@ def share_repeats(item: Incident | Maintenance, seen: dict[Any, Any]) -> Inciden
 
     Updates repeat across incidents ("We are still working on a fix."): in a
     site of 10,000 incidents, 75,000 updates hold 8,700 distinct texts; files
-    written from one template have the same keys on the same lines.  Items
-    parsed in other processes arrive each with copies of their own.
+    written from one template have the same keys on the same lines.  Each
+    process shares among the items it parsed, so that what it sends keeps
+    one copy (pickle keeps shared objects shared).
     """
 
     def one(value: T) -> T:

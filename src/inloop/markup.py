@@ -67,9 +67,9 @@ def prefetch(sources: list[str]) -> None:
 
     Each conversion has a fixed cost larger than a short update's own, so one
     file's fragments (summary, cause, updates, steps) not converted before
-    go through Markdown together, split by a marker comment.  Texts whose meaning could reach
-    across the marker are left to :func:`to_html` one by one; the result is
-    the same either way (a property test holds us to it).
+    go through Markdown together, split by a marker comment.  Texts whose
+    meaning could reach across the marker are left to :func:`to_html` one by
+    one; the result is the same either way (a property test holds us to it).
     """
     batch = [
         text
