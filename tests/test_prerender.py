@@ -134,3 +134,29 @@ def test_a_file_saved_between_hashing_and_parsing_is_not_cached_under_its_old_ke
     assert Cache(tmp_path / "cache").get_many("parsed", keys) == {}
     page = (tmp_path / "out" / "incidents" / victim.stem / "index.html").read_text()
     assert "A sentence saved while the build ran." in page
+
+
+@needs_two_cores
+def test_content_problems_are_the_same_when_workers_render(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    site = tmp_path / "site"
+    shutil.copytree(generated, site)
+    incidents = sorted((site / "content" / "incidents").rglob("*.md"))
+    incidents[3].write_text(incidents[3].read_text().replace("impact:", "impakt:", 1))
+    incidents[70].write_text("---\ntitle: [unclosed\n---\n")
+
+    def problems() -> list[str]:
+        with pytest.raises(BuildError) as failure:
+            Builder(site, tmp_path / "out", cache_dir=None).build(NOW)
+        return [f"{p.path}:{p.line}: {p.message}" for p in failure.value.problems]
+
+    made = spy_on_item_planner(monkeypatch)
+    forked = problems()
+    assert made and made[0] is not None
+    monkeypatch.setattr(inloop.parallel, "available_cores", lambda: 1)
+    assert problems() == forked
+    assert len({line.split(":")[0] for line in forked}) == 2
+    assert not (tmp_path / "out").exists()
