@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -133,6 +133,7 @@ def test_prevention_steps() -> None:
     assert steps[0].done is None
     assert steps[1].done == utc(2026, 11, 26, 23, 0)  # a date: the start of that day in the site's zone
     assert steps[2].done == utc(2026, 11, 28, 9, 0)  # a time without zone: the site's zone
+    assert [s.done_day for s in steps] == [None, date(2026, 11, 27), None]  # shown as written: a day
     assert steps[2].html == "Run a <strong>game day</strong> for load balancer failures."
     assert steps[2].plain == "Run a game day for load balancer failures."
 

@@ -11,7 +11,7 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -42,7 +42,7 @@ from .model import (
     PreventionStep,
     Update,
 )
-from .times import TIME_FORMAT_HINT, parse_date_or_time, parse_time, utc_stamp, zone_label
+from .times import TIME_FORMAT_HINT, parse_date_or_time, parse_time, utc_stamp, written_day, zone_label
 
 INCIDENT_KEYS = (
     "title",
@@ -600,6 +600,7 @@ def _prevention(fields: _Fields) -> tuple[PreventionStep, ...]:
     anchors: set[str] = set()
     for number, item in enumerate(node.items, start=1):
         done: datetime | None = None
+        done_day: date | None = None
         step_id: str | None = None
         if isinstance(item, YScalar):
             text, line = item.text.strip(), item.line
@@ -620,6 +621,7 @@ def _prevention(fields: _Fields) -> tuple[PreventionStep, ...]:
                 if isinstance(done_node, YScalar) and not done_node.is_null:
                     try:
                         done = parse_date_or_time(done_node.text, fields.zone)
+                        done_day = written_day(done_node.text)
                     except ValueError as exc:
                         fields.error(done_node.line, f"'done': {exc}")
                 elif not isinstance(done_node, YScalar):
@@ -644,7 +646,9 @@ def _prevention(fields: _Fields) -> tuple[PreventionStep, ...]:
             fields.error(line, f"two prevention steps share the id '{step_id or number}'")
             continue
         anchors.add(anchor)
-        steps.append(PreventionStep(text, markup.to_inline_html(text), markup.to_plain(text), done, anchor, line))
+        steps.append(
+            PreventionStep(text, markup.to_inline_html(text), markup.to_plain(text), done, anchor, line, done_day)
+        )
     return tuple(steps)
 
 

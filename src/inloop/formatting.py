@@ -107,6 +107,10 @@ class Formatter:
             tag = self._tags[key] = Markup(f'<time datetime="{escape(utc_stamp(moment))}">{escape(shown)}</time>')
         return tag
 
+    def day_tag(self, day: date) -> Markup:
+        """``<time datetime="2026-11-21">Nov 21, 2026</time>``: a day as written, with no clock to invent."""
+        return Markup(f'<time datetime="{day.isoformat()}">{escape(self.day(day))}</time>')
+
     def same_day(self, first: datetime, second: datetime) -> bool:
         return first.astimezone(self.zone).date() == second.astimezone(self.zone).date()
 

@@ -9,7 +9,7 @@ twice.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Literal
 
@@ -108,9 +108,10 @@ class PreventionStep:
     text: str  # Markdown source
     html: str
     plain: str  # text without markup, for feed titles
-    done: datetime | None
+    done: datetime | None  # a date alone is the start of that day in the site's zone
     anchor: str  # "prevention-1" or "prevention-<id>"
     line: int
+    done_day: date | None = None  # the day, when 'done' was written as a date alone: shown without a clock
 
 
 @dataclass(frozen=True, slots=True)

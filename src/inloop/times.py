@@ -76,6 +76,17 @@ def parse_time(text: str, zone: tzinfo) -> datetime:
     return parsed.astimezone(UTC)
 
 
+def written_day(text: str) -> date | None:
+    """The day, when ``text`` is a date alone (``YYYY-MM-DD``) and a real one."""
+    cleaned = text.strip()
+    if not _DATE_ONLY.match(cleaned):
+        return None
+    try:
+        return date.fromisoformat(cleaned)
+    except ValueError:
+        return None
+
+
 def parse_date_or_time(text: str, zone: tzinfo) -> datetime:
     """Parse a date (the start of that day in ``zone``) or a time."""
     cleaned = text.strip()

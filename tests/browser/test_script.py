@@ -149,7 +149,25 @@ def test_local_times(zone_pages: Callable[[str], Page], visit: Callable[..., Pag
     # every <time> names its local time on hover, too
     titles = page.evaluate("[...document.querySelectorAll('time')].map(t => [t.getAttribute('datetime'), t.title])")
     for stamp, title in titles:
+        if re.fullmatch(r"\d{4}-\d\d-\d\d", stamp):
+            assert title == ""  # a day written alone has no clock to convert
+            continue
         assert normalise(title) == clock_text(parse_stamp(stamp), zone)
+
+
+def test_a_day_written_alone_stays_a_day(zone_pages: Callable[[str], Page], served: Served) -> None:
+    """A prevention step done on a day: the server's date is the text, and no reader's clock is invented."""
+    page = zone_pages("America/New_York")
+    page.goto(served.url + "incidents/2026-01-21-dashboard-sign-in-errors/", wait_until="load")
+    page.wait_for_selector("html[data-local-times]", state="attached")
+    done = page.evaluate("[...document.querySelectorAll('.done time')].map(t => [t.dateTime, t.textContent, t.title])")
+    assert done == [
+        ["2026-01-23", "Jan 23, 2026", ""],
+        ["2026-01-28", "Jan 28, 2026", ""],
+        ["2026-02-11", "Feb 11, 2026", ""],
+    ]
+    moments = page.evaluate("[...document.querySelectorAll('.updates time')].map(t => t.title)")
+    assert moments and all(moments)  # the updates' moments still name the reader's clock
 
 
 def test_relative_times_on_the_home_page(zone_pages: Callable[[str], Page], visit: Callable[..., Page]) -> None:

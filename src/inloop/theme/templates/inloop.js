@@ -39,7 +39,8 @@
     var found = owner.tagName === "TIME" ? slot.parentNode.children : owner.getElementsByTagName("time");
     var moments = [];
     for (var i = 0; i < found.length; i++) {
-      var value = found[i].tagName === "TIME" && Date.parse(found[i].getAttribute("datetime"));
+      var stamp = found[i].tagName === "TIME" && found[i].getAttribute("datetime") || "";
+      var value = stamp.length > 10 && Date.parse(stamp);  /* a day alone is not a moment */
       if (value) moments.push(new Date(value));
     }
     return moments;
@@ -64,7 +65,8 @@
     if (!sameZone) {
       var all = document.getElementsByTagName("time");
       for (var j = 0; j < all.length; j++) {
-        var moment = Date.parse(all[j].getAttribute("datetime"));
+        var stamp = all[j].getAttribute("datetime") || "";
+        var moment = stamp.length > 10 && Date.parse(stamp);  /* a day alone has no clock to convert */
         if (moment) all[j].title = clock.format(new Date(moment));
       }
     }
