@@ -51,6 +51,22 @@ def spy_on_item_planner(monkeypatch: pytest.MonkeyPatch) -> list[Planner | None]
     return made
 
 
+def problems_forked_and_alone(site: Path, output: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The problems of a failing build with workers rendering, after checking one process reports the same."""
+
+    def problems() -> list[str]:
+        with pytest.raises(BuildError) as failure:
+            Builder(site, output, cache_dir=None).build(NOW)
+        return [f"{p.path}:{p.line}: {p.message}" for p in failure.value.problems]
+
+    made = spy_on_item_planner(monkeypatch)
+    forked = problems()
+    assert made and made[0] is not None  # the workers rendered (or tried to render) the items' pages
+    monkeypatch.setattr(inloop.parallel, "available_cores", lambda: 1)
+    assert problems() == forked
+    return forked
+
+
 @needs_two_cores
 def test_pages_rendered_while_parsing_equal_pages_rendered_after(
     generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -94,16 +110,7 @@ def test_a_template_that_fails_on_every_incident_is_reported_as_in_one_process(
     output.mkdir()
     (output / "index.html").write_text("the last good site\n")
 
-    def problems() -> list[str]:
-        with pytest.raises(BuildError) as failure:
-            Builder(site, output, cache_dir=None).build(NOW)
-        return [f"{p.path}:{p.line}: {p.message}" for p in failure.value.problems]
-
-    made = spy_on_item_planner(monkeypatch)
-    forked = problems()
-    assert made and made[0] is not None
-    monkeypatch.setattr(inloop.parallel, "available_cores", lambda: 1)
-    assert problems() == forked
+    forked = problems_forked_and_alone(site, output, monkeypatch)
     assert len(forked) == 1 and "templates/incident.html:2: " in forked[0]
     assert "no_such_field" in forked[0]
     assert tree(output) == {"index.html": b"the last good site\n"}  # nothing half-built
@@ -148,15 +155,6 @@ def test_content_problems_are_the_same_when_workers_render(
     incidents[3].write_text(incidents[3].read_text().replace("impact:", "impakt:", 1))
     incidents[70].write_text("---\ntitle: [unclosed\n---\n")
 
-    def problems() -> list[str]:
-        with pytest.raises(BuildError) as failure:
-            Builder(site, tmp_path / "out", cache_dir=None).build(NOW)
-        return [f"{p.path}:{p.line}: {p.message}" for p in failure.value.problems]
-
-    made = spy_on_item_planner(monkeypatch)
-    forked = problems()
-    assert made and made[0] is not None
-    monkeypatch.setattr(inloop.parallel, "available_cores", lambda: 1)
-    assert problems() == forked
+    forked = problems_forked_and_alone(site, tmp_path / "out", monkeypatch)
     assert len({line.split(":")[0] for line in forked}) == 2
     assert not (tmp_path / "out").exists()

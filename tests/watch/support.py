@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from inloop.build import Builder, BuildReport
@@ -36,6 +37,9 @@ REPO = Path(__file__).resolve().parents[2]
 #: The build time the example site is written for.
 NOW_TEXT = "2026-11-26 12:00 UTC"
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+#: watchdog warns (from its own thread) when `mkdir -p` registers a folder twice; harmless.
+WATCHDOG_REREGISTERS = pytest.mark.filterwarnings("ignore:Callback with id:RuntimeWarning")
 
 #: The longest any one wait may take before a test fails (a rebuild takes well under a second).
 WAIT = 15.0

@@ -23,12 +23,11 @@ from watchdog.events import (
 from inloop.build import Builder
 from inloop.watch import SourceFilter, Watcher
 
-from .support import NOW, copy_example
+from .support import NOW, WATCHDOG_REREGISTERS, copy_example
 
 pytestmark = [
     pytest.mark.timeout(30),
-    # watchdog warns (from its own thread) when `mkdir -p` registers a folder twice; harmless
-    pytest.mark.filterwarnings("ignore:Callback with id:RuntimeWarning"),
+    WATCHDOG_REREGISTERS,
 ]
 
 INPUTS = [

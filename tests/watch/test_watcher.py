@@ -28,6 +28,7 @@ from .support import (
     RESOLVED_ID,
     SAVES,
     WAIT,
+    WATCHDOG_REREGISTERS,
     WatchSession,
     assert_same_site,
     incident,
@@ -41,8 +42,7 @@ from .support import (
 
 pytestmark = [
     pytest.mark.timeout(60),
-    # watchdog warns (from its own thread) when `mkdir -p` registers a folder twice; harmless
-    pytest.mark.filterwarnings("ignore:Callback with id:RuntimeWarning"),
+    WATCHDOG_REREGISTERS,
 ]
 
 RESOLVED = f"content/incidents/{RESOLVED_ID}.md"
