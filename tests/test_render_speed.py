@@ -183,3 +183,17 @@ def test_a_page_depends_on_the_templates_its_shared_fragments_load(tmp_path: Pat
     overridden = _site_templates(tmp_path, {"_subscribe.html": "{% macro feed_links(feeds) %}{% endmacro %}"})
     assert overridden.fingerprint("incident.html") != theme_only
     assert "_feed_links.html" in [r for r in references(overridden.env.parse('{{ shared("_feed_links.html") }}'))]
+
+
+def test_the_format_memo_keeps_days_and_minutes_not_moments() -> None:
+    """Ten years of history must not leave one memo entry for every moment a page showed."""
+    fmt = Formatter(ZoneInfo("Europe/Berlin"), "de", NullTranslations())
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    moments = [start + timedelta(minutes=7 * n) for n in range(20_000)]  # 97 days, every minute-of-day many times
+    for moment in moments:
+        assert fmt.full(moment) == fmt.full(moment)
+        fmt.forget_moments()
+    days = {m.astimezone(fmt.zone).date() for m in moments}
+    assert len(fmt._formatted) <= len(days) + 24 * 60
+    summer_time_begins = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+    assert fmt.full(summer_time_begins) == "29. März 2026, 03:30 CEST"

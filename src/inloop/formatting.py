@@ -8,6 +8,7 @@ that every catalog can say them.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from gettext import NullTranslations
 
@@ -16,6 +17,20 @@ from babel.dates import DateTimePattern, match_skeleton, parse_pattern
 from markupsafe import Markup, escape
 
 from .times import utc_stamp, zone_label
+
+#: Pattern fields (CLDR letters) that read only the day, and only the hour and the minute.
+DAY_FIELDS = frozenset("GyYuUQqMLdDFgEec")
+CLOCK_FIELDS = frozenset("hHKkm")
+
+
+def _fields_read(pattern: DateTimePattern) -> str:
+    """``day``, ``clock`` or ``moment``: what a pattern's output depends on."""
+    letters = {field[0] for field in re.findall(r"%\((\w+)\)", str(pattern.format))}
+    if letters <= DAY_FIELDS:
+        return "day"
+    if letters <= CLOCK_FIELDS:
+        return "clock"
+    return "moment"
 
 
 def babel_locale(language: str) -> Locale:
@@ -32,10 +47,10 @@ class Formatter:
         self.zone = zone
         self.locale = babel_locale(language)
         self.translations = translations
-        self._full: dict[datetime, str] = {}
-        self._clock: dict[datetime, str] = {}
         self._patterns: dict[str, DateTimePattern] = {}
-        self._formatted: dict[tuple[str, datetime | date], str] = {}
+        #: By day for date skeletons, by minute for clock ones: a few thousand entries for any site.
+        self._formatted: dict[tuple[str, object], str] = {}
+        self._reads: dict[str, str] = {}
         self._tags: dict[tuple[datetime, bool], Markup] = {}
 
     def _pattern(self, skeleton: str) -> DateTimePattern:
@@ -51,8 +66,19 @@ class Formatter:
         return pattern
 
     def _skeleton(self, skeleton: str, moment: datetime | date) -> str:
-        """A date in a skeleton's form; a page set shows the same few dates many times, so each is made once."""
-        key = (skeleton, moment)
+        """A date or a clock time in a skeleton's form, each made once.
+
+        Keyed by what the pattern reads: a day for ``yMMMd``, an hour and a
+        minute for ``Hm``, so a site of ten years has a few thousand entries,
+        not one for every moment it shows.
+        """
+        reads = self._reads.get(skeleton) or self._reads.setdefault(skeleton, _fields_read(self._pattern(skeleton)))
+        if reads == "day":
+            key: tuple[str, object] = (skeleton, moment.date() if isinstance(moment, datetime) else moment)
+        elif reads == "clock":
+            key = (skeleton, (moment.hour, moment.minute) if isinstance(moment, datetime) else (0, 0))
+        else:
+            key = (skeleton, moment)
         text = self._formatted.get(key)
         if text is None:
             # What Babel's format_datetime does before applying a pattern: a day is its midnight, naive is UTC.
@@ -64,12 +90,6 @@ class Formatter:
 
     def full(self, moment: datetime) -> str:
         """``Nov 20, 2026, 15:30 CET``: wall clock in the site's zone, zone named."""
-        cached = self._full.get(moment)
-        if cached is None:
-            cached = self._full[moment] = self._format_full(moment)
-        return cached
-
-    def _format_full(self, moment: datetime) -> str:
         local = moment.astimezone(self.zone).replace(tzinfo=None)
         pattern = str(self.locale.datetime_formats.get("medium", "{1} {0}"))
         joined = pattern.replace("{1}", self._skeleton("yMMMd", local)).replace("{0}", self._skeleton("Hm", local))
@@ -77,12 +97,6 @@ class Formatter:
 
     def clock(self, moment: datetime) -> str:
         """``15:30 CET``: for times on the same day as their context."""
-        cached = self._clock.get(moment)
-        if cached is None:
-            cached = self._clock[moment] = self._format_clock(moment)
-        return cached
-
-    def _format_clock(self, moment: datetime) -> str:
         local = moment.astimezone(self.zone).replace(tzinfo=None)
         return f"{self._skeleton('Hm', local)} {zone_label(moment, self.zone)}"
 
@@ -106,6 +120,10 @@ class Formatter:
             shown = self.clock(moment) if clock_only else self.full(moment)
             tag = self._tags[key] = Markup(f'<time datetime="{escape(utc_stamp(moment))}">{escape(shown)}</time>')
         return tag
+
+    def forget_moments(self) -> None:
+        """Drop the tags made for single moments, for a process that shows each moment once."""
+        self._tags.clear()
 
     def day_tag(self, day: date) -> Markup:
         """``<time datetime="2026-11-21">Nov 21, 2026</time>``: a day as written, with no clock to invent."""

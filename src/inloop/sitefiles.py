@@ -13,9 +13,9 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from html import escape
 from posixpath import splitext
 from urllib.parse import urlsplit
-from xml.sax.saxutils import escape
 
 from .model import SiteConfig
 from .times import utc_stamp
@@ -81,7 +81,7 @@ def sitemap(config: SiteConfig, pages: Iterable[tuple[str, datetime | None]]) ->
     urls = sorted((config.base_url + path.removesuffix("index.html"), updated) for path, updated in pages)
     for url, updated in urls:
         lastmod = f"<lastmod>{utc_stamp(updated)}</lastmod>" if updated is not None else ""
-        lines.append(f"  <url><loc>{escape(url)}</loc>{lastmod}</url>")
+        lines.append(f"  <url><loc>{escape(url, quote=False)}</loc>{lastmod}</url>")
     lines.append("</urlset>")
     return ("\n".join(lines) + "\n").encode("utf-8")
 
