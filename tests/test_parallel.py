@@ -5,10 +5,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
+from collections.abc import Callable, Sequence
 
 import pytest
 
-from inloop.parallel import WorkerFailed, available_cores, fork_map, fork_map_chunks
+from inloop.parallel import WorkerFailed, available_cores, fork_map, fork_map_chunks, fork_map_deferred
 
 PARENT = os.getpid()
 needs_two_cores = pytest.mark.skipif(available_cores() < 2, reason="fork_map runs in-process on one core")
@@ -86,3 +87,83 @@ def test_a_run_function_must_give_one_result_per_item() -> None:
         # the parent's run or a child's, whichever fails first
         with pytest.raises((ValueError, WorkerFailed), match=r"\d+ results for \d+ items"):
             fork_map_chunks(one_result_short, list(range(600)))
+
+
+def tag_run(tag: str) -> Callable[[Sequence[int]], list[tuple[str, int, int]]]:
+    def run(numbers: Sequence[int]) -> list[tuple[str, int, int]]:
+        time.sleep(0.002)
+        return [(tag, n, os.getpid()) for n in numbers]
+
+    return run
+
+
+def later_of_run(numbers: Sequence[int], firsts: list[tuple[str, int, int]]) -> list[tuple[int, int]]:
+    assert [n for _, n, _ in firsts] == list(numbers)  # the first results of this very run
+    time.sleep(0.002)
+    return [(n * 10, os.getpid()) for n in numbers]
+
+
+@needs_two_cores
+def test_children_leave_their_later_work_for_when_the_parent_is_free() -> None:
+    firsts, deferred = fork_map_deferred(tag_run("parent"), tag_run("child"), later_of_run, list(range(600)))
+    assert [n for _, n, _ in firsts] == list(range(600))
+    by_parent = {n for tag, n, pid in firsts if tag == "parent"}
+    assert {pid for tag, _, pid in firsts if tag == "parent"} == {PARENT}
+    assert {n for tag, n, pid in firsts if tag == "child" and pid != PARENT} == set(deferred.indexes)
+    assert by_parent and deferred.indexes  # both took runs
+    time.sleep(0.2)  # the parent's "own work": the child does its later work meanwhile
+    later = deferred.finish()
+    assert set(later) == set(range(600)) - by_parent
+    assert deferred.indexes == []  # nothing pending any more
+    assert all(value == n * 10 for n, (value, _) in later.items())
+    assert {pid for _, pid in later.values()} - {PARENT}  # a child did later work
+    assert multiprocessing.active_children() == []
+
+
+@needs_two_cores
+def test_a_parent_free_early_takes_the_later_work_children_have_not_started() -> None:
+    def slow_later(numbers: Sequence[int], firsts: list[tuple[str, int, int]]) -> list[tuple[int, int]]:
+        time.sleep(0.05)
+        return later_of_run(numbers, firsts)
+
+    _, deferred = fork_map_deferred(tag_run("parent"), tag_run("child"), slow_later, list(range(600)))
+    pending = deferred.indexes
+    later = deferred.finish()  # at once: the parent takes runs from the end while the child goes forward
+    assert sorted(later) == pending
+    assert PARENT in {pid for _, pid in later.values()}
+    assert multiprocessing.active_children() == []
+
+
+def fail_later_in_child(numbers: Sequence[int], firsts: list[tuple[str, int, int]]) -> list[int]:
+    if os.getpid() != PARENT:
+        raise ValueError("later work failed in a child")
+    return list(numbers)
+
+
+@needs_two_cores
+def test_a_failure_in_a_childs_later_work_is_raised_with_its_traceback() -> None:
+    with pytest.raises(WorkerFailed, match=r"(?s)Traceback.*ValueError: later work failed in a child"):
+        # by finish, or already at the end of the first work if the child failed that soon
+        _, deferred = fork_map_deferred(tag_run("parent"), tag_run("child"), fail_later_in_child, list(range(600)))
+        time.sleep(0.2)
+        deferred.finish()
+    assert multiprocessing.active_children() == []
+
+
+@needs_two_cores
+def test_cancel_ends_the_children_without_waiting() -> None:
+    def endless(numbers: Sequence[int], firsts: list[tuple[str, int, int]]) -> list[int]:
+        time.sleep(60)
+        return list(numbers)
+
+    _, deferred = fork_map_deferred(tag_run("parent"), tag_run("child"), endless, list(range(600)))
+    started = time.monotonic()
+    deferred.cancel()
+    assert time.monotonic() - started < 10
+    assert multiprocessing.active_children() == []
+
+
+def test_a_small_job_has_nothing_deferred() -> None:
+    firsts, deferred = fork_map_deferred(tag_run("parent"), tag_run("child"), later_of_run, list(range(10)))
+    assert firsts == [("parent", n, PARENT) for n in range(10)]
+    assert deferred.indexes == [] and deferred.finish() == {}

@@ -158,3 +158,42 @@ def test_content_problems_are_the_same_when_workers_render(
     forked = problems_forked_and_alone(site, tmp_path / "out", monkeypatch)
     assert len({line.split(":")[0] for line in forked}) == 2
     assert not (tmp_path / "out").exists()
+
+
+@needs_two_cores
+@pytest.mark.parametrize("slow", ["worker", "parent"])
+def test_the_workers_item_pages_are_the_same_whoever_renders_them(
+    slow: str, generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker renders its items' pages while the parent renders the list pages; a parent free first takes some."""
+    import os
+    import time
+
+    parent = os.getpid()
+    log = tmp_path / "renders.log"
+    real_prerender, real_render_one = inloop.build._prerender, inloop.build._render_one
+
+    def prerender(*args: object) -> object:
+        if os.getpid() != parent and slow == "worker":
+            time.sleep(0.02)
+        with log.open("a") as stream:
+            stream.write(f"{'parent' if os.getpid() == parent else 'worker'}\n")
+        return real_prerender(*args)  # type: ignore[arg-type]
+
+    def render_one(*args: object) -> object:
+        if slow == "parent":
+            time.sleep(0.005)
+        return real_render_one(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(inloop.build, "_prerender", prerender)
+    monkeypatch.setattr(inloop.build, "_render_one", render_one)
+    forked = Builder(generated, tmp_path / "forked", cache_dir=None).build(NOW)
+    renders = log.read_text().split()
+    monkeypatch.setattr(inloop.parallel, "available_cores", lambda: 1)
+    alone = Builder(generated, tmp_path / "alone", cache_dir=None).build(NOW)
+    assert tree(tmp_path / "forked") == tree(tmp_path / "alone")
+    assert forked.rendered == alone.rendered  # every page once
+    assert "worker" in renders and "parent" in renders
+    alone_site = tmp_path / "alone"
+    items = [*alone_site.glob("incidents/*/index.html"), *alone_site.glob("maintenance/*/index.html")]
+    assert len(renders) == len(items)  # each item's page rendered once

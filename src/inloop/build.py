@@ -12,6 +12,7 @@ import gc
 import hashlib
 import os
 import pickle
+import shutil
 import time
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -40,10 +41,21 @@ from .errors import BuildError, Problem, UsageError
 from .markup import MARKDOWN_SETTINGS
 from .model import Content, Incident, Maintenance, SiteConfig
 from .pages import Memo, Page, Planner, make_state
-from .parallel import fork_map, fork_map_chunks, will_fork
+from .parallel import Deferred, fork_map, fork_map_chunks, fork_map_deferred, will_fork
 from .render import TemplateProblem, Templates
 from .times import parse_now
-from .writer import RECORD_NAME, WriteReport, check_output, read_record, record_bytes, write_files, write_site
+from .writer import (
+    RECORD_NAME,
+    WriteReport,
+    check_output,
+    move_in,
+    read_record,
+    record_bytes,
+    staging_folder,
+    write_files,
+    write_new,
+    write_site,
+)
 
 STATIC_DIR = "static"
 #: Files the ledger restores per cache query and write.
@@ -143,15 +155,33 @@ def _collecting_cycles() -> Iterator[None]:
             gc.disable()
 
 
-def _prerender(planner: Planner, item: Incident | Maintenance) -> tuple[str, bytes] | None:
-    """An item's page as a worker renders it while parsing: its cache key, its bytes compressed."""
+#: An item's page rendered beside the parsing: its cache key and its bytes compressed, or
+#: None for bytes a worker promises to render later (see :meth:`Builder._parse`).
+Prerendered = tuple[str, bytes | None]
+
+
+def _item_page(planner: Planner, item: Incident | Maintenance) -> Page:
     page = planner.incident(item) if isinstance(item, Incident) else planner.maintenance(item)
     planner.memo.clear()  # a worker plans each item once: keeping them would hold the whole content
     planner.lastmod.clear()
+    planner.fmt.forget_moments()
+    return page
+
+
+def _prerender(planner: Planner, item: Incident | Maintenance, staging: Path | None) -> Prerendered | None:
+    """An item's page as a worker renders it while parsing: its cache key, its bytes compressed.
+
+    With a staging folder (a first build, see :func:`.writer.staging_folder`)
+    the worker writes the page there too, on its own core.
+    """
+    page = _item_page(planner, item)
     try:
-        return _page_key(page), Deflated.of(page.render()).packed
+        data = page.render()
     except TemplateProblem:
         return None  # rendered again by the normal path, which reports it
+    if staging is not None:
+        write_new(staging, page.path, data)
+    return _page_key(page), Deflated.of(data).packed
 
 
 def _render_one(page: Page) -> Deflated | Problem:
@@ -212,6 +242,12 @@ class Builder:
         self._rendered: dict[str, tuple[tuple[object, ...], Deflated]] = {}
         #: Pages the parsing workers rendered, by persistent cache key, compressed (see :meth:`_parse`).
         self._prerendered: dict[str, bytes] = {}
+        #: Where a first build writes the site before moving it in (see :func:`.writer.staging_folder`),
+        #: and the pages the workers wrote there.
+        self._staging: Path | None = None
+        self._staged: set[str] = set()
+        #: The cache keys of the pages a worker renders while this process renders the list pages.
+        self._promised: tuple[set[str], Deferred[SourceFile, Any, Prerendered | None]] | None = None
         self._page_keys: dict[str, str] = {}  # each page's persistent cache key, for the ledger
         self._previous_files: list[str] | None = None
         self._builds = 0
@@ -445,9 +481,10 @@ class Builder:
 
         parent = os.getpid()
         folder = self.cache.folder
+        staging = self._staging
         seen: dict[Any, Any] = {}  # each process's own: what a worker shares, its messages keep shared
 
-        def parse(files: Sequence[SourceFile]) -> list[tuple[ParseResult, tuple[str, bytes] | None]]:
+        def parse(files: Sequence[SourceFile], rendering: bool = True) -> list[tuple[ParseResult, Prerendered | None]]:
             """Parse a run of files and cache the results, then render their items' pages.
 
             Markdown and Jinja each a run at a time: turn about, they cost a
@@ -477,20 +514,39 @@ class Builder:
                 here.put_many("parsed", blobs)
                 if here is not self.cache:
                     here.close()
-            pages: list[tuple[str, bytes] | None] = []
+            pages: list[Prerendered | None] = []
             for item, problems in results:
-                if planner is not None and item is not None and not problems:
-                    pages.append(_prerender(planner, item))
-                else:
+                if planner is None or item is None or problems:
                     pages.append(None)
+                elif rendering:
+                    pages.append(_prerender(planner, item, staging))
+                else:  # the key now, the bytes later (see render_later)
+                    pages.append((_page_key(_item_page(planner, item)), None))
             return list(zip(results, pages, strict=True))
 
+        def render_later(
+            files: Sequence[SourceFile], results: list[tuple[ParseResult, Prerendered | None]]
+        ) -> list[Prerendered | None]:
+            assert planner is not None
+            return [
+                _prerender(planner, item, staging) if page is not None and item is not None else None
+                for (item, _), page in results
+            ]
+
         with _collecting_cycles() if planner is not None else contextlib.nullcontext():
-            parsed = fork_map_chunks(parse, to_parse)
+            if planner is None:
+                parsed, deferred = fork_map_chunks(parse, to_parse), Deferred[SourceFile, Any, Prerendered | None]()
+            else:
+                parsed, deferred = fork_map_deferred(parse, lambda files: parse(files, False), render_later, to_parse)
+        promised: set[str] = set()
         for file, ((item, item_problems), page) in zip(to_parse, parsed, strict=True):
             self._parsed[file.path] = Parsed(file.key, file.signature, file.digest, item, item_problems)
             if page is not None:
-                self._prerendered[page[0]] = page[1]
+                if page[1] is not None:
+                    self._prerendered[page[0]] = page[1]
+                else:
+                    promised.add(page[0])
+        self._promised = (promised, deferred) if deferred.runs else None
 
     # -- render -------------------------------------------------------------
 
@@ -616,14 +672,34 @@ class Builder:
             self._page_keys = {page.path: keys[page.path] for page in pages if page.path in keys}
         # Page bytes are compressed from here on, in memory and in the cache (see :mod:`.deflated`).
         prerendered, self._prerendered = self._prerendered, {}
+        promised, deferred = self._promised if self._promised is not None else (set[str](), None)
         rendered = {key: prerendered[key] for key in keys.values() if key in prerendered}
-        stored = self.cache.get_many("page", [key for key in keys.values() if key not in rendered])
+        self._staged = set()
+        stored = self.cache.get_many(
+            "page", [key for key in keys.values() if key not in rendered and key not in promised]
+        )
         to_render = [p for p in missing if keys[p.path] not in stored and keys[p.path] not in rendered]
         with _collecting_cycles():
-            # After workers rendered the items' pages, the few list pages left stay in this
-            # process: a worker forked now would count the whole content once more in memory.
-            results = [_render_one(p) for p in to_render] if prerendered else fork_map(_render_one, to_render)
-        for page, result in zip(to_render, results, strict=True):
+            # After workers rendered the items' pages, the list pages stay in this process
+            # (a worker forked now would count the whole content once more in memory),
+            # while the worker renders the pages of the items it parsed.
+            now_pages = [p for p in to_render if keys[p.path] not in promised]
+            if prerendered or deferred is not None:
+                results = [_render_one(p) for p in now_pages]
+            else:
+                results = fork_map(_render_one, now_pages)
+            if deferred is not None:
+                finished = deferred.finish()
+                self._promised = None
+                for done in finished.values():
+                    if done is not None and done[1] is not None:
+                        rendered[done[0]] = done[1]
+                late = [p for p in to_render if keys[p.path] in promised and keys[p.path] not in rendered]
+                now_pages += late  # what a worker could not render: rendered here, which reports why
+                results += [_render_one(p) for p in late]
+        if self._staging is not None:  # what the workers rendered, they wrote there
+            self._staged = {page.path for page in missing if keys[page.path] in rendered}
+        for page, result in zip(now_pages, results, strict=True):
             if isinstance(result, Problem):
                 if result not in problems:
                     problems.append(result)
@@ -760,6 +836,18 @@ class Builder:
             gc.freeze()
 
     def _build(self, now: datetime, changed: Collection[str] | None, started: float) -> BuildReport:
+        self._staging = staging_folder(self.output) if self._last_files is None else None
+        try:
+            return self._build_into(now, changed, started)
+        finally:
+            if self._promised is not None:  # the build failed before rendering: the worker's pages are not wanted
+                self._promised[1].cancel()  # (and it must stop writing before the staging folder goes)
+                self._promised = None
+            if self._staging is not None:  # moved in, or the build failed: nothing of it may stay
+                shutil.rmtree(self._staging, ignore_errors=True)
+                self._staging = None
+
+    def _build_into(self, now: datetime, changed: Collection[str] | None, started: float) -> BuildReport:
         loaded = self.load(now, changed)
         config = loaded.config.config
         self._boundary_inputs = (config, loaded.content, now) if config else None
@@ -772,6 +860,9 @@ class Builder:
         last = self._last_files
         if self._patched and last is not None:  # the same files: write the patched pages that differ
             written = WriteReport(write_files(self.output, files, sorted(self._changed_pages)))
+        elif self._staging is not None:
+            written = self._move_staged(files)
+            self._previous_files = sorted(files)
         else:
             if changed is not None and last is not None:
                 only = {path for path, data in files.items() if _differs(last.get(path), data)}
@@ -784,6 +875,15 @@ class Builder:
         return BuildReport(
             written.written, written.removed, rendered, len(files), seconds, self._builds == 1, self._patched
         )
+
+    def _move_staged(self, files: dict[str, FileBytes]) -> WriteReport:
+        """Write what the workers did not into the staging folder, and move it in as the output."""
+        assert self._staging is not None
+        report = write_site(self._staging, files, [], set(files) - self._staged)
+        if move_in(self._staging, self.output):
+            report.written = sorted(files)
+            return report
+        return write_site(self.output, files, self._previous_files)  # something appeared there meanwhile
 
     @property
     def config(self) -> SiteConfig | None:

@@ -21,10 +21,11 @@ import threading
 import traceback
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+S = TypeVar("S")
 
 #: Below this many items a fork costs more than it saves.
 MIN_PARALLEL_ITEMS = 64
@@ -158,3 +159,230 @@ def fork_map_chunks(
     if failures:
         raise WorkerFailed(failures[0])
     return [result for index in range(len(bounds)) for result in results[index]]
+
+
+#: What a child of :func:`fork_map_deferred` sends: a first result, a later result, its end, its failure.
+_FIRST, _LATER, _DONE, _FAILED = range(4)
+
+
+def _take(flags: Any, index: int) -> bool:
+    """Claim run ``index``'s later work, for whichever process asks first."""
+    with flags.get_lock():
+        if flags[index]:
+            return False
+        flags[index] = 1
+        return True
+
+
+def _deferring_child(
+    first: Callable[[Sequence[Any]], list[Any]],
+    later: Callable[[Sequence[Any], list[Any]], list[Any]],
+    items: Sequence[Any],
+    bounds: list[tuple[int, int]],
+    counter: Any,
+    flags: Any,
+    sender: Connection,
+) -> None:
+    """Claim runs for the first work and send each result; then do the later work of those runs.
+
+    The child keeps its own first results for the later work, so nothing is
+    sent to it; the parent, which received them, may take a run's later
+    work itself when it is free first.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    gc.enable()
+    try:
+        kept: dict[int, list[Any]] = {}
+        while (index := _claim(counter, len(bounds))) is not None:
+            kept[index] = _run(first, items, bounds[index])
+            sender.send_bytes(pickle.dumps((_FIRST, index, kept[index]), -1))
+        for index in sorted(kept):
+            results = kept.pop(index)
+            if _take(flags, index):
+                start, end = bounds[index]
+                sender.send_bytes(pickle.dumps((_LATER, index, _run_later(later, items, (start, end), results)), -1))
+        sender.send_bytes(pickle.dumps((_DONE, None, None), -1))
+    except BaseException:
+        sender.send_bytes(pickle.dumps((_FAILED, -1, traceback.format_exc()), -1))
+    finally:
+        sender.close()
+
+
+def _run_later(
+    later: Callable[[Sequence[Any], list[Any]], list[Any]],
+    items: Sequence[Any],
+    bounds: tuple[int, int],
+    results: list[Any],
+) -> list[Any]:
+    done = later(items[bounds[0] : bounds[1]], results)
+    if len(done) != bounds[1] - bounds[0]:
+        raise ValueError(f"{len(done)} later results for {bounds[1] - bounds[0]} items")
+    return done
+
+
+class Deferred(Generic[T, R, S]):
+    """The later work of the runs children took, which they do while the parent does something else.
+
+    :meth:`finish` when the parent is free: it does the runs no child has
+    started, collects the rest and ends the children.  :meth:`cancel` ends
+    them without waiting, when the result is not wanted any more.
+    """
+
+    def __init__(
+        self,
+        later: Callable[[Sequence[T], list[R]], list[S]] | None = None,
+        items: Sequence[T] = (),
+        bounds: list[tuple[int, int]] | None = None,
+        firsts: dict[int, list[R]] | None = None,
+        children: list[Any] | None = None,
+        readers: list[threading.Thread] | None = None,
+        flags: Any = None,
+        done: dict[int, list[S]] | None = None,
+        failures: list[str] | None = None,
+        runs: list[int] | None = None,
+    ) -> None:
+        self._later = later
+        self._items = items
+        self._bounds = bounds or []
+        self._firsts = firsts or {}
+        self._children = children or []
+        self._readers = readers or []
+        self._flags = flags
+        self._done = done if done is not None else {}
+        self._failures = failures if failures is not None else []
+        #: The runs whose later work is pending, by number.
+        self.runs = runs or []
+
+    @property
+    def indexes(self) -> list[int]:
+        """The items whose later work is pending, in order."""
+        return [i for run in self.runs for i in range(*self._bounds[run])]
+
+    def finish(self) -> dict[int, S]:
+        """The later result of every pending item, by the item's index."""
+        try:
+            if self._later is not None:
+                for run in reversed(self.runs):  # the children go forward: meet them in the middle
+                    if _take(self._flags, run):
+                        self._done[run] = _run_later(self._later, self._items, self._bounds[run], self._firsts[run])
+            for reader in self._readers:
+                reader.join()
+        finally:
+            self.cancel()
+        if self._failures:
+            raise WorkerFailed(self._failures[0])
+        found: dict[int, S] = {}
+        for run in self.runs:
+            if run not in self._done:
+                raise WorkerFailed(f"a worker process ended without the later results of run {run}")
+            found.update(zip(range(*self._bounds[run]), self._done[run], strict=True))
+        self.runs = []
+        return found
+
+    def cancel(self) -> None:
+        for child in self._children:
+            if child.is_alive():
+                child.terminate()
+            child.join()
+        self._children = []
+
+
+def _receive_deferred(
+    receiver: Connection,
+    firsts: dict[int, list[Any]],
+    done: dict[int, list[Any]],
+    failures: list[str],
+    arrived: threading.Condition,
+) -> None:
+    """In a parent thread: one child's first results, then its later ones, as they come."""
+    try:
+        while True:
+            kind, index, value = pickle.loads(receiver.recv_bytes())
+            with arrived:
+                if kind == _FIRST:
+                    firsts[index] = value
+                elif kind == _LATER:
+                    done[index] = value
+                elif kind == _FAILED:
+                    failures.append(value)
+                arrived.notify_all()
+            if kind in (_DONE, _FAILED):
+                return
+    except EOFError:
+        with arrived:
+            failures.append("a worker process ended without its results")
+            arrived.notify_all()
+    finally:
+        receiver.close()
+
+
+def fork_map_deferred(
+    first: Callable[[Sequence[T]], list[R]],
+    first_in_child: Callable[[Sequence[T]], list[R]],
+    later: Callable[[Sequence[T], list[R]], list[S]],
+    items: Sequence[T],
+    *,
+    min_items: int | None = None,
+) -> tuple[list[R], Deferred[T, R, S]]:
+    """Like :func:`fork_map_chunks`, where children leave part of their work for later.
+
+    The parent does ``first`` for the runs it takes.  A child does
+    ``first_in_child``, sends the results, and once every run is taken does
+    ``later(run, results)`` for its own runs, while the parent, which has
+    every first result, goes on with work of its own.  Returns the first
+    results in order and the :class:`Deferred` later work.
+
+    Made for a build: parsing is the first work, and the parent, which must
+    then plan and render the pages that list everything, renders its own
+    items' pages at once while a child leaves its items' pages for that time.
+    """
+    if not will_fork(len(items), min_items):
+        return (_run(first, items, (0, len(items))) if items else []), Deferred()
+    cores = available_cores()
+    context = multiprocessing.get_context("fork")
+    size = max(1, -(-len(items) // (cores * CHUNKS_PER_PROCESS)))
+    bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
+    counter = context.Value("i", 0)
+    flags = context.Array("b", len(bounds))
+    firsts: dict[int, list[Any]] = {}
+    done: dict[int, list[Any]] = {}
+    failures: list[str] = []
+    arrived = threading.Condition()
+    children = []
+    readers = []
+    ours: set[int] = set()
+    gc.freeze()
+    try:
+        for _ in range(cores - 1):
+            receiver, sender = context.Pipe(duplex=False)
+            child = context.Process(
+                target=_deferring_child,
+                args=(first_in_child, later, items, bounds, counter, flags, sender),
+                daemon=True,
+            )
+            child.start()
+            sender.close()
+            reader = threading.Thread(
+                target=_receive_deferred, args=(receiver, firsts, done, failures, arrived), daemon=True
+            )
+            reader.start()
+            children.append(child)
+            readers.append(reader)
+        while (index := _claim(counter, len(bounds))) is not None:
+            results = _run(first, items, bounds[index])
+            with arrived:
+                firsts[index] = results
+            ours.add(index)
+        with arrived:
+            arrived.wait_for(lambda: len(firsts) == len(bounds) or bool(failures))
+    except BaseException:
+        Deferred(children=children).cancel()
+        raise
+    deferred = Deferred(
+        later, items, bounds, firsts, children, readers, flags, done, failures, sorted(set(firsts) - ours)
+    )
+    if failures:
+        deferred.cancel()
+        raise WorkerFailed(failures[0])
+    return [result for index in range(len(bounds)) for result in firsts[index]], deferred

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,6 +78,49 @@ def write_file(target: Path, data: bytes) -> bool:
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+    return True
+
+
+def write_new(output: Path, relative: str, data: bytes) -> None:
+    """Write a file into a folder no one reads yet (see :func:`staging_folder`): no temporary file, no comparison."""
+    target = _safe(output, relative)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "xb") as stream:
+        stream.write(data)
+
+
+def staging_folder(output: Path) -> Path | None:
+    """A fresh folder beside an output folder that does not exist yet or is empty, or None.
+
+    A first build (a fresh clone, a CI runner) writes the whole site there
+    and moves it in with one rename: no temporary file for each page, and no
+    reader ever sees part of a site.  Not for a link, a mount point or a
+    folder with anything in it: those are written file by file.
+    """
+    try:
+        if not output.parent.is_dir() or output.is_symlink():
+            return None
+        if output.exists() and (not output.is_dir() or os.path.ismount(output)):
+            return None
+        if output.exists() and any(output.iterdir()):
+            return None
+        staging = output.with_name(f".{output.name}.inloop-staging")
+        if staging.is_symlink() or staging.is_file():
+            staging.unlink()
+        elif staging.exists():
+            shutil.rmtree(staging)  # left by a build that was killed
+        staging.mkdir()
+    except OSError:
+        return None
+    return staging
+
+
+def move_in(staging: Path, output: Path) -> bool:
+    """Put a staged site in place of an output folder that is still missing or empty; False if it is not."""
+    try:
+        os.rename(staging, output)  # replaces an empty folder, refuses one that filled meanwhile
+    except OSError:
+        return False
     return True
 
 

@@ -1,0 +1,140 @@
+"""A first build writes the whole site beside the output folder and moves it in with one rename.
+
+So a fresh clone or a CI runner pays no temporary file per page, the workers
+write their pages on their own cores, and no reader ever sees part of a
+site.  Anything but a missing or empty output folder is written file by
+file, as before; either way the bytes are the same.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from bench_support import load_generator
+
+import inloop.build
+import inloop.writer
+from inloop.build import Builder
+from inloop.errors import BuildError
+from inloop.writer import RECORD_NAME, staging_folder
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    site = tmp_path_factory.mktemp("generated") / "site"
+    load_generator().generate_site(site, 120, seed=5, now=NOW)
+    return site
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def file_by_file(site: Path, tmp_path: Path) -> dict[str, bytes]:
+    """The site as a build into a folder that already holds something writes it."""
+    output = tmp_path / "file-by-file"
+    output.mkdir()
+    (output / "keep.txt").write_text("not inloop's\n")
+    Builder(site, output, cache_dir=None).build(NOW)
+    files = tree(output)
+    assert files.pop("keep.txt") == b"not inloop's\n"
+    return files
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if "inloop" in p.name and p.name.startswith("."))
+
+
+@pytest.mark.parametrize("existing", ["missing", "empty folder"])
+def test_a_first_build_is_staged_and_moved_in_whole(
+    existing: str, generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = tmp_path / "site-out"
+    if existing == "empty folder":
+        output.mkdir()
+    staged: list[Path] = []
+    real = inloop.build.staging_folder
+
+    def spy(folder: Path) -> Path | None:
+        staged.append(found := real(folder))  # type: ignore[arg-type]
+        return found
+
+    monkeypatch.setattr(inloop.build, "staging_folder", spy)
+    report = Builder(generated, output, cache_dir=None).build(NOW)
+    assert staged == [tmp_path / ".site-out.inloop-staging"]
+    assert tree(output) == file_by_file(generated, tmp_path)
+    assert sorted(report.written) == sorted(set(tree(output)) - {RECORD_NAME})  # as any fresh build reports them
+    assert leftovers(tmp_path) == []
+    assert not list(output.rglob("*.inloop-tmp"))
+
+
+def test_a_failed_first_build_leaves_no_output_and_no_staging(generated: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    for name in ("inloop.toml", "templates"):
+        if (generated / name).exists():
+            (site / name).symlink_to(generated / name)
+    (site / "content" / "incidents").mkdir(parents=True)
+    for number, path in enumerate(sorted((generated / "content" / "incidents").glob("*.md"))):
+        text = path.read_text()
+        broken = text.replace("impact:", "impakt:") if number == 90 else text
+        (site / "content" / "incidents" / path.name).write_text(broken)
+    with pytest.raises(BuildError):
+        Builder(site, tmp_path / "out", cache_dir=None).build(NOW)  # the workers wrote pages before the problem
+    assert not (tmp_path / "out").exists()
+    assert leftovers(tmp_path) == []
+
+
+def test_a_folder_that_fills_while_building_is_written_file_by_file(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = tmp_path / "out"
+    real = Builder.render
+
+    def someone_writes_meanwhile(self: Builder, *args: object) -> object:
+        output.mkdir(exist_ok=True)
+        (output / "keep.txt").write_text("not inloop's\n")
+        return real(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Builder, "render", someone_writes_meanwhile)
+    Builder(generated, output, cache_dir=None).build(NOW)
+    monkeypatch.undo()
+    files = tree(output)
+    assert files.pop("keep.txt") == b"not inloop's\n"
+    assert files == file_by_file(generated, tmp_path)
+    assert leftovers(tmp_path) == []
+
+
+def test_the_staging_folder_is_only_for_a_missing_or_empty_real_folder(tmp_path: Path) -> None:
+    assert staging_folder(tmp_path / "missing") == tmp_path / ".missing.inloop-staging"
+    (tmp_path / "empty").mkdir()
+    assert staging_folder(tmp_path / "empty") == tmp_path / ".empty.inloop-staging"
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "index.html").write_text("a site\n")
+    assert staging_folder(tmp_path / "full") is None
+    (tmp_path / "link").symlink_to(tmp_path / "empty")
+    assert staging_folder(tmp_path / "link") is None
+    (tmp_path / "file").write_text("not a folder\n")
+    assert staging_folder(tmp_path / "file") is None
+    assert staging_folder(tmp_path / "no-parent" / "out") is None  # nothing is made above the output
+
+
+def test_a_staging_folder_left_by_a_killed_build_is_replaced(tmp_path: Path) -> None:
+    left = tmp_path / ".out.inloop-staging"
+    (left / "incidents" / "old").mkdir(parents=True)
+    (left / "incidents" / "old" / "index.html").write_text("half a site\n")
+    staging = staging_folder(tmp_path / "out")
+    assert staging == left and list(staging.iterdir()) == []
+
+
+def test_write_new_refuses_to_follow_or_replace_anything(tmp_path: Path) -> None:
+    inloop.writer.write_new(tmp_path, "incidents/a/index.html", b"<p>a</p>\n")
+    assert (tmp_path / "incidents" / "a" / "index.html").read_bytes() == b"<p>a</p>\n"
+    with pytest.raises(FileExistsError):
+        inloop.writer.write_new(tmp_path, "incidents/a/index.html", b"again\n")
+    assert os.listdir(tmp_path / "incidents" / "a") == ["index.html"]
