@@ -242,3 +242,50 @@ def test_without_a_cache_every_build_is_real(example_copy: Path, tmp_path: Path)
         before = CountingBuilder.loads
         CountingBuilder(example_copy, out, cache_dir=None).build_once(NOW)
         assert CountingBuilder.loads > before
+
+
+def count_reads(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    reads: dict[str, int] = {}
+    real = Path.read_bytes
+
+    def counting(self: Path) -> bytes:
+        reads[self.name] = reads.get(self.name, 0) + 1
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    return reads
+
+
+def test_the_build_after_the_scan_reads_each_content_file_once_more(
+    example_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ledger's scan hashes every input: the load takes its digests instead of hashing again."""
+    import inloop.parallel
+
+    monkeypatch.setattr(inloop.parallel, "available_cores", lambda: 1)  # every read in this process
+    reads = count_reads(monkeypatch)
+    real, _ = build_once(example_copy, tmp_path / "out")
+    assert real
+    incidents = [p.name for p in (example_copy / "content" / "incidents").glob("*.md")]
+    assert incidents and all(reads[name] == 2 for name in incidents)  # scanned, then parsed
+    assert tree(tmp_path / "out") == cold(example_copy, tmp_path)
+
+
+def test_a_file_saved_between_the_scan_and_the_load_is_read_again(
+    example_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    victim = sorted((example_copy / "content" / "incidents").glob("*.md"))[0]
+    real_scan = ledger.scan_inputs
+
+    def saving_after_the_scan(*args: Any) -> ledger.Inputs | None:
+        inputs = real_scan(*args)
+        victim.write_text(victim.read_text().rstrip() + "\n\nSaved right after the scan.\n")
+        return inputs
+
+    monkeypatch.setattr(ledger, "scan_inputs", saving_after_the_scan)
+    real, _ = build_once(example_copy, tmp_path / "out")
+    assert real
+    page = tmp_path / "out" / "incidents" / victim.stem / "index.html"
+    assert "Saved right after the scan." in page.read_text()
+    monkeypatch.setattr(ledger, "scan_inputs", real_scan)
+    assert build_once(example_copy, tmp_path / "out")[0]  # no ledger vouches for the bytes first scanned

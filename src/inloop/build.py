@@ -85,7 +85,10 @@ def _signature(path: Path) -> tuple[int, int, int, int]:
     looked gets a signature that never matches (the last field), so it is
     read again: two saves within one mtime tick cannot hide a change.
     """
-    stat = path.stat()
+    return _signature_of(path.stat())
+
+
+def _signature_of(stat: os.stat_result) -> tuple[int, int, int, int]:
     racy = stat.st_mtime_ns > time.time_ns() - ledger.RACY_NS
     return (stat.st_mtime_ns, stat.st_size, stat.st_ino, time.perf_counter_ns() if racy else 0)
 
@@ -233,6 +236,8 @@ class Builder:
         self._parsed: dict[Path, Parsed] = {}
         self._scanned: dict[Path, SourceFile] = {}
         self._data: dict[Path, bytes] = {}  # bytes read by the last scan, for the parser
+        #: Each input's stat and digest as the ledger's scan found them, for the next load.
+        self._scan: dict[Path, tuple[ledger.Stat, str]] = {}
         self._templates: tuple[object, Templates] | None = None
         self._last_files: dict[str, FileBytes] | None = None
         self._page_memo: dict[str, Memo] = {}
@@ -294,6 +299,7 @@ class Builder:
             if patched is not None:
                 return patched
         candidates = self._candidates(changed_paths, settings)
+        scanned, self._scan = self._scan, {}
         files: list[SourceFile] = []
         reusing = changed_paths is not None and settings == self._settings
         fresh_paths = changed_paths or set()
@@ -305,9 +311,13 @@ class Builder:
             shown = shown_path(self.shown_source, path.relative_to(self.source).as_posix())
             cached = self._parsed.get(path)
             try:
-                signature = _signature(path)
+                stat = path.stat()
+                signature = _signature_of(stat)
+                hashed = scanned.get(path)
                 if cached is not None and cached.signature == signature:
                     data, digest = None, cached.digest
+                elif hashed is not None and hashed[0] == ledger.stat_of(stat) and not signature[3]:
+                    data, digest = None, hashed[1]  # the ledger's scan read it a moment ago
                 else:
                     data = path.read_bytes()
                     digest = hashlib.sha256(data).hexdigest()
@@ -735,6 +745,11 @@ class Builder:
         inputs = None
         if self.cache.folder is not None and self._builds == 0:
             inputs = ledger.scan_inputs(self.source, now, (self.base_url,))
+            if inputs is not None and not inputs.racy:  # then no input changed within a tick of its stat
+                self._scan = {
+                    self.source / name: (stat, digest)
+                    for (name, stat), digest in zip(inputs.stats, inputs.digests, strict=True)
+                }
         if inputs is not None:
             report = self._from_ledger(inputs, started)
             if report is not None:

@@ -40,7 +40,7 @@ BLOB_KIND = "blob"
 INPUT_FOLDERS = ("content", "templates", "static", "locale")
 INPUT_FILES = ("inloop.toml",)
 LIBRARIES = ("jinja2", "markupsafe", "markdown", "babel", "pyyaml", "icalendar", "text-unidecode")
-FORMAT = 2
+FORMAT = 3
 #: An input changed this recently may change again within one timestamp tick
 #: unseen by ``stat`` (git's "racy clean" problem): no ledger is stored then,
 #: and the builder reads such a file again rather than trust its stat.
@@ -50,7 +50,7 @@ RACY_NS = 2_000_000_000
 Stat = tuple[int, int, int, int]
 
 
-def _stat_of(result: os.stat_result) -> Stat:
+def stat_of(result: os.stat_result) -> Stat:
     return (result.st_mtime_ns, result.st_size, result.st_ino, result.st_ctime_ns)
 
 
@@ -59,6 +59,7 @@ class Inputs:
     digest: str  # of every input's bytes and of the options: the ledger's key
     stats: tuple[tuple[str, Stat], ...]  # each input file as it was before it was read
     racy: bool  # an input changed too recently for its stat to be trusted
+    digests: tuple[str, ...] = ()  # each input file's SHA-256, in the order of ``stats``: the builder reads none twice
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +97,7 @@ def _walk(folder: Path, relative: str, found: list[tuple[str, Path, Stat]]) -> N
         if entry.is_dir():
             _walk(Path(entry.path), name, found)
         elif entry.is_file():
-            found.append((name, Path(entry.path), _stat_of(entry.stat())))
+            found.append((name, Path(entry.path), stat_of(entry.stat())))
 
 
 def _listing(source: Path) -> list[tuple[str, Path, Stat]]:
@@ -106,7 +107,7 @@ def _listing(source: Path) -> list[tuple[str, Path, Stat]]:
         try:
             if path.is_symlink():
                 raise _Unusable
-            found.append((name, path, _stat_of(path.stat())))
+            found.append((name, path, stat_of(path.stat())))
         except FileNotFoundError:
             continue
     for folder in INPUT_FOLDERS:
@@ -119,17 +120,17 @@ def scan_inputs(source: Path, now: datetime, options: tuple[object, ...]) -> Inp
     digest = hashlib.sha256()
     header = (FORMAT, code_digest(), sys.version_info[:3], _library_versions(), now.isoformat(), options)
     digest.update(repr(header).encode())
+    digests = []
     try:
         listing = _listing(source)
         for name, path, _ in listing:
-            data = path.read_bytes()
-            digest.update(f"\0{name}\0{len(data)}\0".encode())
-            digest.update(data)
+            digests.append(hashlib.sha256(path.read_bytes()).hexdigest())
+            digest.update(f"\0{name}\0{digests[-1]}".encode())
     except (_Unusable, OSError):
         return None
     recent = time.time_ns() - RACY_NS
     racy = any(max(stat[0], stat[3]) > recent for _, _, stat in listing)
-    return Inputs(digest.hexdigest(), tuple((name, stat) for name, _, stat in listing), racy)
+    return Inputs(digest.hexdigest(), tuple((name, stat) for name, _, stat in listing), racy, tuple(digests))
 
 
 def unchanged_since(source: Path, inputs: Inputs) -> bool:
@@ -143,7 +144,7 @@ def unchanged_since(source: Path, inputs: Inputs) -> bool:
 
 def output_stat(path: Path) -> Stat | None:
     try:
-        return _stat_of(path.stat())
+        return stat_of(path.stat())
     except OSError:
         return None
 
