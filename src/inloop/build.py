@@ -35,11 +35,11 @@ from .content import (
     problems_at,
     share_repeats,
 )
-from .deflated import Deflated, FileBytes, raw, same
 from .derive import next_change
 from .errors import BuildError, Problem, UsageError
 from .markup import MARKDOWN_SETTINGS
 from .model import Content, Incident, Maintenance, SiteConfig
+from .packed import FileBytes, Packed, raw, same
 from .pages import Memo, Page, Planner, make_state
 from .parallel import Deferred, fork_map, fork_map_chunks, fork_map_deferred, will_fork
 from .render import TemplateProblem, Templates
@@ -184,13 +184,13 @@ def _prerender(planner: Planner, item: Incident | Maintenance, staging: Path | N
         return None  # rendered again by the normal path, which reports it
     if staging is not None:
         write_new(staging, page.path, data)
-    return _page_key(page), Deflated.of(data).packed
+    return _page_key(page), Packed.of(data).packed
 
 
-def _render_one(page: Page) -> Deflated | Problem:
+def _render_one(page: Page) -> Packed | Problem:
     """A page's bytes, compressed at once: a build holds every page until it knows all are good."""
     try:
-        return Deflated.of(page.render())
+        return Packed.of(page.render())
     except TemplateProblem as exc:
         return exc.problem
 
@@ -243,8 +243,8 @@ class Builder:
         self._page_memo: dict[str, Memo] = {}
         self._settings = ""
         self.cache = Cache(cache_dir)
-        #: Each page's key and bytes, compressed as they are in the cache (see :mod:`.deflated`).
-        self._rendered: dict[str, tuple[tuple[object, ...], Deflated]] = {}
+        #: Each page's key and bytes, compressed as they are in the cache (see :mod:`.packed`).
+        self._rendered: dict[str, tuple[tuple[object, ...], Packed]] = {}
         #: Pages the parsing workers rendered, by persistent cache key, compressed (see :meth:`_parse`).
         self._prerendered: dict[str, bytes] = {}
         #: Where a first build writes the site before moving it in (see :func:`.writer.staging_folder`),
@@ -669,7 +669,7 @@ class Builder:
         ``partial``: ``pages`` are only the pages planned again, the others stay as they were.
         """
         problems: list[Problem] = []
-        fresh: dict[str, tuple[tuple[object, ...], Deflated]] = {}
+        fresh: dict[str, tuple[tuple[object, ...], Packed]] = {}
         missing: list[Page] = []
         for page in pages:
             cached = self._rendered.get(page.path)
@@ -680,7 +680,7 @@ class Builder:
         keys = {page.path: _page_key(page) for page in missing}
         if self._builds == 1:  # for the ledger, which only a first build stores
             self._page_keys = {page.path: keys[page.path] for page in pages if page.path in keys}
-        # Page bytes are compressed from here on, in memory and in the cache (see :mod:`.deflated`).
+        # Page bytes are compressed from here on, in memory and in the cache (see :mod:`.packed`).
         prerendered, self._prerendered = self._prerendered, {}
         promised, deferred = self._promised if self._promised is not None else (set[str](), None)
         rendered = {key: prerendered[key] for key in keys.values() if key in prerendered}
@@ -720,7 +720,7 @@ class Builder:
         self.cache.put_many("page", rendered)
         for page in missing:
             key = keys[page.path]
-            fresh[page.path] = (page.key, Deflated(stored[key] if key in stored else rendered[key]))
+            fresh[page.path] = (page.key, Packed(stored[key] if key in stored else rendered[key]))
         self._changed_pages = []
         for page in pages:
             data = fresh[page.path][1]
@@ -784,7 +784,7 @@ class Builder:
                 for entry in batch:
                     if entry.kind == kind and entry.key in stored:
                         value = stored[entry.key]
-                        found[entry.path] = Deflated(value) if kind == "page" else value
+                        found[entry.path] = Packed(value) if kind == "page" else value
             if len(found) < len(batch):
                 return None  # pruned or corrupt: build for real
             written += write_files(self.output, found, [entry.path for entry in batch])

@@ -39,7 +39,7 @@ BLOB_KIND = "blob"
 #: it only makes the ledger miss more often.
 INPUT_FOLDERS = ("content", "templates", "static", "locale")
 INPUT_FILES = ("inloop.toml",)
-LIBRARIES = ("jinja2", "markupsafe", "markdown", "babel", "pyyaml", "icalendar", "text-unidecode")
+LIBRARIES = ("jinja2", "markupsafe", "markdown", "babel", "pyyaml", "icalendar", "text-unidecode", "zstandard")
 FORMAT = 3
 #: An input changed this recently may change again within one timestamp tick
 #: unseen by ``stat`` (git's "racy clean" problem): no ledger is stored then,

@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .deflated import FileBytes, raw
 from .errors import UsageError
+from .packed import FileBytes, raw
 
 RECORD_NAME = ".inloop-build.json"
 

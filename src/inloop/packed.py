@@ -1,0 +1,64 @@
+"""Pages kept compressed between rendering and writing.
+
+A build holds every page it rendered until it knows the whole site is good
+(nothing half-built goes live), and the watcher keeps them between builds.
+HTML compresses to about a third, so pages are held, and cached,
+compressed; the writer decompresses each as it writes it.
+
+Zstandard at level 1 (the ``zstandard`` package): the ratio of zlib's
+fastest level at a third of its time, and faster to decompress.  At 10,000
+incidents zlib took 0.4 s of CPU for the item pages alone.  Equal pages
+compress to equal bytes.
+"""
+
+from __future__ import annotations
+
+import zstandard
+
+#: Fast, and most of the gain: page bytes are held a short while, not archived.
+LEVEL = 1
+
+_COMPRESSOR = zstandard.ZstdCompressor(level=LEVEL)
+_DECOMPRESSOR = zstandard.ZstdDecompressor()
+
+
+class Packed:
+    """A file's bytes, compressed."""
+
+    __slots__ = ("packed",)
+
+    def __init__(self, packed: bytes) -> None:
+        self.packed = packed
+
+    @classmethod
+    def of(cls, data: bytes) -> Packed:
+        return cls(_COMPRESSOR.compress(data))
+
+    def unpack(self) -> bytes:
+        return _DECOMPRESSOR.decompress(self.packed)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Packed) and other.packed == self.packed
+
+    def __hash__(self) -> int:
+        return hash(self.packed)
+
+    def __repr__(self) -> str:
+        return f"Packed({len(self.packed)} bytes)"
+
+
+#: What a build holds for one output file.
+FileBytes = bytes | Packed
+
+
+def raw(data: FileBytes) -> bytes:
+    return data.unpack() if isinstance(data, Packed) else data
+
+
+def same(first: FileBytes | None, second: FileBytes) -> bool:
+    """Whether two files hold the same bytes, decompressing only when one is compressed and the other not."""
+    if first is None:
+        return False
+    if type(first) is type(second):
+        return first == second
+    return raw(first) == raw(second)
