@@ -236,8 +236,8 @@ class Builder:
         self._parsed: dict[Path, Parsed] = {}
         self._scanned: dict[Path, SourceFile] = {}
         self._data: dict[Path, bytes] = {}  # bytes read by the last scan, for the parser
-        #: Each input's stat and digest as the ledger's scan found them, for the next load.
-        self._scan: dict[Path, tuple[ledger.Stat, str]] = {}
+        #: Each input's stat and digest as the ledger's scan found them, by relative path, for the next load.
+        self._scan: dict[str, tuple[ledger.Stat, str]] = {}
         self._templates: tuple[object, Templates] | None = None
         self._last_files: dict[str, FileBytes] | None = None
         self._page_memo: dict[str, Memo] = {}
@@ -308,12 +308,13 @@ class Builder:
             if previous is not None and reusing and path not in fresh_paths:
                 files.append(previous)
                 continue
-            shown = shown_path(self.shown_source, path.relative_to(self.source).as_posix())
+            relative = path.relative_to(self.source).as_posix()
+            shown = shown_path(self.shown_source, relative)
             cached = self._parsed.get(path)
             try:
                 stat = path.stat()
                 signature = _signature_of(stat)
-                hashed = scanned.get(path)
+                hashed = scanned.get(relative)
                 if cached is not None and cached.signature == signature:
                     data, digest = None, cached.digest
                 elif hashed is not None and hashed[0] == ledger.stat_of(stat) and not signature[3]:
@@ -746,10 +747,8 @@ class Builder:
         if self.cache.folder is not None and self._builds == 0:
             inputs = ledger.scan_inputs(self.source, now, (self.base_url,))
             if inputs is not None and not inputs.racy:  # then no input changed within a tick of its stat
-                self._scan = {
-                    self.source / name: (stat, digest)
-                    for (name, stat), digest in zip(inputs.stats, inputs.digests, strict=True)
-                }
+                pairs = zip(inputs.stats, inputs.digests, strict=True)
+                self._scan = {name: (stat, digest) for (name, stat), digest in pairs}
         if inputs is not None:
             report = self._from_ledger(inputs, started)
             if report is not None:
