@@ -857,7 +857,9 @@ def test_equal_words_and_shapes_of_two_items_are_kept_once_and_the_items_stay_eq
     shared_second = share_repeats(second, seen)
     assert shared_second.meta is shared_first.meta  # the same keys on the same lines
     assert shared_second.components is shared_first.components
-    assert shared_first == first and shared_second == second
+    # shared in place: each is still equal to the file parsed afresh
+    assert shared_first == ok(FULL, "2026-11-20-api-errors")
+    assert shared_second == ok(FULL.replace("Elevated error rates", "Errors"), "second")
     for one, two in zip(shared_first.updates, shared_second.updates, strict=True):
         assert one.body is two.body and one.html is two.html
     for one, two in zip(shared_first.prevention, shared_second.prevention, strict=True):
