@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from inloop.content import parse_incident, parse_maintenance, problems_at, share_repeats
+from inloop.content import content_files, ignored_path, parse_incident, parse_maintenance, problems_at, share_repeats
 from inloop.model import ComponentStatus, Impact, Incident, Maintenance
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -865,3 +866,46 @@ def test_equal_words_and_shapes_of_two_items_are_kept_once_and_the_items_stay_eq
     for one, two in zip(shared_first.prevention, shared_second.prevention, strict=True):
         assert one.text is two.text and one.html is two.html and one.plain is two.plain
     assert shared_second.title == "Errors on the API" and shared_second.status == "Resolved"
+
+
+def test_content_files_finds_what_a_sorted_recursive_glob_finds(tmp_path: Path) -> None:
+    """Nested, hidden and dated folders, leftovers, links and a folder named like a file."""
+
+    root = tmp_path / "content" / "incidents"
+    for name in [
+        "2026-11-20-a.md",
+        "b.md",
+        "B.md",
+        "notes.txt",
+        ".hidden.md",
+        "draft.md~",
+        "2026/11/c.md",
+        "2026/.drafts/d.md",
+        "archive/old/e.md",
+        "#f.md#",
+        "4913",
+    ]:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("---\ntitle: x\n---\n")
+    (root / "folder.md").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "g.md").write_text("outside\n")
+    (root / "linked-folder").symlink_to(tmp_path / "elsewhere")
+    (root / "linked-file.md").symlink_to(tmp_path / "elsewhere" / "g.md")
+
+    expected = [
+        path
+        for path in sorted(root.rglob("*.md"))
+        if not ignored_path(path.relative_to(root).parts) and path.is_file()
+    ]
+    found = list(content_files(tmp_path, "incidents"))
+    assert found == expected
+    assert [p.relative_to(root).as_posix() for p in found] == [
+        "2026/11/c.md",
+        "2026-11-20-a.md",
+        "B.md",
+        "archive/old/e.md",
+        "b.md",
+        "linked-file.md",
+    ]
+    assert list(content_files(tmp_path, "maintenance")) == []

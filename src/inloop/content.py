@@ -8,6 +8,7 @@ build time (an update in the future) live in :func:`problems_at`.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -112,14 +113,31 @@ def ignored_path(parts: tuple[str, ...]) -> bool:
 
 
 def content_files(source: Path, folder: str) -> Iterator[Path]:
-    """The ``.md`` files under ``content/<folder>``, sorted, skipping leftovers."""
+    """The ``.md`` files under ``content/<folder>``, sorted, skipping leftovers.
+
+    What ``sorted(root.rglob("*.md"))`` finds (folders reached through a link
+    are not entered), read with ``os.scandir``: its entries know whether they
+    are files without another ``stat`` each, and tuples sort faster than paths.
+    """
     root = source / "content" / folder
     if not root.is_dir():
         return
-    for path in sorted(root.rglob("*.md")):
-        if ignored_path(path.relative_to(root).parts) or not path.is_file():
+    found: list[tuple[str, ...]] = []
+    pending: list[tuple[str, ...]] = [()]
+    while pending:
+        parts = pending.pop()
+        try:
+            with os.scandir(root.joinpath(*parts)) as entries:
+                for entry in entries:
+                    if entry.is_dir() and not entry.is_symlink():
+                        pending.append((*parts, entry.name))
+                    elif entry.name.endswith(".md") and entry.is_file():
+                        found.append((*parts, entry.name))
+        except OSError:
             continue
-        yield path
+    for parts in sorted(found):
+        if not ignored_path(parts):
+            yield root.joinpath(*parts)
 
 
 def suggest_slug(stem: str) -> str:
