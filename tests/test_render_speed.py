@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from gettext import NullTranslations
 from pathlib import Path
@@ -197,3 +198,52 @@ def test_the_format_memo_keeps_days_and_minutes_not_moments() -> None:
     assert len(fmt._formatted) <= len(days) + 24 * 60
     summer_time_begins = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
     assert fmt.full(summer_time_begins) == "29. März 2026, 03:30 CEST"
+
+
+# -- rows of list pages -------------------------------------------------------------
+
+ROW_MACROS = (
+    "{% macro item_row(item) -%}"
+    '<li><a href="{{ root }}{{ item.id }}/">{{ item.title }}</a> {{ tail }}{{ root }}</li>'
+    "{%- endmacro %}"
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str
+    title: str
+
+
+@pytest.mark.parametrize("autoescape", [True, False])
+def test_a_listed_row_is_what_the_item_row_macro_renders(tmp_path: Path, autoescape: bool) -> None:
+    name = "page.html" if autoescape else "page.txt"
+    templates = _site_templates(
+        tmp_path,
+        {
+            "_macros.html": ROW_MACROS,
+            name: "{% for item in items %}{{ listed(item) }}{% endfor %}",
+            "slow." + name.split(".")[1]: (
+                '{% from "_macros.html" import item_row with context %}'
+                "{% for item in items %}{{ item_row(item) }}{% endfor %}"
+            ),
+        },
+    )
+    items = [Row("a", "A & B"), Row("b", "<script>"), Row("c", "\x00 not a mark \x00")]
+    contexts = [
+        {"root": root, "items": items, "tail": tail}
+        for root in ["", "../", "../../../", "<&>"]
+        for tail in ["t", Markup("<b>t</b>")]
+    ]
+    for context in [*contexts, *contexts]:  # the second time from the memo
+        slow = "slow." + name.split(".")[1]
+        assert templates.render(name, context) == templates.render(slow, context)
+    assert len(templates._rows) == len(items) * 2  # one row for each item and tail, whatever the root
+
+
+def test_a_listed_row_is_kept_only_for_the_same_item(tmp_path: Path) -> None:
+    templates = _site_templates(tmp_path, {"_macros.html": ROW_MACROS, "page.html": "{{ listed(item) }}"})
+    first = templates.render("page.html", {"root": "../", "item": Row("a", "One"), "tail": ""})
+    # an equal-looking item made later may reuse the first's id: it is rendered again, not served stale
+    assert templates.render("page.html", {"root": "../", "item": Row("a", "Two"), "tail": ""}) != first
+    assert "listed" in templates.env.globals and "_macros.html" in references(templates.env.parse("{{ listed(x) }}"))

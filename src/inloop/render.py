@@ -9,6 +9,7 @@ template change re-renders exactly the pages that use it.
 from __future__ import annotations
 
 import hashlib
+import secrets
 import traceback
 from collections.abc import Callable, Mapping
 from gettext import NullTranslations
@@ -19,7 +20,7 @@ import jinja2
 import jinja2.meta
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import __version__
 from .errors import Problem
@@ -165,6 +166,12 @@ class _Environment(jinja2.Environment):
 SHARED = "shared"
 #: Shared fragments kept by one environment; a watch session's old builds are dropped past this.
 _SHARED_LIMIT = 1024
+#: The global that renders an item's row of a list page once for every list page (see :meth:`Templates._listed`).
+LISTED = "listed"
+#: Where the ``item_row`` macro lives.
+ROW_MACROS = "_macros.html"
+#: Rows kept by one environment; past this the oldest build's rows are dropped.
+_ROWS_LIMIT = 100_000
 
 
 def references(tree: nodes.Template) -> list[str | None]:
@@ -172,6 +179,8 @@ def references(tree: nodes.Template) -> list[str | None]:
     found: list[str | None] = list(jinja2.meta.find_referenced_templates(tree))
     for call in tree.find_all(nodes.Call):
         assert isinstance(call, nodes.Call)
+        if isinstance(call.node, nodes.Name) and call.node.name == LISTED:
+            found.append(ROW_MACROS)
         if isinstance(call.node, nodes.Name) and call.node.name == SHARED:
             first = call.args[0] if call.args else None
             literal = isinstance(first, nodes.Const) and isinstance(first.value, str)
@@ -241,6 +250,11 @@ class Templates:
         self.env.globals.update(_fast_gettext(translations))
         self.env.translate_literal = translations.gettext
         self.env.globals[SHARED] = self._render_shared
+        self.env.globals[LISTED] = self._listed
+        #: A root no page has, put in a row in place of the page's own, then replaced by it.
+        self._root_mark = Markup(f"\x00{secrets.token_hex(16)}\x00")
+        self._row_modules: dict[tuple[object, ...], Any] = {}
+        self._rows: dict[tuple[object, ...], tuple[object, str, bool]] = {}
         self._fingerprints: dict[str, str] = {}
         self._shared: dict[tuple[object, ...], str] = {}
         self._inputs: dict[str, tuple[str, ...] | None] = {}
@@ -347,6 +361,42 @@ class Templates:
                 self._shared.clear()
             self._shared[key] = rendered
         return rendered
+
+    @jinja2.pass_context
+    def _listed(self, context: jinja2.runtime.Context, item: object) -> str:
+        """``{{ listed(item) }}``: ``item_row(item)`` of ``_macros.html``, rendered once for all list pages.
+
+        An item is on the history and on each of its components' pages, which
+        differ only in ``root``.  The row is rendered once with a mark for the
+        root, under the values of every other name ``_macros.html`` reads from
+        the context (as :meth:`_render_shared` does), and each page puts its
+        own root in, escaped as the macro escapes it: byte for byte what
+        ``item_row(item)`` makes there.
+        """
+        inputs = self.inputs(ROW_MACROS)
+        root = context.resolve_or_missing("root")
+        if inputs is None or type(root) is not str:
+            return self._row_module(context, root).item_row(item)  # type: ignore[no-any-return]
+        key = tuple(_memo_key(context.resolve_or_missing(name)) for name in inputs if name != "root")
+        row = self._rows.get((key, id(item)))
+        if row is None or row[0] is not item:
+            if len(self._rows) >= _ROWS_LIMIT:
+                self._rows.clear()
+                self._row_modules.clear()
+            module = self._row_modules.get(key)
+            if module is None:
+                module = self._row_modules[key] = self._row_module(context, self._root_mark)
+            made = module.item_row(item)
+            row = self._rows[key, id(item)] = (item, str(made), isinstance(made, Markup))
+        _, text, escaped = row
+        if escaped:  # the macro's template escapes what it prints
+            return Markup(text.replace(self._root_mark, str(escape(root))))
+        return text.replace(self._root_mark, root)
+
+    def _row_module(self, context: jinja2.runtime.Context, root: object) -> Any:
+        """``_macros.html`` imported with the page's context, ``root`` set as given."""
+        template = self.env.get_template(ROW_MACROS, parent=context.name)
+        return template.make_module({**context.get_all(), "root": root})
 
     def template_names(self) -> list[str]:
         """Every template the loaders can find, without editors' leftovers and hidden files."""
