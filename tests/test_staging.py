@@ -16,6 +16,7 @@ import pytest
 from bench_support import load_generator
 
 import inloop.build
+import inloop.parallel
 import inloop.writer
 from inloop.build import Builder
 from inloop.errors import BuildError
@@ -138,3 +139,48 @@ def test_write_new_refuses_to_follow_or_replace_anything(tmp_path: Path) -> None
     with pytest.raises(FileExistsError):
         inloop.writer.write_new(tmp_path, "incidents/a/index.html", b"again\n")
     assert os.listdir(tmp_path / "incidents" / "a") == ["index.html"]
+
+
+def test_inloop_build_keeps_staged_pages_on_disk_and_in_the_cache_not_in_memory(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A one-shot first build: the processes that render the item pages store them too, and drop them."""
+    from inloop.packed import Staged
+
+    cache = tmp_path / "cache"
+    once = Builder(generated, tmp_path / "once", cache_dir=cache)
+    once.build_once(NOW)
+    assert once._last_files is not None
+    staged = [path for path, data in once._last_files.items() if isinstance(data, Staged)]
+    items = {path for path in once._last_files if path.startswith(("incidents/", "maintenance/")) and "/" in path}
+    if inloop.parallel.will_fork(132):
+        assert staged and set(staged) <= items  # only item pages, which the workers wrote
+    assert tree(tmp_path / "once") == file_by_file(generated, tmp_path)
+    assert all(once._last_files[path].unpack() == (tmp_path / "once" / path).read_bytes() for path in staged)
+
+    # the cache kept every page after the build pruned it: a build from it renders nothing
+    monkeypatch.setattr(inloop.build, "parse_incident", None)
+    monkeypatch.setattr(inloop.build, "parse_maintenance", None)
+    warm = Builder(generated, tmp_path / "warm", cache_dir=cache).build(NOW)
+    assert warm.rendered == 0
+    assert tree(tmp_path / "warm") == tree(tmp_path / "once")
+
+
+def test_a_one_shot_build_into_a_folder_filled_meanwhile_reads_its_staged_pages_back(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = tmp_path / "out"
+    real = Builder.render
+
+    def someone_writes_meanwhile(self: Builder, *args: object) -> object:
+        output.mkdir(exist_ok=True)
+        (output / "keep.txt").write_text("not inloop's\n")
+        return real(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Builder, "render", someone_writes_meanwhile)
+    Builder(generated, output, cache_dir=tmp_path / "cache").build_once(NOW)
+    monkeypatch.undo()
+    files = tree(output)
+    assert files.pop("keep.txt") == b"not inloop's\n"
+    assert files == file_by_file(generated, tmp_path)
+    assert leftovers(tmp_path) == []

@@ -39,7 +39,7 @@ from .derive import next_change
 from .errors import BuildError, Problem, UsageError
 from .markup import MARKDOWN_SETTINGS
 from .model import Content, Incident, Maintenance, SiteConfig
-from .packed import FileBytes, Packed, raw, same
+from .packed import FileBytes, Packed, Staged, raw, same
 from .pages import Memo, Page, Planner, make_state
 from .parallel import Deferred, fork_map, fork_map_chunks, fork_map_deferred, will_fork
 from .render import TemplateProblem, Templates
@@ -159,8 +159,11 @@ def _collecting_cycles() -> Iterator[None]:
 
 
 #: An item's page rendered beside the parsing: its cache key and its bytes compressed, or
-#: None for bytes a worker promises to render later (see :meth:`Builder._parse`).
+#: None for bytes a worker promises to render later (see :meth:`Builder._parse`), or
+#: :data:`STAGED` for a page written to the staging folder and stored in the cache.
 Prerendered = tuple[str, bytes | None]
+#: In place of a page's bytes: a one-shot first build keeps them on disk and in the cache only.
+STAGED = b""
 
 
 def _item_page(planner: Planner, item: Incident | Maintenance) -> Page:
@@ -244,7 +247,7 @@ class Builder:
         self._settings = ""
         self.cache = Cache(cache_dir)
         #: Each page's key and bytes, compressed as they are in the cache (see :mod:`.packed`).
-        self._rendered: dict[str, tuple[tuple[object, ...], Packed]] = {}
+        self._rendered: dict[str, tuple[tuple[object, ...], Packed | Staged]] = {}
         #: Pages the parsing workers rendered, by persistent cache key, compressed (see :meth:`_parse`).
         self._prerendered: dict[str, bytes] = {}
         #: Where a first build writes the site before moving it in (see :func:`.writer.staging_folder`),
@@ -256,6 +259,8 @@ class Builder:
         self._page_keys: dict[str, str] = {}  # each page's persistent cache key, for the ledger
         self._previous_files: list[str] | None = None
         self._builds = 0
+        #: ``inloop build``: this builder builds once, so its pages need not be kept for another build.
+        self._one_shot = False
         self._boundary_inputs: tuple[SiteConfig, Content, datetime] | None = None
         self._boundary: datetime | None = None
         #: The last clean load, for :meth:`_patch_load`; the items the last load replaced, for the planner.
@@ -493,7 +498,24 @@ class Builder:
         parent = os.getpid()
         folder = self.cache.folder
         staging = self._staging
+        dropping = staging is not None and self._one_shot
         seen: dict[Any, Any] = {}  # each process's own: what a worker shares, its messages keep shared
+
+        def store(pages: list[Prerendered | None]) -> list[Prerendered | None]:
+            """Put a run's staged pages in the cache from the process that rendered them, and keep only their keys.
+
+            For a one-shot first build (``inloop build`` into a new folder):
+            the files are in the staging folder, and no one asks for the
+            bytes again in this process, so they need not travel or stay.
+            """
+            if not dropping:
+                return pages
+            if folder is not None:
+                here = self.cache if os.getpid() == parent else Cache(folder)  # never a connection across fork
+                here.put_many("page", {page[0]: page[1] for page in pages if page is not None and page[1]})
+                if here is not self.cache:
+                    here.close()
+            return [(page[0], STAGED) if page is not None and page[1] else page for page in pages]
 
         def parse(files: Sequence[SourceFile], rendering: bool = True) -> list[tuple[ParseResult, Prerendered | None]]:
             """Parse a run of files and cache the results, then render their items' pages.
@@ -533,16 +555,18 @@ class Builder:
                     pages.append(_prerender(planner, item, staging))
                 else:  # the key now, the bytes later (see render_later)
                     pages.append((_page_key(_item_page(planner, item)), None))
-            return list(zip(results, pages, strict=True))
+            return list(zip(results, store(pages) if rendering else pages, strict=True))
 
         def render_later(
             files: Sequence[SourceFile], results: list[tuple[ParseResult, Prerendered | None]]
         ) -> list[Prerendered | None]:
             assert planner is not None
-            return [
-                _prerender(planner, item, staging) if page is not None and item is not None else None
-                for (item, _), page in results
-            ]
+            return store(
+                [
+                    _prerender(planner, item, staging) if page is not None and item is not None else None
+                    for (item, _), page in results
+                ]
+            )
 
         with _collecting_cycles() if planner is not None else contextlib.nullcontext():
             if planner is None:
@@ -670,7 +694,7 @@ class Builder:
         ``partial``: ``pages`` are only the pages planned again, the others stay as they were.
         """
         problems: list[Problem] = []
-        fresh: dict[str, tuple[tuple[object, ...], Packed]] = {}
+        fresh: dict[str, tuple[tuple[object, ...], Packed | Staged]] = {}
         missing: list[Page] = []
         for page in pages:
             cached = self._rendered.get(page.path)
@@ -718,10 +742,15 @@ class Builder:
                 rendered[keys[page.path]] = result.packed
         if problems:
             return 0, problems
-        self.cache.put_many("page", rendered)
+        self.cache.put_many("page", {key: data for key, data in rendered.items() if data != STAGED})
+        self.cache.keep("page", [key for key, data in rendered.items() if data == STAGED])  # stored by who made it
         for page in missing:
             key = keys[page.path]
-            fresh[page.path] = (page.key, Packed(stored[key] if key in stored else rendered[key]))
+            packed = stored[key] if key in stored else rendered[key]
+            if packed == STAGED and self._staging is not None:
+                fresh[page.path] = (page.key, Staged(page.path, self._staging, self.output))
+            else:
+                fresh[page.path] = (page.key, Packed(packed))
         self._changed_pages = []
         for page in pages:
             data = fresh[page.path][1]
@@ -753,6 +782,7 @@ class Builder:
             report = self._from_ledger(inputs, started)
             if report is not None:
                 return report
+        self._one_shot = self._builds == 0
         report = self.build(now)
         if inputs is not None and not inputs.racy and ledger.unchanged_since(self.source, inputs):
             self._store_ledger(inputs)

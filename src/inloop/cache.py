@@ -83,6 +83,10 @@ class Cache:
         except sqlite3.Error:
             return
 
+    def keep(self, kind: str, keys: Iterable[str]) -> None:
+        """Count entries another process stored for this build as used, so that :meth:`prune` keeps them."""
+        self.used.setdefault(kind, set()).update(keys)
+
     def prune(self) -> None:
         """Forget entries this build did not use, so the cache does not grow forever."""
         db = self._connect()

@@ -13,6 +13,8 @@ compress to equal bytes.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import zstandard
 
 #: Fast, and most of the gain: page bytes are held a short while, not archived.
@@ -50,18 +52,43 @@ class Packed:
         return f"Packed({len(self.packed)} bytes)"
 
 
+class Staged:
+    """A page a one-shot first build wrote to its staging folder and holds nowhere else in memory.
+
+    Its bytes are read back from that folder, or from the output folder once
+    the staging folder became it.
+    """
+
+    __slots__ = ("folders", "relative")
+
+    def __init__(self, relative: str, staging: Path, output: Path) -> None:
+        self.relative = relative
+        self.folders = (staging, output)
+
+    def unpack(self) -> bytes:
+        for folder in self.folders:
+            try:
+                return (folder / self.relative).read_bytes()
+            except FileNotFoundError:
+                continue
+        raise FileNotFoundError(f"{self.relative} is in neither {self.folders[0]} nor {self.folders[1]}")
+
+    def __repr__(self) -> str:
+        return f"Staged({self.relative})"
+
+
 #: What a build holds for one output file.
-FileBytes = bytes | Packed
+FileBytes = bytes | Packed | Staged
 
 
 def raw(data: FileBytes) -> bytes:
-    return data.unpack() if isinstance(data, Packed) else data
+    return data if isinstance(data, bytes) else data.unpack()
 
 
 def same(first: FileBytes | None, second: FileBytes) -> bool:
     """Whether two files hold the same bytes, decompressing only when one is compressed and the other not."""
     if first is None:
         return False
-    if type(first) is type(second):
+    if type(first) is type(second) and not isinstance(first, Staged):
         return first == second
     return raw(first) == raw(second)

@@ -170,8 +170,8 @@ _SHARED_LIMIT = 1024
 LISTED = "listed"
 #: Where the ``item_row`` macro lives.
 ROW_MACROS = "_macros.html"
-#: Rows kept by one environment; past this the oldest build's rows are dropped.
-_ROWS_LIMIT = 100_000
+#: Sets of rows kept by one environment (one per build's values); past this they are dropped.
+_ROW_SETS_LIMIT = 4
 
 
 def references(tree: nodes.Template) -> list[str | None]:
@@ -253,8 +253,8 @@ class Templates:
         self.env.globals[LISTED] = self._listed
         #: A root no page has, put in a row in place of the page's own, then replaced by it.
         self._root_mark = Markup(f"\x00{secrets.token_hex(16)}\x00")
-        self._row_modules: dict[tuple[object, ...], Any] = {}
-        self._rows: dict[tuple[object, ...], tuple[object, str, bool]] = {}
+        #: By the values the macros read: the macros' module and each item's row, by the item's id.
+        self._rows: dict[tuple[object, ...], tuple[Any, dict[int, tuple[object, str, bool]]]] = {}
         self._fingerprints: dict[str, str] = {}
         self._shared: dict[tuple[object, ...], str] = {}
         self._inputs: dict[str, tuple[str, ...] | None] = {}
@@ -378,16 +378,17 @@ class Templates:
         if inputs is None or type(root) is not str:
             return self._row_module(context, root).item_row(item)  # type: ignore[no-any-return]
         key = tuple(_memo_key(context.resolve_or_missing(name)) for name in inputs if name != "root")
-        row = self._rows.get((key, id(item)))
-        if row is None or row[0] is not item:
-            if len(self._rows) >= _ROWS_LIMIT:
+        found = self._rows.get(key)
+        if found is None:
+            if len(self._rows) >= _ROW_SETS_LIMIT:  # a watch session's old builds
                 self._rows.clear()
-                self._row_modules.clear()
-            module = self._row_modules.get(key)
-            if module is None:
-                module = self._row_modules[key] = self._row_module(context, self._root_mark)
+            module = self._row_module(context, self._root_mark)
+            found = self._rows[key] = (module, {})
+        module, rows = found
+        row = rows.get(id(item))
+        if row is None or row[0] is not item:
             made = module.item_row(item)
-            row = self._rows[key, id(item)] = (item, str(made), isinstance(made, Markup))
+            row = rows[id(item)] = (item, str(made), isinstance(made, Markup))
         _, text, escaped = row
         if escaped:  # the macro's template escapes what it prints
             return Markup(text.replace(self._root_mark, str(escape(root))))
