@@ -204,6 +204,32 @@ def test_a_corrupt_ledger_or_a_pruned_page_means_a_real_build(example_copy: Path
         db.execute("DELETE FROM entries WHERE rowid IN (SELECT rowid FROM entries WHERE kind = 'page' LIMIT 3)")
     assert build_once(example_copy, out)[0]
     assert tree(out) == expected
+    assert [p.name for p in tmp_path.iterdir() if "staging" in p.name] == []  # the restore's staging is gone
+
+
+def test_a_new_folder_is_restored_whole_and_moved_in(
+    example_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import inloop.build
+
+    build_once(example_copy, tmp_path / "first")
+    staged: list[Path | None] = []
+    real_staging = inloop.build.staging_folder
+
+    def spy(output: Path) -> Path | None:
+        staged.append(real_staging(output))
+        return staged[-1]
+
+    monkeypatch.setattr(inloop.build, "staging_folder", spy)
+    real, _ = build_once(example_copy, tmp_path / "second")
+    assert not real and staged == [tmp_path / ".second.inloop-staging"]
+    assert tree(tmp_path / "second") == tree(tmp_path / "first")
+    assert not (tmp_path / ".second.inloop-staging").exists()
+    (tmp_path / "third").mkdir()
+    (tmp_path / "third" / "notes.txt").write_text("not inloop's\n")
+    real, _ = build_once(example_copy, tmp_path / "third")  # a folder with something in it: file by file
+    assert not real and staged[-1] is None
+    assert tree(tmp_path / "third") == {**tree(tmp_path / "first"), "notes.txt": b"not inloop's\n"}
 
 
 def test_files_of_an_older_build_in_the_output_mean_a_real_build(example_copy: Path, tmp_path: Path) -> None:

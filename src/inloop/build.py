@@ -804,19 +804,33 @@ class Builder:
             if set(read_record(self.output)) - {entry.path for entry in entries}:
                 return None  # files of another build to remove: a real build knows which
         written: list[str] = []
-        self.output.mkdir(parents=True, exist_ok=True)
-        for start in range(0, len(stale), LEDGER_BATCH):  # in batches: never all the bytes in memory
-            batch = stale[start : start + LEDGER_BATCH]
-            found: dict[str, FileBytes] = {}
-            for kind in sorted({entry.kind for entry in batch}):
-                stored = self.cache.get_many(kind, [entry.key for entry in batch if entry.kind == kind])
-                for entry in batch:
-                    if entry.kind == kind and entry.key in stored:
-                        value = stored[entry.key]
-                        found[entry.path] = Packed(value) if kind == "page" else value
-            if len(found) < len(batch):
-                return None  # pruned or corrupt: build for real
-            written += write_files(self.output, found, [entry.path for entry in batch])
+        staging = staging_folder(self.output) if stale else None  # a new folder: restored whole, then moved in
+        try:
+            if staging is None:
+                self.output.mkdir(parents=True, exist_ok=True)
+            for start in range(0, len(stale), LEDGER_BATCH):  # in batches: never all the bytes in memory
+                batch = stale[start : start + LEDGER_BATCH]
+                found: dict[str, FileBytes] = {}
+                for kind in sorted({entry.kind for entry in batch}):
+                    stored = self.cache.get_many(kind, [entry.key for entry in batch if entry.kind == kind])
+                    for entry in batch:
+                        if entry.kind == kind and entry.key in stored:
+                            value = stored[entry.key]
+                            found[entry.path] = Packed(value) if kind == "page" else value
+                if len(found) < len(batch):
+                    return None  # pruned or corrupt: build for real
+                names = [entry.path for entry in batch]
+                if staging is None:
+                    written += write_files(self.output, found, names)
+                    continue
+                for name in names:
+                    write_new(staging, name, raw(found[name]))
+                written += names
+            if staging is not None and not move_in(staging, self.output):
+                return None  # filled meanwhile: build for real
+        finally:
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
         if stale and not self._note_output(inputs, entries):
             return None  # a file went away as it was written: build for real
         self._builds += 1
