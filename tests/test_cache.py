@@ -55,3 +55,21 @@ def test_a_warm_build_renders_nothing(tmp_path: Path) -> None:
     one = {p.relative_to(tmp_path / "one"): p.read_bytes() for p in (tmp_path / "one").rglob("*") if p.is_file()}
     two = {p.relative_to(tmp_path / "two"): p.read_bytes() for p in (tmp_path / "two").rglob("*") if p.is_file()}
     assert one == two
+
+
+def test_a_cache_this_build_made_has_nothing_to_prune(tmp_path: Path) -> None:
+    """Every entry of a new cache is this build's, stored by it or by its workers (who said so with keep)."""
+    cache = Cache(tmp_path / "c")
+    cache.put_many("page", {"a": b"A"})
+    worker = Cache(tmp_path / "c")  # another process's connection, as a worker has
+    worker.put_many("page", {"b": b"B"})
+    worker.close()
+    cache.keep("page", ["b"])
+    cache.prune()
+    assert cache.get_many("page", ["a", "b"]) == {"a": b"A", "b": b"B"}
+    cache.close()
+    later = Cache(tmp_path / "c")  # the next build: it prunes what it does not use
+    assert later.get_many("page", ["a"]) == {"a": b"A"}
+    later.prune()
+    later.close()
+    assert Cache(tmp_path / "c").get_many("page", ["a", "b"]) == {"a": b"A"}

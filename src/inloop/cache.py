@@ -28,6 +28,8 @@ class Cache:
         self.folder = folder
         self._db: sqlite3.Connection | None = None
         self.used: dict[str, set[str]] = {}
+        #: Made by this process's build: everything in it is this build's, nothing to prune.
+        self._fresh = False
 
     def _connect(self) -> sqlite3.Connection | None:
         if self.folder is None:
@@ -38,7 +40,9 @@ class Cache:
                 gitignore = self.folder / ".gitignore"
                 if not gitignore.exists():
                     gitignore.write_text("*\n")
-                db = sqlite3.connect(self.folder / "cache.sqlite3", timeout=5, check_same_thread=False)
+                path = self.folder / "cache.sqlite3"
+                self._fresh = not path.exists()
+                db = sqlite3.connect(path, timeout=5, check_same_thread=False)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=OFF")
                 db.execute(SCHEMA)
@@ -90,7 +94,8 @@ class Cache:
     def prune(self) -> None:
         """Forget entries this build did not use, so the cache does not grow forever."""
         db = self._connect()
-        if db is None:
+        if db is None or self._fresh:
+            self.used = {}
             return
         try:
             with db:
