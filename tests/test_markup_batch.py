@@ -115,3 +115,26 @@ def test_long_texts_are_not_kept_and_the_memo_is_bounded(monkeypatch: pytest.Mon
     for text in ("one", "two", "three", "four"):
         markup.to_html(text)
     assert list(markup._converted) == ["four"]
+
+
+def test_plain_text_is_made_once_per_text_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    markup._plain.clear()
+    monkeypatch.setattr(markup, "MEMO_MAX_ENTRIES", 3)
+    made: list[str] = []
+    real = markup._TextExtractor.feed
+
+    def counting(self: markup._TextExtractor, data: str) -> None:
+        made.append(data)
+        real(self, data)
+
+    monkeypatch.setattr(markup._TextExtractor, "feed", counting)
+    step = "Pin `sysctl` defaults &amp; *review* them  monthly."
+    assert markup.to_plain(step) == "Pin sysctl defaults & review them monthly."
+    assert markup.to_plain(step) == "Pin sysctl defaults & review them monthly."
+    assert len(made) == 1  # the second time from the memo
+    postmortem = "word " * (markup.MEMO_MAX_CHARS // 5 + 1)
+    markup.to_plain(postmortem)
+    assert postmortem not in markup._plain
+    for text in ("one", "two", "three"):
+        markup.to_plain(text)
+    assert list(markup._plain) == ["three"]

@@ -101,12 +101,23 @@ class _TextExtractor(HTMLParser):
         self.parts.append(data)
 
 
+#: Plain texts made in this process, like :data:`_converted` (prevention steps repeat too).
+_plain: dict[str, str] = {}
+
+
 def to_plain(source: str) -> str:
     """Markdown (or HTML) as one line of plain text, for titles and badges."""
-    extractor = _TextExtractor()
-    extractor.feed(to_html(source))
-    extractor.close()
-    return " ".join("".join(extractor.parts).split())
+    found = _plain.get(source)
+    if found is None:
+        extractor = _TextExtractor()
+        extractor.feed(to_html(source))
+        extractor.close()
+        found = " ".join("".join(extractor.parts).split())
+        if len(source) <= MEMO_MAX_CHARS:
+            if len(_plain) >= MEMO_MAX_ENTRIES:
+                _plain.clear()
+            _plain[source] = found
+    return found
 
 
 def escape(text: str) -> str:
