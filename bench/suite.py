@@ -4,15 +4,19 @@ See bench/README.md for what each column means.  For each N, in this order,
 with the same ``--now`` throughout:
 
 1. generate the site (bench/generate.py, seeded) into ``WORK/n<N>/site``;
-2. cold build: ``inloop build`` in a subprocess, output folder and cache
+2. naive renderer (bench/baselines.py naive) in a subprocess;
+3. cold build: ``inloop build`` in a subprocess, output folder and cache
    (``site/.inloop-cache``) moved away first (see :class:`Trash`);
-3. warm build: output moved away, the cache the cold build filled kept;
-4. no-change rebuild: output and cache kept; it must write 0 files;
+4. warm build: output moved away, the cache the cold build filled kept;
 5. I/O floor (bench/baselines.py floor) in a subprocess;
-6. the watcher path (bench/watchpath.py) in one subprocess: edits of an old
+6. no-change rebuild: output and cache kept; it must write 0 files;
+7. the watcher path (bench/watchpath.py) in one subprocess: edits of an old
    and of an open incident and a template change, each timed in-process
-   around ``watcher.rebuild([path])``;
-7. naive renderer (bench/baselines.py naive) in a subprocess.
+   around ``watcher.rebuild([path])``.
+
+Each ratio's two sides are measured one right after the other (naive, then
+cold; warm, then the I/O floor), so that a slow spell of the disk or of the
+machine weighs on both.
 
 Builds are timed with ``time.perf_counter`` around the whole subprocess, started after
 ``os.sync()`` (so no run pays for the writeback of the one before), and
@@ -255,15 +259,19 @@ class SizeBench:
         generate_s = time.perf_counter() - started
         log(f"  N={self.n} generated in {generate_s:.1f} s")
 
+        # Each ratio's two sides one right after the other: a slow spell of the disk
+        # (see Trash) or of the machine then weighs on both, not on one.
+        naive = self.step("naive renderer", self.naive)
+        naive_report = json.loads(naive.last.stdout)
         cold = self.step("cold build", self.cold)
         files, size = tree_size(self.out)
         cold_counts = build_counts(cold.last)
         warm = self.step("warm build", self.warm)
-        nochange = self.step("no-change rebuild", self.inloop_build)
-        nochange_written = max(build_counts(run)["written"] for run in nochange.runs)
         # cheap, and the one all-I/O measurement: the most exposed to other processes' I/O
         floor = self.step("I/O floor", self.floor, below=math.inf)
         floor_report = json.loads(floor.last.stdout)
+        nochange = self.step("no-change rebuild", self.inloop_build)
+        nochange_written = max(build_counts(run)["written"] for run in nochange.runs)
         watch_run = self.watch()
         watched: dict[str, Any] = json.loads(watch_run.stdout)
         log(
@@ -272,8 +280,6 @@ class SizeBench:
             f"edit open {watched['edit_open']['seconds'] * 1000:.0f} ms, "
             f"template {watched['template']['seconds']:.2f} s, peak RSS {watch_run.peak_rss / MB:.0f} MB"
         )
-        naive = self.step("naive renderer", self.naive)
-        naive_report = json.loads(naive.last.stdout)
 
         return {
             "n": self.n,
