@@ -1,11 +1,14 @@
-"""The benchmark's scripts, for tests: bench/ is not a package."""
+"""The benchmark's scripts and the sites they generate, for tests: bench/ is not a package."""
 
 from __future__ import annotations
 
 import importlib.util
 import sys
+from datetime import datetime
 from pathlib import Path
 from types import ModuleType
+
+import pytest
 
 GENERATOR = Path(__file__).resolve().parent.parent / "bench" / "generate.py"
 
@@ -20,3 +23,15 @@ def load_generator() -> ModuleType:
     sys.modules[spec.name] = module  # dataclasses look their module up here
     spec.loader.exec_module(module)
     return module
+
+
+def generated_site(factory: pytest.TempPathFactory, incidents: int, seed: int, now: datetime) -> Path:
+    """A site ``bench/generate.py`` makes, in a fresh temporary folder."""
+    site = factory.mktemp("generated") / "site"
+    load_generator().generate_site(site, incidents, seed=seed, now=now)
+    return site
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file below ``folder`` and its bytes, by relative path."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from bench_support import load_generator
+from bench_support import generated_site, tree
 
 import inloop.build
 import inloop.parallel
@@ -29,13 +29,7 @@ needs_two_cores = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    site = tmp_path_factory.mktemp("generated") / "site"
-    load_generator().generate_site(site, 120, seed=11, now=NOW)
-    return site
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return generated_site(tmp_path_factory, 120, 11, NOW)
 
 
 def spy_on_item_planner(monkeypatch: pytest.MonkeyPatch) -> list[Planner | None]:

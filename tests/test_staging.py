@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from bench_support import load_generator
+from bench_support import generated_site, tree
 
 import inloop.build
 import inloop.parallel
@@ -27,13 +27,7 @@ NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    site = tmp_path_factory.mktemp("generated") / "site"
-    load_generator().generate_site(site, 120, seed=5, now=NOW)
-    return site
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return generated_site(tmp_path_factory, 120, 5, NOW)
 
 
 def file_by_file(site: Path, tmp_path: Path) -> dict[str, bytes]:
@@ -91,9 +85,11 @@ def test_a_failed_first_build_leaves_no_output_and_no_staging(generated: Path, t
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.parametrize("once", [False, True], ids=["build", "inloop build"])
 def test_a_folder_that_fills_while_building_is_written_file_by_file(
-    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    once: bool, generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """inloop build, which keeps the pages it staged only on disk, reads them back from the staging folder."""
     output = tmp_path / "out"
     real = Builder.render
 
@@ -103,7 +99,11 @@ def test_a_folder_that_fills_while_building_is_written_file_by_file(
         return real(self, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Builder, "render", someone_writes_meanwhile)
-    Builder(generated, output, cache_dir=None).build(NOW)
+    builder = Builder(generated, output, cache_dir=tmp_path / "cache")
+    if once:
+        builder.build_once(NOW)
+    else:
+        builder.build(NOW)
     monkeypatch.undo()
     files = tree(output)
     assert files.pop("keep.txt") == b"not inloop's\n"
@@ -164,23 +164,3 @@ def test_inloop_build_keeps_staged_pages_on_disk_and_in_the_cache_not_in_memory(
     warm = Builder(generated, tmp_path / "warm", cache_dir=cache).build(NOW)
     assert warm.rendered == 0
     assert tree(tmp_path / "warm") == tree(tmp_path / "once")
-
-
-def test_a_one_shot_build_into_a_folder_filled_meanwhile_reads_its_staged_pages_back(
-    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    output = tmp_path / "out"
-    real = Builder.render
-
-    def someone_writes_meanwhile(self: Builder, *args: object) -> object:
-        output.mkdir(exist_ok=True)
-        (output / "keep.txt").write_text("not inloop's\n")
-        return real(self, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(Builder, "render", someone_writes_meanwhile)
-    Builder(generated, output, cache_dir=tmp_path / "cache").build_once(NOW)
-    monkeypatch.undo()
-    files = tree(output)
-    assert files.pop("keep.txt") == b"not inloop's\n"
-    assert files == file_by_file(generated, tmp_path)
-    assert leftovers(tmp_path) == []
