@@ -191,3 +191,18 @@ def test_the_workers_item_pages_are_the_same_whoever_renders_them(
     alone_site = tmp_path / "alone"
     items = [*alone_site.glob("incidents/*/index.html"), *alone_site.glob("maintenance/*/index.html")]
     assert len(renders) == len(items)  # each item's page rendered once
+
+
+@needs_two_cores
+def test_a_load_that_is_not_a_build_renders_nothing_and_leaves_no_worker(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """inloop check, stats and notify only read: no page is rendered and no worker outlives the load."""
+    import multiprocessing
+
+    made = spy_on_item_planner(monkeypatch)
+    loaded = Builder(generated, tmp_path / "out", cache_dir=None).load(NOW)
+    assert len(loaded.content.incidents) == 120 and not loaded.problems
+    assert made == []
+    assert multiprocessing.active_children() == []
+    assert not (tmp_path / "out").exists()

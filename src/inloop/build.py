@@ -278,8 +278,11 @@ class Builder:
 
     # -- read ---------------------------------------------------------------
 
-    def load(self, now: datetime, changed: Collection[str] | None = None) -> Loaded:
+    def load(self, now: datetime, changed: Collection[str] | None = None, *, building: bool = False) -> Loaded:
         """Read the config and every content file; ``changed`` (absolute paths) limits the re-reading.
+
+        ``building``: the load of a build, whose workers may render the items'
+        pages as they parse them; ``inloop check`` and the others only read.
 
         With ``changed`` from the watcher, files not named there are taken as
         they were at the last load; without it every file is checked by its
@@ -338,7 +341,7 @@ class Builder:
                 self._data[path] = data
         self._scanned = {file.path: file for file in files}
         self._settings = settings
-        self._parse(files, config, now)
+        self._parse(files, config, now if building else None)
         incidents: list[Incident] = []
         windows: list[Maintenance] = []
         seen: dict[tuple[str, str], str] = {}
@@ -906,7 +909,7 @@ class Builder:
                 self._staging = None
 
     def _build_into(self, now: datetime, changed: Collection[str] | None, started: float) -> BuildReport:
-        loaded = self.load(now, changed)
+        loaded = self.load(now, changed, building=True)
         config = loaded.config.config
         self._boundary_inputs = (config, loaded.content, now) if config else None
         if self._changes is None:
