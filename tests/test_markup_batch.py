@@ -80,7 +80,7 @@ def test_parsing_a_generated_site_is_the_same_with_and_without_batching(
     markup._converted.clear()
     batched = [parse_incident(data, p.stem, p.name, UTC, None) for p, data in files]
     monkeypatch.setattr(markup, "prefetch", lambda sources: None)
-    monkeypatch.setattr(markup, "_remember", lambda source, rendered: None)
+    monkeypatch.setattr(markup, "_remember", lambda memo, source, made: None)
     markup._converted.clear()
     single = [parse_incident(data, p.stem, p.name, UTC, None) for p, data in files]
     assert batched == single

@@ -504,6 +504,15 @@ class Builder:
         dropping = staging is not None and self._one_shot
         seen: dict[Any, Any] = {}  # each process's own: what a worker shares, its messages keep shared
 
+        def put_here(kind: str, blobs: dict[str, bytes]) -> None:
+            """Store in the cache from this process: a worker on its own connection, never one across fork."""
+            if folder is None:
+                return
+            here = self.cache if os.getpid() == parent else Cache(folder)
+            here.put_many(kind, blobs)
+            if here is not self.cache:
+                here.close()
+
         def store(pages: list[Prerendered | None]) -> list[Prerendered | None]:
             """Put a run's staged pages in the cache from the process that rendered them, and keep only their keys.
 
@@ -513,11 +522,7 @@ class Builder:
             """
             if not dropping:
                 return pages
-            if folder is not None:
-                here = self.cache if os.getpid() == parent else Cache(folder)  # never a connection across fork
-                here.put_many("page", {page[0]: page[1] for page in pages if page is not None and page[1]})
-                if here is not self.cache:
-                    here.close()
+            put_here("page", {page[0]: page[1] for page in pages if page is not None and page[1]})
             return [(page[0], STAGED) if page is not None and page[1] else page for page in pages]
 
         def parse(files: Sequence[SourceFile], rendering: bool = True) -> list[tuple[ParseResult, Prerendered | None]]:
@@ -546,10 +551,7 @@ class Builder:
                     for f, r, ok in zip(files, results, cacheable, strict=True)
                     if ok
                 }
-                here = self.cache if os.getpid() == parent else Cache(folder)  # never a connection across fork
-                here.put_many("parsed", blobs)
-                if here is not self.cache:
-                    here.close()
+                put_here("parsed", blobs)
             pages: list[Prerendered | None] = []
             for item, problems in results:
                 if planner is None or item is None or problems:

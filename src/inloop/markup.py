@@ -46,11 +46,12 @@ def _convert(source: str) -> str:
     return converter.convert(source).strip()
 
 
-def _remember(source: str, rendered: str) -> None:
+def _remember(memo: dict[str, str], source: str, made: str) -> None:
+    """Keep what a short text made; a full memo starts again, so that its memory stays bounded."""
     if len(source) <= MEMO_MAX_CHARS:
-        if len(_converted) >= MEMO_MAX_ENTRIES:
-            _converted.clear()
-        _converted[source] = rendered
+        if len(memo) >= MEMO_MAX_ENTRIES:
+            memo.clear()
+        memo[source] = made
 
 
 def to_html(source: str) -> str:
@@ -58,7 +59,7 @@ def to_html(source: str) -> str:
     found = _converted.get(source)
     if found is None:
         found = _convert(source)
-        _remember(source, found)
+        _remember(_converted, source, found)
     return found
 
 
@@ -82,7 +83,7 @@ def prefetch(sources: list[str]) -> None:
     if len(parts) != len(batch):
         return
     for text, part in zip(batch, parts, strict=True):
-        _remember(text, part.strip())
+        _remember(_converted, text, part.strip())
 
 
 def to_inline_html(source: str) -> str:
@@ -113,10 +114,7 @@ def to_plain(source: str) -> str:
         extractor.feed(to_html(source))
         extractor.close()
         found = " ".join("".join(extractor.parts).split())
-        if len(source) <= MEMO_MAX_CHARS:
-            if len(_plain) >= MEMO_MAX_ENTRIES:
-                _plain.clear()
-            _plain[source] = found
+        _remember(_plain, source, found)
     return found
 
 

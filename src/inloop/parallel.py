@@ -103,6 +103,12 @@ def _receive(receiver: Connection, results: dict[int, list[Any]], failures: list
         receiver.close()
 
 
+def _runs(count: int, cores: int) -> list[tuple[int, int]]:
+    """The bounds of the runs ``count`` items are taken in: :data:`CHUNKS_PER_PROCESS` per process."""
+    size = max(1, -(-count // (cores * CHUNKS_PER_PROCESS)))
+    return [(start, min(start + size, count)) for start in range(0, count, size)]
+
+
 def will_fork(count: int, min_items: int | None = None) -> bool:
     """Whether :func:`fork_map` would spread ``count`` items over other processes."""
     return (
@@ -129,8 +135,7 @@ def fork_map_chunks(
         return _run(function, items, (0, len(items))) if items else []
     cores = available_cores()
     context = multiprocessing.get_context("fork")
-    size = max(1, -(-len(items) // (cores * CHUNKS_PER_PROCESS)))
-    bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
+    bounds = _runs(len(items), cores)
     counter = context.Value("i", 0)
     results: dict[int, list[Any]] = {}
     failures: list[str] = []
@@ -341,8 +346,7 @@ def fork_map_deferred(
         return (_run(first, items, (0, len(items))) if items else []), Deferred()
     cores = available_cores()
     context = multiprocessing.get_context("fork")
-    size = max(1, -(-len(items) // (cores * CHUNKS_PER_PROCESS)))
-    bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
+    bounds = _runs(len(items), cores)
     counter = context.Value("i", 0)
     flags = context.Array("b", len(bounds))
     firsts: dict[int, list[Any]] = {}
