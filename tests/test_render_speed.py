@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 import jinja2
 import pytest
 from babel.dates import format_skeleton
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from inloop import i18n
 from inloop.formatting import Formatter, babel_locale
-from inloop.render import Templates, references
+from inloop.render import Templates, escape_output, references
 
 LANGUAGES = ["en", "de", "fr", "es", "ja", "pt-BR", "fi", "xx"]
 
@@ -124,6 +124,109 @@ def test_literal_texts_are_translated_when_the_template_is_compiled(tmp_path: Pa
     assert env.from_string('<p>{{ _("Impact") }}: {{ _(name) }}</p>').render(name="Resolved") == (
         "<p>Auswirkung: Behoben</p>"
     )
+
+
+# -- printing and calling -----------------------------------------------------------------
+
+
+class _Html:
+    """Not Markup, but says how it prints in HTML."""
+
+    def __html__(self) -> str:
+        return "<i>safe</i>"
+
+    def __str__(self) -> str:
+        return "<i>unsafe</i>"
+
+
+class _Shouting(Markup):
+    def __html__(self) -> str:
+        return self.upper()
+
+
+PRINTED = ["a < b & 'c' \"d\"", "", Markup("<b>x</b>"), _Shouting("<b>x</b>"), 3, 2.5, None, True, _Html(), ["<x>"]]
+
+
+@pytest.mark.parametrize("value", PRINTED, ids=repr)
+def test_what_a_page_prints_is_escaped_as_markupsafe_escapes(value: object) -> None:
+    made = escape_output(value)
+    assert type(made) is Markup
+    assert made == escape(value)
+
+
+@jinja2.pass_context
+def _sees_loop_variable(context: jinja2.runtime.Context) -> str:
+    return str(context.get("x", "none"))
+
+
+@jinja2.pass_eval_context
+def _sees_autoescape(eval_ctx: jinja2.nodes.EvalContext, text: str) -> str:
+    return f"{text}:{eval_ctx.autoescape}"
+
+
+@jinja2.pass_environment
+def _sees_environment(environment: jinja2.Environment) -> str:
+    return type(environment.undefined).__name__
+
+
+def _stops() -> str:
+    raise StopIteration
+
+
+class _Callable:
+    @jinja2.pass_context
+    def __call__(self, context: jinja2.runtime.Context, text: str) -> str:
+        return f"{text}/{context.get('x', '-')}"
+
+
+CALLS = [
+    '{% macro m(a, b="<b>", c=1) %}{{ a }}{{ b }}{{ c }}{{ varargs }}{{ kwargs }}{% endmacro %}'
+    '{{ m("<1>") }}|{{ m("<1>", c=2) }}|{{ m(1, 2, 3, 4) }}|{{ m(1, d=5) }}'
+    '|{% for x in [1, 2] %}{{ m(x) }}{{ loop_fn() }}{% endfor %}',
+    '{% macro outer() %}<{{ caller() }}>{% endmacro %}{% call outer() %}inside {{ "<x>" }}{% endcall %}',
+    "{{ plain('<a>') }}|{{ method('<A>') }}|{{ context_fn() }}|{{ eval_fn('<e>') }}|{{ env_fn() }}",
+    "{% for x in ['<loop>'] %}{{ context_fn() }}{{ plain(x) }}{{ callable_obj(x) }}{% endfor %}",
+    "{% set x = 'block' %}{{ context_fn() }}{% block b %}{% set x = 'inner' %}{{ context_fn() }}{% endblock %}",
+    "{{ stops() is undefined }}",
+    "{{ builtin([3, 1]) }}|{{ range(3)|list }}|{{ dict(a=1) }}|{{ cls(5) }}",
+]
+CALL_VALUES = {
+    "plain": lambda text: text + "!",
+    "method": "abc".count,
+    "context_fn": _sees_loop_variable,
+    "loop_fn": lambda: "L",
+    "eval_fn": _sees_autoescape,
+    "env_fn": _sees_environment,
+    "stops": _stops,
+    "callable_obj": _Callable(),
+    "builtin": sorted,
+    "cls": str,
+}
+
+
+@pytest.mark.parametrize("autoescape", [True, False])
+@pytest.mark.parametrize("source", CALLS)
+def test_templates_print_and_call_as_stock_jinja_does(tmp_path: Path, autoescape: bool, source: str) -> None:
+    """Our code generator's escape and our context's calls, against Jinja's own, template for template."""
+    translations = i18n.translations("en")
+    fast = Templates(tmp_path, ".", translations).env
+    fast.autoescape = autoescape
+    stock = _stock_environment(translations, autoescape)
+    stock.undefined = fast.undefined = jinja2.Undefined  # so that "is undefined" can be printed
+    assert fast.from_string(source).render(CALL_VALUES) == stock.from_string(source).render(CALL_VALUES)
+
+
+def test_a_callable_that_stops_is_called_once(tmp_path: Path) -> None:
+    calls = []
+
+    def stops() -> str:
+        calls.append(1)
+        raise StopIteration
+
+    env = Templates(tmp_path, ".", i18n.translations("en")).env
+    with pytest.raises(jinja2.UndefinedError, match="StopIteration"):
+        env.from_string("{{ stops() }}").render(stops=stops)
+    assert calls == [1]
 
 
 # -- shared fragments ------------------------------------------------------------------
