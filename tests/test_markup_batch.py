@@ -98,12 +98,14 @@ def test_a_text_seen_before_is_not_converted_again(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(markup, "_convert", counting)
     update = "We are still working on a fix. We will post again within **30 minutes**."
     first = markup.to_html(update)
-    markup.prefetch(["A new summary.", update, "A *new* cause."])
+    markup.prefetch(["A new `summary`.", update, "A *new* cause.", "A plain sentence."])
     assert markup.to_html(update) == first == real(update)
     assert markup.to_html("A *new* cause.") == "<p>A <em>new</em> cause.</p>"
-    # one conversion of the update alone, one batch of the two texts not seen before
+    assert markup.to_html("A plain sentence.") == "<p>A plain sentence.</p>"
+    # one conversion of the update alone, one batch of the two texts not seen before that need Markdown
     assert len(converted) == 2
-    assert update not in converted[1] and "A new summary." in converted[1]
+    assert update not in converted[1] and "A new `summary`." in converted[1]
+    assert "A plain sentence." not in converted[1]
 
 
 def test_long_texts_are_not_kept_and_the_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -112,9 +114,9 @@ def test_long_texts_are_not_kept_and_the_memo_is_bounded(monkeypatch: pytest.Mon
     postmortem = "word " * (markup.MEMO_MAX_CHARS // 5 + 1)
     markup.to_html(postmortem)
     assert postmortem not in markup._converted
-    for text in ("one", "two", "three", "four"):
+    for text in ("*one*", "*two*", "*three*", "*four*"):
         markup.to_html(text)
-    assert list(markup._converted) == ["four"]
+    assert list(markup._converted) == ["*four*"]
 
 
 def test_plain_text_is_made_once_per_text_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -138,3 +140,64 @@ def test_plain_text_is_made_once_per_text_and_bounded(monkeypatch: pytest.Monkey
     for text in ("one", "two", "three"):
         markup.to_plain(text)
     assert list(markup._plain) == ["three"]
+
+
+# -- plain paragraphs: no Markdown needed ---------------------------------------------------
+
+#: Letters, digits and punctuation that prose uses, and every character the shortcut must refuse.
+prose = st.text(
+    alphabet=st.sampled_from(
+        [
+            *"abcxyzABCXYZ0189 .,;:!?'\"()/%@$^+=-",
+            *"\u00fc\u00e9\u00d7\u2014\u2019\u00a0",
+            *"\\`*_{}[]<>&|~#\t\n\r",
+            *"\x02\x03\u2028\x85\u3000",
+        ]
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(max_examples=int(os.environ.get("INLOOP_HYPOTHESIS_EXAMPLES", "300")) * 3, deadline=None)
+@given(st.sampled_from(["A", "z", "\u00dc", "\u0416", "1", " ", "-", "*", "#", ":", ">", "\u00a0"]), prose)
+def test_a_plain_paragraph_is_what_markdown_makes_of_it(first: str, rest: str) -> None:
+    text = first + rest
+    shortcut = markup._plain_paragraph(text)
+    if shortcut is not None:
+        assert shortcut == markup._convert(text)
+
+
+def test_every_character_the_shortcut_lets_through_is_plain_to_markdown() -> None:
+    """Each character of the Basic Multilingual Plane, between letters and at the end, in one text each."""
+    checked = 0
+    for code in range(0x20, 0x3100):
+        text = f"a{chr(code)}b a {chr(code)}"
+        shortcut = markup._plain_paragraph(text)
+        if shortcut is not None:
+            assert shortcut == markup._convert(text), repr(chr(code))
+            checked += 1
+    assert checked > 12_000  # nearly every character is plain
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ("We are investigating elevated error rates.", True),
+        ("Z\u00fcrich: 3\u00d7 peak (EU-West) at 14:05, about 40% of calls!", True),
+        ("\u00c9tude termin\u00e9e.", True),
+        ("1. first", False),
+        ("4.21.9 is out", False),  # starts with a digit: left to Markdown
+        ("- item", False),
+        ("snake_case", False),
+        ("R&D", False),
+        ("line\nbreak", False),
+        ("trailing  ", False),
+        (" leading", False),
+        ("use `code`", False),
+        ("", False),
+    ],
+)
+def test_which_texts_skip_markdown(text: str, plain: bool) -> None:
+    assert (markup._plain_paragraph(text) is not None) is plain
+    assert markup.to_html(text) == markup._convert(text)
