@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
@@ -271,6 +271,7 @@ def test_without_a_cache_every_build_is_real(example_copy: Path, tmp_path: Path)
 
 
 def count_reads(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Reads of each file name: the build's (``Path.read_bytes``) and the ledger's scan (``open``)."""
     reads: dict[str, int] = {}
     real = Path.read_bytes
 
@@ -278,7 +279,12 @@ def count_reads(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         reads[self.name] = reads.get(self.name, 0) + 1
         return real(self)
 
+    def counting_open(path: str, mode: str = "r") -> IO[Any]:
+        reads[os.path.basename(path)] = reads.get(os.path.basename(path), 0) + 1
+        return open(path, mode)  # the caller closes it
+
     monkeypatch.setattr(Path, "read_bytes", counting)
+    monkeypatch.setattr(ledger, "open", counting_open, raising=False)
     return reads
 
 

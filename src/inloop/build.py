@@ -89,8 +89,12 @@ def _signature(path: Path) -> tuple[int, int, int, int]:
 
 
 def _signature_of(stat: os.stat_result) -> tuple[int, int, int, int]:
-    racy = stat.st_mtime_ns > time.time_ns() - ledger.RACY_NS
-    return (stat.st_mtime_ns, stat.st_size, stat.st_ino, time.perf_counter_ns() if racy else 0)
+    return _signature_from(stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
+def _signature_from(mtime_ns: int, size: int, inode: int) -> tuple[int, int, int, int]:
+    racy = mtime_ns > time.time_ns() - ledger.RACY_NS
+    return (mtime_ns, size, inode, time.perf_counter_ns() if racy else 0)
 
 
 def shown_path(shown_source: str, relative: str) -> str:
@@ -311,22 +315,27 @@ class Builder:
         files: list[SourceFile] = []
         reusing = changed_paths is not None and settings == self._settings
         fresh_paths = changed_paths or set()
+        prefix = f"{self.source}{os.sep}"
         for kind, path in candidates:
             previous = self._scanned.get(path)
             if previous is not None and reusing and path not in fresh_paths:
                 files.append(previous)
                 continue
-            relative = path.relative_to(self.source).as_posix()
+            text = str(path)
+            relative = text[len(prefix) :] if text.startswith(prefix) else path.relative_to(self.source).as_posix()
             shown = shown_path(self.shown_source, relative)
             cached = self._parsed.get(path)
+            hashed = scanned.get(relative)
             try:
-                stat = path.stat()
-                signature = _signature_of(stat)
-                hashed = scanned.get(relative)
+                if hashed is not None:  # the ledger's scan read it a moment ago, and has its stat
+                    signature = _signature_from(*hashed[0][:3])
+                else:
+                    signature = _signature_of(path.stat())
                 if cached is not None and cached.signature == signature:
                     data, digest = None, cached.digest
-                elif hashed is not None and hashed[0] == ledger.stat_of(stat) and not signature[3]:
-                    data, digest = None, hashed[1]  # the ledger's scan read it a moment ago
+                elif hashed is not None and not signature[3]:
+                    # (a file saved since then is read again when parsed, and the build stores no ledger)
+                    data, digest = None, hashed[1]
                 else:
                     data = path.read_bytes()
                     digest = hashlib.sha256(data).hexdigest()

@@ -83,7 +83,8 @@ def _library_versions() -> list[tuple[str, str]]:
     return versions
 
 
-def _walk(folder: Path, relative: str, found: list[tuple[str, Path, Stat]]) -> None:
+def _walk(folder: str, relative: str, found: list[tuple[str, str, Stat]]) -> None:
+    """Files under ``folder`` by name, with their paths as plain strings: a site has thousands."""
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except FileNotFoundError:
@@ -95,23 +96,23 @@ def _walk(folder: Path, relative: str, found: list[tuple[str, Path, Stat]]) -> N
             raise _Unusable  # where a link leads may change without any input changing
         name = f"{relative}/{entry.name}"
         if entry.is_dir():
-            _walk(Path(entry.path), name, found)
+            _walk(entry.path, name, found)
         elif entry.is_file():
-            found.append((name, Path(entry.path), stat_of(entry.stat())))
+            found.append((name, entry.path, stat_of(entry.stat())))
 
 
-def _listing(source: Path) -> list[tuple[str, Path, Stat]]:
-    found: list[tuple[str, Path, Stat]] = []
+def _listing(source: Path) -> list[tuple[str, str, Stat]]:
+    found: list[tuple[str, str, Stat]] = []
     for name in INPUT_FILES:
         path = source / name
         try:
             if path.is_symlink():
                 raise _Unusable
-            found.append((name, path, stat_of(path.stat())))
+            found.append((name, str(path), stat_of(path.stat())))
         except FileNotFoundError:
             continue
     for folder in INPUT_FOLDERS:
-        _walk(source / folder, folder, found)
+        _walk(str(source / folder), folder, found)
     return found
 
 
@@ -124,7 +125,8 @@ def scan_inputs(source: Path, now: datetime, options: tuple[object, ...]) -> Inp
     try:
         listing = _listing(source)
         for name, path, _ in listing:
-            digests.append(hashlib.sha256(path.read_bytes()).hexdigest())
+            with open(path, "rb") as stream:
+                digests.append(hashlib.sha256(stream.read()).hexdigest())
             digest.update(f"\0{name}\0{digests[-1]}".encode())
     except (_Unusable, OSError):
         return None

@@ -190,12 +190,14 @@ _MACRO_PASSES_EVAL_CONTEXT = _PassArg.from_obj(jinja2.runtime.Macro.__call__) is
 
 
 class _Context(jinja2.runtime.Context):
-    """A template context that calls macros and plain functions without looking them over each time.
+    """A template context that calls macros and functions without looking them over each time.
 
     Jinja's ``call`` checks every callable for ``pass_context`` and its kin
     (four attribute lookups) before calling it; a page makes dozens of calls,
-    nearly all to macros and to plain methods such as ``fmt.time_tag``.  What
-    they are called with is the same; anything else goes the usual way.
+    nearly all to macros, to plain methods such as ``fmt.time_tag`` and to
+    ``_``.  What they are called with is the same; anything else (a callable
+    object, a context function given a loop's or a block's variables) goes
+    the usual way.
     """
 
     def call(__self, __obj: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -205,7 +207,12 @@ class _Context(jinja2.runtime.Context):
                 kwargs.pop("_block_vars", None)
                 kwargs.pop("_loop_vars", None)
             return __obj(__self.eval_ctx, *args, **kwargs)
-        if (kind is MethodType or kind is FunctionType) and _PassArg.from_obj(__obj) is None:
+        if kind is MethodType or kind is FunctionType:
+            passes = _PassArg.from_obj(__obj)
+            if passes is _PassArg.context and not kwargs.get("_loop_vars") and not kwargs.get("_block_vars"):
+                args = (__self, *args)
+            elif passes is not None:
+                return super().call(__obj, *args, **kwargs)
             if kwargs:
                 kwargs.pop("_block_vars", None)
                 kwargs.pop("_loop_vars", None)
