@@ -7,6 +7,8 @@ from gettext import NullTranslations
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from inloop.formatting import Formatter
 from inloop.times import (
@@ -175,6 +177,19 @@ def test_parse_now_out_of_range(text: str) -> None:
 def test_utc_stamp() -> None:
     assert utc_stamp(utc(2026, 11, 20, 14, 2)) == "2026-11-20T14:02:00Z"
     assert utc_stamp(datetime(2026, 11, 20, 15, 2, 7, tzinfo=BERLIN)) == "2026-11-20T14:02:07Z"
+    assert utc_stamp(utc(999, 1, 2, 3, 4)) == "999-01-02T03:04:00Z"  # as strftime has it
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.datetimes(min_value=datetime(2, 1, 1), max_value=datetime(9998, 12, 31)),  # noqa: DTZ001 - walls
+    st.sampled_from(
+        [UTC, BERLIN, ZoneInfo("Asia/Kolkata"), ZoneInfo("America/St_Johns"), timezone(timedelta(hours=-3))]
+    ),
+)
+def test_utc_stamp_is_strftimes_form(wall: datetime, zone: timezone) -> None:
+    moment = wall.replace(tzinfo=zone)
+    assert utc_stamp(moment) == moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @pytest.mark.parametrize(

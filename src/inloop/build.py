@@ -569,6 +569,9 @@ class Builder:
                     pages.append(_prerender(planner, item, staging))
                 else:  # the key now, the bytes later (see render_later)
                     pages.append((_page_key(_item_page(planner, item)), None))
+            # What a run made stays for the whole build, and so does what the worker sent meanwhile:
+            # frozen, the collector does not walk it again and again (the build unfreezes it at its end).
+            gc.freeze()
             return list(zip(results, store(pages) if rendering else pages, strict=True))
 
         def render_later(
@@ -855,8 +858,9 @@ class Builder:
     def _note_output(self, inputs: ledger.Inputs, entries: list[ledger.Entry]) -> bool:
         """Keep how this output folder's files look now, for the next build's ``stat`` check."""
         stats: dict[str, ledger.Stat] = {}
+        folder = str(self.output)
         for entry in entries:
-            stat = ledger.output_stat(self.output / entry.path)
+            stat = ledger.output_stat(os.path.join(folder, entry.path))
             if stat is None:
                 return False
             stats[entry.path] = stat
@@ -951,10 +955,11 @@ class Builder:
     def _move_staged(self, files: dict[str, FileBytes]) -> WriteReport:
         """Write what the workers did not into the staging folder, and move it in as the output."""
         assert self._staging is not None
-        report = write_site(self._staging, files, [], set(files) - self._staged)
+        for relative in sorted(set(files) - self._staged):  # a folder no one reads: no comparison, no temporary file
+            write_new(self._staging, relative, raw(files[relative]))
+        write_new(self._staging, RECORD_NAME, record_bytes(list(files)))
         if move_in(self._staging, self.output):
-            report.written = sorted(files)
-            return report
+            return WriteReport(written=sorted(files))
         return write_site(self.output, files, self._previous_files)  # something appeared there meanwhile
 
     @property

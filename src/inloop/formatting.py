@@ -52,6 +52,8 @@ class Formatter:
         self._formatted: dict[tuple[str, object], str] = {}
         self._reads: dict[str, str] = {}
         self._tags: dict[tuple[datetime, bool], Markup] = {}
+        #: How the locale joins a date and a clock time: ``{1}, {0}`` in English.
+        self._medium = str(self.locale.datetime_formats.get("medium", "{1} {0}"))
 
     def _pattern(self, skeleton: str) -> DateTimePattern:
         """The locale's pattern for a skeleton, matched and parsed once, not on every date.
@@ -91,8 +93,7 @@ class Formatter:
     def full(self, moment: datetime) -> str:
         """``Nov 20, 2026, 15:30 CET``: wall clock in the site's zone, zone named."""
         local = moment.astimezone(self.zone).replace(tzinfo=None)
-        pattern = str(self.locale.datetime_formats.get("medium", "{1} {0}"))
-        joined = pattern.replace("{1}", self._skeleton("yMMMd", local)).replace("{0}", self._skeleton("Hm", local))
+        joined = self._medium.replace("{1}", self._skeleton("yMMMd", local)).replace("{0}", self._skeleton("Hm", local))
         return f"{joined.replace(chr(39), '')} {zone_label(moment, self.zone)}"
 
     def clock(self, moment: datetime) -> str:
@@ -118,7 +119,7 @@ class Formatter:
         tag = self._tags.get(key)
         if tag is None:
             shown = self.clock(moment) if clock_only else self.full(moment)
-            tag = self._tags[key] = Markup(f'<time datetime="{escape(utc_stamp(moment))}">{escape(shown)}</time>')
+            tag = self._tags[key] = Markup(f'<time datetime="{utc_stamp(moment)}">{escape(shown)}</time>')
         return tag
 
     def forget_moments(self) -> None:

@@ -144,9 +144,9 @@ def unchanged_since(source: Path, inputs: Inputs) -> bool:
     return tuple((name, stat) for name, _, stat in listing) == inputs.stats
 
 
-def output_stat(path: Path) -> Stat | None:
+def output_stat(path: str | Path) -> Stat | None:
     try:
-        return stat_of(path.stat())
+        return stat_of(os.stat(path))
     except OSError:
         return None
 
