@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from gettext import NullTranslations
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -227,6 +228,62 @@ def test_a_callable_that_stops_is_called_once(tmp_path: Path) -> None:
     with pytest.raises(jinja2.UndefinedError, match="StopIteration"):
         env.from_string("{{ stops() }}").render(stops=stops)
     assert calls == [1]
+
+
+# -- modules imported with a context -------------------------------------------------------
+
+MODULE_FILES = {
+    "_lib.html": '{% from "_base_lib.html" import base with context %}{% set label = "<" ~ kind ~ ">" %}'
+    '{% macro show(v) %}{{ label }}{{ v }}{{ root }}{{ base() }}{% endmacro %}'
+    "{% macro wrap() %}<{{ caller() }}>{% endmacro %}",
+    "_base_lib.html": "{% macro base() %}{{ extra }}{% endmacro %}",
+    "page.html": '{% from "_lib.html" import show with context %}{% import "_lib.html" as lib with context %}'
+    '{{ show(1) }}|{{ lib.label }}|{% call lib.wrap() %}in {{ root }}{% endcall %}',
+    "loop.html": '{% for x in [1, 2] %}{% from "_loopy.html" import m with context %}{{ m() }}{% endfor %}',
+    "_loopy.html": "{% macro m() %}[{{ x }}]{% endmacro %}",
+}
+
+
+def _count_modules(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    made: list[str] = []
+    real = jinja2.environment.TemplateModule.__init__
+
+    def counting(self: jinja2.environment.TemplateModule, template: jinja2.Template, *args: Any) -> None:
+        made.append(str(template.name))
+        real(self, template, *args)
+
+    monkeypatch.setattr(jinja2.environment.TemplateModule, "__init__", counting)
+    return made
+
+
+def test_a_module_imported_with_a_context_is_made_once_for_the_same_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    templates = _site_templates(tmp_path, MODULE_FILES)
+    stock = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(tmp_path / "templates")), autoescape=True, undefined=jinja2.StrictUndefined
+    )
+    made = _count_modules(monkeypatch)
+    pages = [
+        {"kind": "a", "root": "../", "extra": 1},
+        {"kind": "a", "root": "../", "extra": 1, "unread": 2},  # a name the module does not read
+        {"kind": "b", "root": "../", "extra": 1},
+        {"kind": "a", "root": "../../", "extra": 1},
+        {"kind": "a", "root": "../", "extra": 3},  # read by the template it extends
+    ]
+    ours = [templates.render("page.html", values) for values in pages]
+    # one module for each set of values it reads: the second page's is the first's
+    assert made.count("_lib.html") == 4
+    assert ours == [stock.get_template("page.html").render(values) for values in pages]
+    assert len(set(ours)) == 4
+
+
+def test_a_module_that_sees_the_importers_own_variables_is_made_each_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    templates = _site_templates(tmp_path, MODULE_FILES)
+    assert templates.render("loop.html", {}) == "[1][2]"
+    assert templates.render("loop.html", {}) == "[1][2]"
 
 
 # -- shared fragments ------------------------------------------------------------------

@@ -225,13 +225,41 @@ class _Context(jinja2.runtime.Context):
         return super().call(__obj, *args, **kwargs)
 
 
+class _Template(jinja2.Template):
+    """A template whose ``{% import ... with context %}`` modules are made once for the same values.
+
+    Jinja makes the module again for every page that imports it with its
+    context: it runs the whole template and defines each macro anew.  The
+    pages of one kind give the imported template the same values (the
+    formatter, the labels, the root), so the module made for the first is
+    the module every other would make (see :meth:`Templates.module_for`).
+    """
+
+    environment: _Environment
+
+    def make_module(
+        self, vars: dict[str, Any] | None = None, shared: bool = False, locals: Mapping[str, Any] | None = None
+    ) -> jinja2.environment.TemplateModule:
+        module_for = self.environment.module_for
+        if module_for is not None and vars is not None and shared:
+            found = module_for(self, vars, locals or {})
+            if found is not None:
+                return found
+        return super().make_module(vars, shared, locals)
+
+
 class _Environment(jinja2.Environment):
     """A Jinja environment whose templates translate their literal texts when compiled and print faster."""
 
     code_generator_class = _TranslatingCodeGenerator
     context_class = _Context
+    template_class = _Template
     #: The catalog's gettext, set once translations are installed.
     translate_literal: Callable[[str], str] | None = None
+    #: The module a template imported with a context makes, if it is known (see :meth:`Templates.module_for`).
+    module_for: (
+        Callable[[jinja2.Template, dict[str, Any], Mapping[str, Any]], jinja2.environment.TemplateModule | None] | None
+    ) = None
 
 
 #: The global that renders a template like ``{% include %}``, reusing its output for the same inputs.
@@ -244,6 +272,8 @@ LISTED = "listed"
 ROW_MACROS = "_macros.html"
 #: Sets of rows kept by one environment (one per build's values); past this they are dropped.
 _ROW_SETS_LIMIT = 4
+#: Modules of templates imported with a context, kept by one environment; past this they are dropped.
+_MODULES_LIMIT = 256
 
 
 def references(tree: nodes.Template) -> list[str | None]:
@@ -323,6 +353,7 @@ class Templates:
         self.env.translate_literal = translations.gettext
         self.env.globals[SHARED] = self._render_shared
         self.env.globals[LISTED] = self._listed
+        self.env.module_for = self.module_for
         #: A root no page has, put in a row in place of the page's own, then replaced by it.
         self._root_mark = Markup(f"\x00{secrets.token_hex(16)}\x00")
         #: By the values the macros read: the macros' module and each item's row, by the item's id.
@@ -330,6 +361,7 @@ class Templates:
         self._fingerprints: dict[str, str] = {}
         self._shared: dict[tuple[object, ...], str] = {}
         self._inputs: dict[str, tuple[str, ...] | None] = {}
+        self._modules: dict[tuple[object, ...], jinja2.environment.TemplateModule] = {}
 
     def shown_path(self, filename: str | None) -> str:
         """A template's path as an author reads it in an error."""
@@ -405,6 +437,39 @@ class Templates:
                 pending.append(reference)
         found = self._inputs[name] = tuple(sorted(names))
         return found
+
+    def module_for(
+        self, template: jinja2.Template, values: dict[str, Any], locals: Mapping[str, Any]
+    ) -> jinja2.environment.TemplateModule | None:
+        """``template``'s module made with a context of ``values`` and ``locals``, once for the values it reads.
+
+        ``locals`` are the importing template's own names (a loop variable);
+        those that hold a value override ``values``, as Jinja has it.  The
+        key is the template itself and the value of every name it, and every
+        template it loads, reads from the context (as for
+        :meth:`_render_shared`): a module reused is the module that
+        importing would make, so its macros print the same bytes.  None
+        when that cannot be known (a template loaded by a name computed
+        while rendering).
+        """
+        inputs = self.inputs(template.name) if template.name is not None else None
+        if inputs is None:
+            return None
+        missing = jinja2.utils.missing
+        key = (
+            _Same(template),
+            *(
+                _memo_key(found if (found := locals.get(name, missing)) is not missing else values.get(name, missing))
+                for name in inputs
+            ),
+        )
+        module = self._modules.get(key)
+        if module is None:
+            if len(self._modules) >= _MODULES_LIMIT:
+                self._modules.clear()
+            module = jinja2.environment.TemplateModule(template, template.new_context(values, True, locals))
+            self._modules[key] = module
+        return module
 
     @jinja2.pass_context
     def _render_shared(self, context: jinja2.runtime.Context, name: str) -> str:
