@@ -66,6 +66,8 @@ HEADING_FORMAT = "'## YYYY-MM-DD HH:MM[:SS] [UTC|Z|+HH:MM] — Status'"
 _ATX_H2 = re.compile(r"^ {0,3}##(?:[ \t]+(.*?))?[ \t]*$")
 _SETEXT_H2 = re.compile(r"^ {0,3}-+[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+#: What the first of those three must find after a line's leading spaces.
+_LINE_MARKS = frozenset("#-`~")
 _HEADING = re.compile(
     r"^(?P<date>\d{4}-\d{2}-\d{2})[ T](?P<time>\d{1,2}:\d{2}(?::\d{2})?)"
     r"(?:\s*(?P<zone>UTC|Z|[+-]\d{2}:?\d{2}))?\s+[—–|·-]\s+(?P<status>\S.*?)$",
@@ -178,6 +180,9 @@ def split_body(
         chunk.clear()
 
     for index, line in enumerate(lines):
+        if line.lstrip(" ")[:1] not in _LINE_MARKS:  # no fence, heading or underline: most lines
+            chunk.append(line)
+            continue
         number = first_line + index
         fence_match = _FENCE.match(line)
         if fence is not None:
