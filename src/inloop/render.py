@@ -208,7 +208,7 @@ class _Context(jinja2.runtime.Context):
                 kwargs.pop("_loop_vars", None)
             return __obj(__self.eval_ctx, *args, **kwargs)
         if kind is MethodType or kind is FunctionType:
-            passes = _PassArg.from_obj(__obj)
+            passes = getattr(__obj, "jinja_pass_arg", None)  # what _PassArg.from_obj reads
             if passes is _PassArg.context and not kwargs.get("_loop_vars") and not kwargs.get("_block_vars"):
                 args = (__self, *args)
             elif passes is not None:

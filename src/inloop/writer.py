@@ -51,10 +51,14 @@ def record_bytes(paths: list[str]) -> bytes:
 
 
 def _safe(output: Path, relative: str) -> Path:
-    target = output / relative
+    return output / _checked(relative)
+
+
+def _checked(relative: str) -> str:
+    """A relative path that stays inside the output folder, or a usage error."""
     if relative.startswith("/") or ".." in relative.split("/"):  # as Path(relative).parts and is_absolute() say
         raise UsageError(f"refusing to write outside the output folder: {relative}")
-    return target
+    return relative
 
 
 def write_file(target: Path, data: bytes) -> bool:
@@ -82,9 +86,18 @@ def write_file(target: Path, data: bytes) -> bool:
 
 
 def write_new(output: Path, relative: str, data: bytes) -> None:
-    """Write a file into a folder no one reads yet (see :func:`staging_folder`): no temporary file, no comparison."""
-    target = _safe(output, relative)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Write a file into a folder no one reads yet (see :func:`staging_folder`): no temporary file, no comparison.
+
+    With strings, not paths: a first build writes ten thousand pages this way.
+    """
+    target = os.path.join(output, _checked(relative))
+    folder = os.path.dirname(target)
+    try:
+        os.mkdir(folder)  # an item's page has a folder of its own, in a folder that is there
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
     with open(target, "xb") as stream:
         stream.write(data)
 
