@@ -9,7 +9,15 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from inloop.parallel import WorkerFailed, available_cores, fork_map, fork_map_chunks, fork_map_deferred
+from inloop.parallel import (
+    CHUNKS_PER_PROCESS,
+    LATER_PARTS,
+    WorkerFailed,
+    available_cores,
+    fork_map,
+    fork_map_chunks,
+    fork_map_deferred,
+)
 
 PARENT = os.getpid()
 needs_two_cores = pytest.mark.skipif(available_cores() < 2, reason="fork_map runs in-process on one core")
@@ -132,6 +140,36 @@ def test_a_parent_free_early_takes_the_later_work_children_have_not_started() ->
     assert sorted(later) == pending
     assert PARENT in {pid for _, pid in later.values()}
     assert multiprocessing.active_children() == []
+
+
+@needs_two_cores
+def test_a_parent_free_early_takes_the_parts_of_a_run_a_child_has_not_reached() -> None:
+    def slow_in_child(numbers: Sequence[int], firsts: list[tuple[str, int, int]]) -> list[tuple[int, int]]:
+        if os.getpid() != PARENT:
+            time.sleep(1)
+        return later_of_run(numbers, firsts)
+
+    _, deferred = fork_map_deferred(tag_run("parent"), tag_run("child"), slow_in_child, list(range(600)))
+    pending = deferred.indexes
+    time.sleep(0.3)  # the child has begun the first part of its first run
+    later = deferred.finish()
+    assert sorted(later) == pending
+    first_run = pending[: -(-600 // (available_cores() * CHUNKS_PER_PROCESS))]
+    by_child = [n for n in first_run if later[n][1] != PARENT]
+    # the child did the first part of its first run; the parent the rest of it, and every other run
+    assert 0 < len(by_child) < len(first_run)
+    assert by_child == first_run[: len(first_run) // LATER_PARTS]
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize("count", [64, 67, 70, 131])
+def test_later_work_is_complete_and_in_order_for_runs_of_any_length(count: int) -> None:
+    firsts, deferred = fork_map_deferred(tag_run("parent"), tag_run("child"), later_of_run, list(range(count)))
+    pending = deferred.indexes
+    later = deferred.finish()
+    assert [n for _, n, _ in firsts] == list(range(count))
+    assert sorted(later) == pending
+    assert all(value == n * 10 for n, (value, _) in later.items())
 
 
 def fail_later_in_child(numbers: Sequence[int], firsts: list[tuple[str, int, int]]) -> list[int]:

@@ -13,6 +13,7 @@ The order of results is the order of the items, so output is deterministic.
 from __future__ import annotations
 
 import gc
+import itertools
 import multiprocessing
 import os
 import pickle
@@ -168,10 +169,32 @@ def fork_map_chunks(
 
 #: What a child of :func:`fork_map_deferred` sends: a first result, a later result, its end, its failure.
 _FIRST, _LATER, _DONE, _FAILED = range(4)
+#: Each run's later work is claimed in this many parts: a parent free first takes parts from
+#: the end, and waits at most for the part a child is doing, not for the rest of its run.
+LATER_PARTS = 4
+
+
+def _parts(bounds: tuple[int, int]) -> list[tuple[int, int]]:
+    """A run's bounds cut into :data:`LATER_PARTS` nearly equal parts (some empty for a short run)."""
+    start, end = bounds
+    cuts = [start + (end - start) * part // LATER_PARTS for part in range(LATER_PARTS + 1)]
+    return list(itertools.pairwise(cuts))
+
+
+def _later_part(
+    later: Callable[[Sequence[Any], list[Any]], list[Any]],
+    items: Sequence[Any],
+    bounds: tuple[int, int],
+    part: int,
+    results: list[Any],
+) -> list[Any]:
+    """The later work of one part of the run at ``bounds``, whose first results are ``results``."""
+    start, end = _parts(bounds)[part]
+    return _run_later(later, items, (start, end), results[start - bounds[0] : end - bounds[0]])
 
 
 def _take(flags: Any, index: int) -> bool:
-    """Claim run ``index``'s later work, for whichever process asks first."""
+    """Claim later work ``index`` (a run's part), for whichever process asks first."""
     with flags.get_lock():
         if flags[index]:
             return False
@@ -204,9 +227,10 @@ def _deferring_child(
             sender.send_bytes(pickle.dumps((_FIRST, index, kept[index]), -1))
         for index in sorted(kept):
             results = kept.pop(index)
-            if _take(flags, index):
-                start, end = bounds[index]
-                sender.send_bytes(pickle.dumps((_LATER, index, _run_later(later, items, (start, end), results)), -1))
+            for part in range(LATER_PARTS):
+                if _take(flags, index * LATER_PARTS + part):
+                    done = _later_part(later, items, bounds[index], part, results)
+                    sender.send_bytes(pickle.dumps((_LATER, index * LATER_PARTS + part, done), -1))
         sender.send_bytes(pickle.dumps((_DONE, None, None), -1))
     except BaseException:
         sender.send_bytes(pickle.dumps((_FAILED, -1, traceback.format_exc()), -1))
@@ -269,8 +293,11 @@ class Deferred(Generic[T, R, S]):
         try:
             if self._later is not None:
                 for run in reversed(self.runs):  # the children go forward: meet them in the middle
-                    if _take(self._flags, run):
-                        self._done[run] = _run_later(self._later, self._items, self._bounds[run], self._firsts[run])
+                    for part in reversed(range(LATER_PARTS)):
+                        piece = run * LATER_PARTS + part
+                        if _take(self._flags, piece):
+                            bounds, firsts = self._bounds[run], self._firsts[run]
+                            self._done[piece] = _later_part(self._later, self._items, bounds, part, firsts)
             for reader in self._readers:
                 reader.join()
         finally:
@@ -279,9 +306,11 @@ class Deferred(Generic[T, R, S]):
             raise WorkerFailed(self._failures[0])
         found: dict[int, S] = {}
         for run in self.runs:
-            if run not in self._done:
-                raise WorkerFailed(f"a worker process ended without the later results of run {run}")
-            found.update(zip(range(*self._bounds[run]), self._done[run], strict=True))
+            for part, (start, end) in enumerate(_parts(self._bounds[run])):
+                piece = run * LATER_PARTS + part
+                if piece not in self._done:
+                    raise WorkerFailed(f"a worker process ended without the later results of run {run}")
+                found.update(zip(range(start, end), self._done[piece], strict=True))
         self.runs = []
         return found
 
@@ -348,7 +377,7 @@ def fork_map_deferred(
     context = multiprocessing.get_context("fork")
     bounds = _runs(len(items), cores)
     counter = context.Value("i", 0)
-    flags = context.Array("b", len(bounds))
+    flags = context.Array("b", len(bounds) * LATER_PARTS)
     firsts: dict[int, list[Any]] = {}
     done: dict[int, list[Any]] = {}
     failures: list[str] = []
