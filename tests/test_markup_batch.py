@@ -98,13 +98,13 @@ def test_a_text_seen_before_is_not_converted_again(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(markup, "_convert", counting)
     update = "We are still working on a fix. We will post again within **30 minutes**."
     first = markup.to_html(update)
-    markup.prefetch(["A new `summary`.", update, "A *new* cause.", "A plain sentence."])
+    markup.prefetch(["A new **summary**.", update, "A *new* cause.", "A plain sentence."])
     assert markup.to_html(update) == first == real(update)
     assert markup.to_html("A *new* cause.") == "<p>A <em>new</em> cause.</p>"
     assert markup.to_html("A plain sentence.") == "<p>A plain sentence.</p>"
     # one conversion of the update alone, one batch of the two texts not seen before that need Markdown
     assert len(converted) == 2
-    assert update not in converted[1] and "A new `summary`." in converted[1]
+    assert update not in converted[1] and "A new **summary**." in converted[1]
     assert "A plain sentence." not in converted[1]
 
 
@@ -168,11 +168,28 @@ def test_a_plain_paragraph_is_what_markdown_makes_of_it(first: str, rest: str) -
         assert shortcut == markup._convert(text)
 
 
+code_text = st.text(alphabet=st.sampled_from([*"ab <>&\"'*_[]#|~{}\\`:-1", "\u00e9", "\t"]), min_size=0, max_size=6)
+words = st.one_of(
+    st.sampled_from(["Requests", "to", "affected;", "works", "(EU)", "3\u00d7", "x:", "-", "1.", "a*b", "\u00dcber"]),
+    code_text.map(lambda text: f"`{text}`"),
+)
+lines = st.lists(words, min_size=1, max_size=6).map(" ".join)
+
+
+@settings(max_examples=int(os.environ.get("INLOOP_HYPOTHESIS_EXAMPLES", "300")) * 3, deadline=None)
+@given(st.lists(lines, min_size=1, max_size=3), st.sampled_from(["\n\n", "\n", "\n\n\n", "\n \n", " \n\n"]))
+def test_plain_paragraphs_with_code_are_what_markdown_makes_of_them(paragraphs: list[str], between: str) -> None:
+    text = between.join(paragraphs)
+    shortcut = markup._plain_paragraph(text)
+    if shortcut is not None:
+        assert shortcut == markup._convert(text)
+
+
 def test_every_character_the_shortcut_lets_through_is_plain_to_markdown() -> None:
-    """Each character of the Basic Multilingual Plane, between letters and at the end, in one text each."""
+    """Each character of the Basic Multilingual Plane, between letters, at the end and in code, in one text each."""
     checked = 0
     for code in range(0x20, 0x3100):
-        text = f"a{chr(code)}b a {chr(code)}"
+        text = f"a{chr(code)}b a {chr(code)}\n\n`{chr(code)}` x `a{chr(code)}`"
         shortcut = markup._plain_paragraph(text)
         if shortcut is not None:
             assert shortcut == markup._convert(text), repr(chr(code))
@@ -194,7 +211,17 @@ def test_every_character_the_shortcut_lets_through_is_plain_to_markdown() -> Non
         ("line\nbreak", False),
         ("trailing  ", False),
         (" leading", False),
-        ("use `code`", False),
+        ("use `code`", True),
+        ("`/v1` works; `a<b>&c` too.", True),
+        ("a ` b ` c `  ` d", True),
+        ("One.\n\nTwo `x`.", True),
+        ("One.\n\n\nTwo.", False),
+        ("One.\nTwo.", False),
+        ("use `a\\b`", False),
+        ("use ``a``", False),
+        ("`1``1`", False),
+        ("a `x``y` b", False),
+        ("use `unclosed", False),
         ("", False),
     ],
 )

@@ -54,22 +54,61 @@ def _remember(memo: dict[str, str], source: str, made: str) -> None:
         memo[source] = made
 
 
-#: One line that starts with a letter and holds no character that Markdown (with
-#: ``extra``) reads as markup: no emphasis, code, link, HTML, entity, escape, table,
-#: attribute list, footnote or abbreviation, and nothing a block could start with.
-#: Most status updates are such a sentence.  Control characters and line
-#: separators are out too, and so is whitespace at the end.
-_PLAIN_PARAGRAPH = re.compile(r"[^\W\d_][^\\`*_{}\[\]<>&|~#\x00-\x1f\x7f-\x9f\u2028\u2029]*(?<!\s)")
+#: Characters of a plain paragraph outside code: none that Markdown (with ``extra``)
+#: reads as markup (emphasis, code, link, HTML, entity, escape, table, attribute
+#: list, footnote, abbreviation), no control character and no line separator.
+_PLAIN_TEXT = re.compile(r"[^\\`*_{}\[\]<>&|~#\x00-\x1f\x7f-\x9f\u2028\u2029]*")
+#: The text of a code span in single backticks: on one line, with no backslash.
+_CODE_TEXT = re.compile(r"[^`\\\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+#: A plain line with no code, as most status updates are: a letter first, no whitespace last.
+_PLAIN_LINE = re.compile(r"[^\W\d_][^\\`*_{}\[\]<>&|~#\x00-\x1f\x7f-\x9f\u2028\u2029]*(?<!\s)")
 
 
 def _plain_paragraph(source: str) -> str | None:
-    """The HTML of a text that is one plain paragraph, made without Markdown; None for any other text.
+    """The HTML of a text of plain paragraphs, made without Markdown; None for any other text.
 
-    Markdown wraps such a text in ``<p>`` and changes nothing else: a tenth of
-    a millisecond saved for each, about a third of the Markdown time of a
-    site (a property test holds it to Markdown's own output).
+    A plain paragraph is one line that starts with a letter or a code span
+    and does not end in whitespace (nothing a block could start with), and
+    holds only plain text and code spans in single backticks; one blank line
+    between paragraphs.  Markdown wraps each in ``<p>``, makes each code span
+    ``<code>`` with its text stripped and ``&``, ``<``, ``>`` escaped, and
+    changes nothing else: a tenth of a millisecond saved for each text,
+    about half of the Markdown time of a site (property tests hold it to
+    Markdown's own output).
     """
-    return f"<p>{source}</p>" if _PLAIN_PARAGRAPH.fullmatch(source) else None
+    if "`" not in source and "\n" not in source:  # the common case, in one match
+        return f"<p>{source}</p>" if _PLAIN_LINE.fullmatch(source) else None
+    paragraphs = source.split("\n\n")
+    made = []
+    for paragraph in paragraphs:
+        html = _plain_line(paragraph)
+        if html is None:
+            return None
+        made.append(f"<p>{html}</p>")
+    return "\n".join(made)
+
+
+def _plain_line(line: str) -> str | None:
+    """A paragraph's HTML, if it is a plain line (see :func:`_plain_paragraph`)."""
+    if "`" not in line:
+        return line if _PLAIN_LINE.fullmatch(line) else None
+    pieces = line.split("`")  # text, code, text, code, ..., text
+    if len(pieces) % 2 == 0 or line[-1].isspace() or (pieces[0] and not _starts_with_letter(pieces[0])):
+        return None
+    for index, piece in enumerate(pieces):
+        if index % 2 == 0:  # text: empty only first or last (two backticks in a row are a longer fence)
+            if _PLAIN_TEXT.fullmatch(piece) is None or (not piece and 0 < index < len(pieces) - 1):
+                return None
+        elif _CODE_TEXT.fullmatch(piece) is None:
+            return None
+        else:
+            code = piece.strip().replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            pieces[index] = f"<code>{code}</code>"
+    return "".join(pieces)
+
+
+def _starts_with_letter(text: str) -> bool:
+    return text[0].isalpha()
 
 
 def to_html(source: str) -> str:
@@ -99,7 +138,7 @@ def prefetch(sources: list[str]) -> None:
         and text.strip()
         and text[0] not in " \t\n"
         and not _NOT_BATCHABLE.search(text)
-        and _PLAIN_PARAGRAPH.fullmatch(text) is None
+        and _plain_paragraph(text) is None
     ]
     if len(batch) < 2:
         return
