@@ -110,6 +110,33 @@ def test_a_template_that_fails_on_every_incident_is_reported_as_in_one_process(
     assert tree(output) == {"index.html": b"the last good site\n"}  # nothing half-built
 
 
+@needs_two_cores
+@pytest.mark.parametrize("into", ["new", "full"])
+def test_a_broken_template_no_item_page_loads_fails_the_build_after_the_workers_rendered(
+    into: str, generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before the fork only the item pages' templates are compiled; the history's mistake is still reported."""
+    site = tmp_path / "site"
+    site.mkdir()
+    for name in ("inloop.toml", "content"):
+        (site / name).symlink_to(generated / name)
+    (site / "templates").mkdir()
+    (site / "templates" / "history.html").write_text('{% extends "!theme/history.html" %}\n{% block main %}{% if %}\n')
+    output = tmp_path / "out"
+    if into == "full":
+        output.mkdir()
+        (output / "index.html").write_text("the last good site\n")
+
+    forked = problems_forked_and_alone(site, output, monkeypatch)
+    expected = "templates/history.html:2: template syntax error: Expected an expression, got 'end of statement block'"
+    assert forked == [f"{site}/{expected}"]
+    if into == "full":
+        assert tree(output) == {"index.html": b"the last good site\n"}  # nothing half-built
+    else:
+        assert not output.exists()
+    assert not (tmp_path / ".out.inloop-staging").exists()
+
+
 def test_a_file_saved_between_hashing_and_parsing_is_not_cached_under_its_old_key(
     generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -633,7 +633,8 @@ class Builder:
         None when those templates do not compile (the normal path reports it).
         """
         templates, translations = self._templates_for(config)
-        if templates.check_syntax(["incident.html", "maintenance.html"]):
+        # Only what these pages load, before the fork: the render checks every template later, on both cores.
+        if templates.check_syntax(["incident.html", "maintenance.html"], everything=False):
             return None
         try:
             css_name, _ = self.stylesheet(templates)

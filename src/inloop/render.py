@@ -359,6 +359,7 @@ class Templates:
         #: By the values the macros read: the macros' module and each item's row, by the item's id.
         self._rows: dict[tuple[object, ...], tuple[Any, dict[int, tuple[object, str, bool]]]] = {}
         self._fingerprints: dict[str, str] = {}
+        self._loads: dict[str, list[str]] = {}
         self._shared: dict[tuple[object, ...], str] = {}
         self._inputs: dict[str, tuple[str, ...] | None] = {}
         self._modules: dict[tuple[object, ...], jinja2.environment.TemplateModule] = {}
@@ -405,11 +406,17 @@ class Templates:
                     dynamic = True
                 else:
                     pending.append(reference)
+        self._loads[name] = [loaded for loaded, found in seen.items() if found != "missing"]
         if dynamic:
             seen["*"] = self.everything()
         digest = hashlib.sha256(repr((__version__, sorted(seen.items()))).encode()).hexdigest()[:20]
         self._fingerprints[name] = digest
         return digest
+
+    def loads(self, name: str) -> list[str]:
+        """``name`` and every template it names for loading (extends, include, import, ``shared``)."""
+        self.fingerprint(name)
+        return self._loads.get(name, [name])
 
     def inputs(self, name: str) -> tuple[str, ...] | None:
         """Every name ``name``, and each template it may load, reads from the context; None if not known."""
@@ -564,15 +571,19 @@ class Templates:
                 continue
         return hashlib.sha256(repr(parts).encode()).hexdigest()
 
-    def check_syntax(self, names: list[str]) -> list[Problem]:
+    def check_syntax(self, names: list[str], *, everything: bool = True) -> list[Problem]:
         """Compile the templates a build needs and every other one; problems, not exceptions.
 
         Every template of the project, so that a mistake in one no page uses
         yet is reported too; every one of the theme, so that no watcher
         rebuild pays for compiling the partials a page happens to need first.
+        Not ``everything``: ``names`` and the templates they load, no others.
         """
         problems = []
-        every = [n for n in self.template_names() if n.endswith(TEMPLATE_SUFFIXES)]
+        if everything:
+            every = [n for n in self.template_names() if n.endswith(TEMPLATE_SUFFIXES)]
+        else:
+            every = [loaded for name in names for loaded in self.loads(name)]
         for name in dict.fromkeys([*names, *every]):
             try:
                 self.env.get_template(name)
