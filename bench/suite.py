@@ -4,24 +4,25 @@ See bench/README.md for what each column means.  For each N, in this order,
 with the same ``--now`` throughout:
 
 1. generate the site (bench/generate.py, seeded) into ``WORK/n<N>/site``;
-2. naive renderer (bench/baselines.py naive) in a subprocess;
-3. cold build: ``inloop build`` in a subprocess, output folder and cache
-   (``site/.inloop-cache``) moved away first (see :class:`Trash`);
-4. warm build: output moved away, the cache the cold build filled kept;
-5. I/O floor (bench/baselines.py floor) in a subprocess;
-6. no-change rebuild: output and cache kept; it must write 0 files;
-7. the watcher path (bench/watchpath.py) in one subprocess: edits of an old
+2. wait until creating files is no longer getting faster (see
+   :meth:`Trash.wait_for_quiet_disk`; not with ``--quick``);
+3. naive renderer (bench/baselines.py naive) and cold build (``inloop build``,
+   output folder and cache moved away first, see :class:`Trash`), each in a
+   subprocess, taking turns: three runs each up to N = 10,000, one above;
+4. warm build (output moved away, the cache the cold build filled kept) and
+   I/O floor (bench/baselines.py floor), taking turns, three runs each;
+5. no-change rebuild: output and cache kept; it must write 0 files;
+6. the watcher path (bench/watchpath.py) in one subprocess: edits of an old
    and of an open incident and a template change, each timed in-process
    around ``watcher.rebuild([path])``.
 
-Each ratio's two sides are measured one right after the other (naive, then
-cold; warm, then the I/O floor), so that a slow spell of the disk or of the
-machine weighs on both.
+Taking turns, a slow spell of the disk or of the machine weighs on both
+sides of a ratio, and the median of each side leaves it out.
 
 Builds are timed with ``time.perf_counter`` around the whole subprocess, started after
 ``os.sync()`` (so no run pays for the writeback of the one before), and
-sampled for the summed RSS of the process tree every 50 ms.  A timing under
-a second is the median of three runs (one with ``--quick``).
+sampled for the summed RSS of the process tree every 50 ms.  Other timings
+under a second are the median of three runs too (one with ``--quick``).
 """
 
 from __future__ import annotations
@@ -112,10 +113,44 @@ class Trash:
         self.count += 1
         path.rename(self.folder / f"{self.count}-{path.name}")
 
+    def wait_for_quiet_disk(self, *, files: int = 3000, pause: float = 3.0, limit: float = 120.0) -> list[float]:
+        """Create ``files`` small files in folders, as a build does, until two probes in a row are fast.
+
+        After deletions (an earlier run's trash, another program's) creating
+        files is slow for seconds to minutes, by fits: 3,000 files took 0.70,
+        0.19 and 0.65 s, 3 s apart, where a quiet disk takes 0.13 s.
+        Measuring then would time the disk, on one side of a ratio more than
+        on the other.  "Fast" is within 1.3x the fastest probe so far.  The
+        probes go into the trash, so that waiting deletes nothing.  Returns
+        the probes' times.
+        """
+        times: list[float] = []
+        started = time.monotonic()
+        data = b"x" * 4000
+        while True:
+            self.count += 1
+            folder = self.folder / f"{self.count}-probe"
+            folder.mkdir(parents=True)
+            began = time.perf_counter()
+            for index in range(files):
+                os.mkdir(folder / str(index))
+                with open(folder / str(index) / "index.html", "wb") as stream:
+                    stream.write(data)
+            times.append(time.perf_counter() - began)
+            fast = 1.3 * min(times)
+            if (len(times) >= 2 and max(times[-2:]) <= fast) or time.monotonic() - started > limit:
+                return times
+            time.sleep(pause)
+
     def empty(self) -> None:
         """Delete this run's trash and any left by interrupted runs."""
         for folder in self.folder.parent.glob(".trash-*"):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def paired_runs(n: int) -> int:
+    """Runs of the naive renderer and of the cold build: three up to the target's size, then one (each takes long)."""
+    return 3 if n <= 10_000 else 1
 
 
 def settle() -> None:
@@ -196,6 +231,7 @@ class SizeBench:
     def __init__(self, n: int, work: Path, now: str, seed: int, quick: bool, env: dict[str, str], trash: Trash) -> None:
         self.n = n
         self.env = env
+        self.trash = trash
         self.remove = trash.discard
         self.now = now
         self.seed = seed
@@ -213,6 +249,19 @@ class SizeBench:
         runs = ", ".join(f"{run.seconds:.2f} ({run.user:.1f} user + {run.system:.1f} sys)" for run in result.runs)
         log(f"  N={self.n} {name}: {result.seconds:.2f} s; runs {runs}; peak RSS {result.peak_rss / MB:.0f} MB")
         return result
+
+    def pair(
+        self, names: tuple[str, str], measures: tuple[Callable[[], Measured], Callable[[], Measured]], times: int
+    ) -> tuple[Repeated, Repeated]:
+        """The two sides of a ratio, ``times`` runs each, taking turns: a slow spell weighs on both."""
+        results = (Repeated(), Repeated())
+        for _ in range(1 if self.quick else times):
+            for result, measure in zip(results, measures, strict=True):
+                result.runs.append(measure())
+        for name, result in zip(names, results, strict=True):
+            runs = ", ".join(f"{run.seconds:.2f} ({run.user:.1f} user + {run.system:.1f} sys)" for run in result.runs)
+            log(f"  N={self.n} {name}: {result.seconds:.2f} s; runs {runs}; peak RSS {result.peak_rss / MB:.0f} MB")
+        return results
 
     def inloop_build(self) -> Measured:
         settle()
@@ -259,16 +308,17 @@ class SizeBench:
         generate_s = time.perf_counter() - started
         log(f"  N={self.n} generated in {generate_s:.1f} s")
 
-        # Each ratio's two sides one right after the other: a slow spell of the disk
-        # (see Trash) or of the machine then weighs on both, not on one.
-        naive = self.step("naive renderer", self.naive)
+        if not self.quick:
+            probes = self.trash.wait_for_quiet_disk()
+            log(f"  N={self.n} disk settled: {', '.join(f'{t:.2f}' for t in probes)} s to create 3,000 files")
+        # Each ratio's two sides take turns, three runs each (the naive renderer and the cold
+        # build once each above 10,000, for time): a slow spell of the disk (see Trash) or of
+        # the machine then weighs on both, not on one, and the median leaves it out.
+        naive, cold = self.pair(("naive renderer", "cold build"), (self.naive, self.cold), paired_runs(self.n))
         naive_report = json.loads(naive.last.stdout)
-        cold = self.step("cold build", self.cold)
         files, size = tree_size(self.out)
         cold_counts = build_counts(cold.last)
-        warm = self.step("warm build", self.warm)
-        # cheap, and the one all-I/O measurement: the most exposed to other processes' I/O
-        floor = self.step("I/O floor", self.floor, below=math.inf)
+        warm, floor = self.pair(("warm build", "I/O floor"), (self.warm, self.floor), 3)
         floor_report = json.loads(floor.last.stdout)
         nochange = self.step("no-change rebuild", self.inloop_build)
         nochange_written = max(build_counts(run)["written"] for run in nochange.runs)
