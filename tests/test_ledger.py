@@ -321,3 +321,37 @@ def test_a_file_saved_between_the_scan_and_the_load_is_read_again(
     assert "Saved right after the scan." in page.read_text()
     monkeypatch.setattr(ledger, "scan_inputs", real_scan)
     assert build_once(example_copy, tmp_path / "out")[0]  # no ledger vouches for the bytes first scanned
+
+
+@pytest.fixture(scope="module")
+def large_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Enough files for the build to fork, so that the inputs are checked while the worker renders."""
+    from bench_support import generated_site
+
+    return generated_site(tmp_path_factory, 120, 5, NOW)
+
+
+def test_a_file_saved_after_the_scan_of_a_forked_build_leaves_no_ledger(
+    large_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Saved back as it was, the file hashes as first scanned: a ledger stored then would restore the wrong page."""
+    site = tmp_path / "site"
+    shutil.copytree(large_site, site)
+    victim = sorted((site / "content" / "incidents").glob("*.md"))[-1]
+    original = victim.read_bytes()
+    real_scan = ledger.scan_inputs
+
+    def saving_after_the_scan(*args: Any) -> ledger.Inputs | None:
+        inputs = real_scan(*args)
+        victim.write_bytes(original.rstrip() + b"\n\nSaved right after the scan.\n")
+        return inputs
+
+    monkeypatch.setattr(ledger, "scan_inputs", saving_after_the_scan)
+    assert build_once(site, tmp_path / "out")[0]
+    page = tmp_path / "out" / "incidents" / victim.stem / "index.html"
+    assert "Saved right after the scan." in page.read_text()
+    monkeypatch.setattr(ledger, "scan_inputs", real_scan)
+    victim.write_bytes(original)
+    shutil.rmtree(tmp_path / "out")
+    assert build_once(site, tmp_path / "out")[0]  # real: the bytes the first scan hashed were never built
+    assert "Saved right after the scan." not in page.read_text()

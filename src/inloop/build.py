@@ -14,7 +14,7 @@ import os
 import pickle
 import shutil
 import time
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from gettext import NullTranslations
@@ -260,6 +260,8 @@ class Builder:
         self._staged: set[str] = set()
         #: The cache keys of the pages a worker renders while this process renders the list pages.
         self._promised: tuple[set[str], Deferred[SourceFile, Any, Prerendered | None]] | None = None
+        #: Called once every input of a one-shot build is read (see :meth:`build_once`), if set.
+        self._inputs_read: Callable[[], None] | None = None
         self._page_keys: dict[str, str] = {}  # each page's persistent cache key, for the ledger
         self._previous_files: list[str] | None = None
         self._builds = 0
@@ -742,6 +744,9 @@ class Builder:
             else:
                 results = fork_map(_render_one, now_pages)
             if deferred is not None:
+                if self._inputs_read is not None:
+                    self._inputs_read()  # every input is read now; the worker still renders: the check costs half
+                    self._inputs_read = None
                 finished = deferred.finish()
                 self._promised = None
                 for done in finished.values():
@@ -801,9 +806,18 @@ class Builder:
             if report is not None:
                 return report
         self._one_shot = self._builds == 0
-        report = self.build(now)
-        if inputs is not None and not inputs.racy and ledger.unchanged_since(self.source, inputs):
-            self._store_ledger(inputs)
+        unchanged: list[bool] = []
+        if inputs is not None and not inputs.racy:
+            scanned = inputs
+            self._inputs_read = lambda: unchanged.append(ledger.unchanged_since(self.source, scanned))
+        try:
+            report = self.build(now)
+        finally:
+            self._inputs_read = None
+        if inputs is not None and not inputs.racy:
+            # no input changed between the scan and its last read: the ledger may vouch for this output
+            if unchanged[0] if unchanged else ledger.unchanged_since(self.source, inputs):
+                self._store_ledger(inputs)
         return report
 
     def _from_ledger(self, inputs: ledger.Inputs, started: float) -> BuildReport | None:
