@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pytest
 
@@ -279,13 +279,24 @@ def count_reads(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         reads[self.name] = reads.get(self.name, 0) + 1
         return real(self)
 
-    def counting_open(path: str, mode: str = "r") -> IO[Any]:
+    real_read = ledger._read
+
+    def counting_read(path: str, size: int) -> bytes:
         reads[os.path.basename(path)] = reads.get(os.path.basename(path), 0) + 1
-        return open(path, mode)  # the caller closes it
+        return real_read(path, size)
 
     monkeypatch.setattr(Path, "read_bytes", counting)
-    monkeypatch.setattr(ledger, "open", counting_open, raising=False)
+    monkeypatch.setattr(ledger, "_read", counting_read)
     return reads
+
+
+@pytest.mark.parametrize("now_size", [0, 5, 4096, 70_000, 200_000])
+def test_the_scan_reads_a_file_whole_whatever_its_size_was_when_listed(tmp_path: Path, now_size: int) -> None:
+    path = tmp_path / "grown.md"
+    data = bytes(range(256)) * (now_size // 256) + b"x" * (now_size % 256)
+    path.write_bytes(data)
+    for listed in (0, 1, now_size, now_size + 10, 100_000):  # it grew, or shrank, since the listing
+        assert ledger._read(str(path), listed) == data
 
 
 def test_the_build_after_the_scan_reads_each_content_file_once_more(
