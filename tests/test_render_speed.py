@@ -191,6 +191,19 @@ CALLS = [
     "{{ stops() is undefined }}",
     "{{ builtin([3, 1]) }}|{{ range(3)|list }}|{{ dict(a=1) }}|{{ cls(5) }}",
 ]
+CALLS += [
+    '{% macro local() -%}<span class="local"></span>{%- endmacro %}{{ local() }}|{{ local() }}'
+    "|{% for i in [1, 2] %}{{ local() }}{% endfor %}|{% autoescape false %}{{ local() }}{% endautoescape %}",
+    "{% macro amp() %}a & b{% endmacro %}{{ amp() }}{{ amp() ~ '<' }}",
+    "{% macro text() %}t{% endmacro %}{% set t = text() %}{{ t }}{{ text()|length }}",
+    "{% macro looped() %}{% for i in [1] %}x{% endfor %}{% endmacro %}{{ looped() }}{{ looped() }}",
+    "{% macro show() %}{{ shown }}{% endmacro %}{% for shown in [1, 2] %}{{ show() }}{% endfor %}"
+    "{% for x in [3, 4] %}{% macro inner() %}{{ x }}{% endmacro %}{{ inner() }}{% endfor %}",
+    # a macro without arguments whose output changes from call to call
+    "{% set ns = namespace(n=0) %}{% macro count() %}{{ ns.n }}{% endmacro %}"
+    "{{ count() }}{% set ns.n = 1 %}{{ count() }}",
+    '{% set c = cycler("a", "b") %}{% macro turn() %}{{ c.next() }}{% endmacro %}{{ turn() }}{{ turn() }}',
+]
 CALL_VALUES = {
     "plain": lambda text: text + "!",
     "method": "abc".count,
@@ -215,6 +228,36 @@ def test_templates_print_and_call_as_stock_jinja_does(tmp_path: Path, autoescape
     stock = _stock_environment(translations, autoescape)
     stock.undefined = fast.undefined = jinja2.Undefined  # so that "is undefined" can be printed
     assert fast.from_string(source).render(CALL_VALUES) == stock.from_string(source).render(CALL_VALUES)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{% macro text() %}t{% endmacro %}{{ text(1) }}",
+        "{% macro text() %}t{% endmacro %}{{ text(x=1) }}",
+        "{% macro text() %}t{% endmacro %}{% call text() %}c{% endcall %}",
+    ],
+)
+def test_a_text_macro_called_wrongly_fails_as_jinja_does(tmp_path: Path, source: str) -> None:
+    outcomes = []
+    english = i18n.translations("en")
+    for env in (Templates(tmp_path, ".", english).env, _stock_environment(english, True)):
+        try:
+            outcomes.append(env.from_string(source).render())
+        except Exception as exc:  # the kind of failure and its words are what is compared
+            outcomes.append(f"{type(exc).__name__}: {exc}")
+    assert outcomes[0] == outcomes[1]
+    assert "Error" in outcomes[0]
+
+
+def test_a_macro_of_text_alone_is_made_once_per_autoescape_setting(tmp_path: Path) -> None:
+    env = Templates(tmp_path, ".", i18n.translations("en")).env
+    module = env.from_string('{% macro local() %}<span class="local"></span>{% endmacro %}').module
+    made = module.local.inloop_text_made
+    page = env.from_string("{{ m.local() }}{{ m.local() }}{% autoescape false %}{{ m.local() }}{% endautoescape %}")
+    assert page.render(m=module) == '<span class="local"></span>' * 3
+    assert set(made) == {True, False}
+    assert type(made[True]) is Markup and type(made[False]) is str
 
 
 def test_a_callable_that_stops_is_called_once(tmp_path: Path) -> None:

@@ -155,7 +155,13 @@ class _TranslatingCodeGenerator(CodeGenerator):
             _translate_literals(node, translate)
         super().visit_Template(node, frame)
         # Last in the module, so that its functions find this escape, not the one imported first.
-        self.writeline(f"from {__name__} import escape_output as escape")
+        self.writeline(f"from {__name__} import escape_output as escape, text_macro")
+
+    def visit_Macro(self, node: nodes.Macro, frame: Frame) -> None:
+        """A macro that takes nothing and holds only text is marked, so that calling it is a lookup."""
+        super().visit_Macro(node, frame)
+        if _only_text(node):
+            self.writeline(f"text_macro({frame.symbols.ref(node.name)})")
 
 
 try:
@@ -185,6 +191,28 @@ def escape_output(value: object) -> Markup:
     return escape(value)
 
 
+def _only_text(node: nodes.Macro) -> bool:
+    """Whether a macro takes no argument and its body is text alone (``local()`` in the theme)."""
+    return (
+        not node.args
+        and not node.defaults
+        and bool(node.body)
+        and all(
+            isinstance(child, nodes.Output) and all(isinstance(part, nodes.TemplateData) for part in child.nodes)
+            for child in node.body
+        )
+    )
+
+
+#: Where a macro marked by :func:`text_macro` keeps what it printed, by the autoescape setting of the call.
+_TEXT_MADE = "inloop_text_made"
+
+
+def text_macro(macro: jinja2.runtime.Macro) -> None:
+    """Mark a macro of text alone: :class:`_Context` calls it once per setting, then gives that text."""
+    setattr(macro, _TEXT_MADE, {})
+
+
 #: What Jinja's ``Context.call`` finds for a macro: it is called with the evaluation context first.
 _MACRO_PASSES_EVAL_CONTEXT = _PassArg.from_obj(jinja2.runtime.Macro.__call__) is _PassArg.eval_context
 
@@ -206,6 +234,13 @@ class _Context(jinja2.runtime.Context):
             if kwargs:
                 kwargs.pop("_block_vars", None)
                 kwargs.pop("_loop_vars", None)
+            made = __obj.__dict__.get(_TEXT_MADE)
+            if made is not None and not args and not kwargs:  # text alone: the same every time
+                autoescape = __self.eval_ctx.autoescape
+                text = made.get(autoescape)
+                if text is None:
+                    text = made[autoescape] = __obj(__self.eval_ctx)
+                return text
             return __obj(__self.eval_ctx, *args, **kwargs)
         if kind is MethodType or kind is FunctionType:
             passes = getattr(__obj, "jinja_pass_arg", None)  # what _PassArg.from_obj reads
