@@ -169,9 +169,17 @@ def test_a_plain_paragraph_is_what_markdown_makes_of_it(first: str, rest: str) -
 
 
 code_text = st.text(alphabet=st.sampled_from([*"ab <>&\"'*_[]#|~{}\\`:-1", "\u00e9", "\t"]), min_size=0, max_size=6)
+link_text = st.text(alphabet=st.sampled_from([*"ab <>&\"'*_[]()!#|:1", "\u00e9", "\t"]), min_size=0, max_size=6)
+address = st.builds(
+    "{}://{}".format,
+    st.sampled_from(["https", "http", "ftp"]),
+    st.text(alphabet=st.sampled_from([*"ab./?#=&%:;@!$+,~_*()'\" <>-1"]), min_size=0, max_size=12),
+)
 words = st.one_of(
-    st.sampled_from(["Requests", "to", "affected;", "works", "(EU)", "3\u00d7", "x:", "-", "1.", "a*b", "\u00dcber"]),
+    st.sampled_from(["Requests", "to", "affected;", "(EU)", "3\u00d7", "x:", "-", "1.", "a*b", "\u00dcber", "!"]),
     code_text.map(lambda text: f"`{text}`"),
+    st.builds("[{}]({})".format, link_text, address),
+    st.builds("[{}]({} {})".format, link_text, address, st.sampled_from(['"t"', "'t'", "(t)"])),
 )
 lines = st.lists(words, min_size=1, max_size=6).map(" ".join)
 
@@ -214,6 +222,15 @@ def test_every_character_the_shortcut_lets_through_is_plain_to_markdown() -> Non
         ("use `code`", True),
         ("`/v1` works; `a<b>&c` too.", True),
         ("a ` b ` c `  ` d", True),
+        ("See [our status page](https://status.example/incidents/52?a=1&b=2) for details.", True),
+        ("[It](http://x.example/a) is back; `/v1` [too](https://x.example/v1#top).", True),
+        ("![an image](https://x.example/a.png)", False),
+        ("a ![an image](https://x.example/a.png)", False),
+        ("a [ spaced ](https://x.example)", False),
+        ("a [link](https://x.example/a_b*c)", False),
+        ("a [link](https://x.example \"title\")", False),
+        ("a [link](ftp://x.example)", False),
+        ("a [ref][1]", False),
         ("One.\n\nTwo `x`.", True),
         ("One.\n\n\nTwo.", False),
         ("One.\nTwo.", False),

@@ -76,7 +76,7 @@ def _plain_paragraph(source: str) -> str | None:
     about half of the Markdown time of a site (property tests hold it to
     Markdown's own output).
     """
-    if "`" not in source and "\n" not in source:  # the common case, in one match
+    if "`" not in source and "[" not in source and "\n" not in source:  # the common case, in one match
         return f"<p>{source}</p>" if _PLAIN_LINE.fullmatch(source) else None
     paragraphs = source.split("\n\n")
     made = []
@@ -90,25 +90,51 @@ def _plain_paragraph(source: str) -> str | None:
 
 def _plain_line(line: str) -> str | None:
     """A paragraph's HTML, if it is a plain line (see :func:`_plain_paragraph`)."""
-    if "`" not in line:
+    if "`" not in line and "[" not in line:
         return line if _PLAIN_LINE.fullmatch(line) else None
+    if line[-1].isspace() or not (line[0].isalpha() or line[0] in "`["):
+        return None
     pieces = line.split("`")  # text, code, text, code, ..., text
-    if len(pieces) % 2 == 0 or line[-1].isspace() or (pieces[0] and not _starts_with_letter(pieces[0])):
+    if len(pieces) % 2 == 0:
         return None
     for index, piece in enumerate(pieces):
-        if index % 2 == 0:  # text: empty only first or last (two backticks in a row are a longer fence)
-            if _PLAIN_TEXT.fullmatch(piece) is None or (not piece and 0 < index < len(pieces) - 1):
+        if index % 2:
+            if _CODE_TEXT.fullmatch(piece) is None:
                 return None
-        elif _CODE_TEXT.fullmatch(piece) is None:
-            return None
-        else:
             code = piece.strip().replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             pieces[index] = f"<code>{code}</code>"
+        else:
+            made = None if not piece and 0 < index < len(pieces) - 1 else _text_with_links(piece)
+            if made is None:  # (two backticks in a row are a longer fence)
+                return None
+            pieces[index] = made
     return "".join(pieces)
 
 
-def _starts_with_letter(text: str) -> bool:
-    return text[0].isalpha()
+#: An inline link to an http(s) address of plain characters, its text plain with no space at either end.
+_LINK = re.compile(
+    r"\[((?![\s])[^\\`*_{}\[\]<>&|~#\x00-\x1f\x7f-\x9f\u2028\u2029]+(?<![\s]))\]"
+    r"\((https?://[A-Za-z0-9._~:/?#@!$%+,;=&-]+)\)"
+)
+
+
+def _text_with_links(text: str) -> str | None:
+    """Plain text with inline links in it, as HTML; None if anything else is in it."""
+    if "[" not in text:
+        return text if _PLAIN_TEXT.fullmatch(text) else None
+    parts = _LINK.split(text)  # text, link text, address, text, ...
+    made = []
+    for index in range(0, len(parts), 3):
+        before = parts[index]
+        if _PLAIN_TEXT.fullmatch(before) is None:
+            return None
+        made.append(before)
+        if index + 1 < len(parts):
+            if before.endswith("!"):  # an image
+                return None
+            label, address = parts[index + 1], parts[index + 2]
+            made.append(f'<a href="{address.replace("&", "&amp;")}">{label}</a>')
+    return "".join(made)
 
 
 def to_html(source: str) -> str:
