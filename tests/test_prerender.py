@@ -88,17 +88,26 @@ def test_pages_rendered_while_parsing_equal_pages_rendered_after(
     assert tree(tmp_path / "warm") == tree(tmp_path / "alone")
 
 
+def with_template(generated: Path, tmp_path: Path, name: str, text: str) -> Path:
+    """The generated site's config and content, with one template of its own."""
+    site = tmp_path / "site"
+    site.mkdir()
+    for linked in ("inloop.toml", "content"):
+        (site / linked).symlink_to(generated / linked)
+    (site / "templates").mkdir()
+    (site / "templates" / name).write_text(text)
+    return site
+
+
 @needs_two_cores
 def test_a_template_that_fails_on_every_incident_is_reported_as_in_one_process(
     generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    site = tmp_path / "site"
-    site.mkdir()
-    for name in ("inloop.toml", "content"):
-        (site / name).symlink_to(generated / name)
-    (site / "templates").mkdir()
-    (site / "templates" / "incident.html").write_text(
-        '{% extends "!theme/incident.html" %}\n{% block main %}{{ incident.no_such_field }}{% endblock %}\n'
+    site = with_template(
+        generated,
+        tmp_path,
+        "incident.html",
+        '{% extends "!theme/incident.html" %}\n{% block main %}{{ incident.no_such_field }}{% endblock %}\n',
     )
     output = tmp_path / "out"
     output.mkdir()
@@ -116,12 +125,8 @@ def test_a_broken_template_no_item_page_loads_fails_the_build_after_the_workers_
     into: str, generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Before the fork only the item pages' templates are compiled; the history's mistake is still reported."""
-    site = tmp_path / "site"
-    site.mkdir()
-    for name in ("inloop.toml", "content"):
-        (site / name).symlink_to(generated / name)
-    (site / "templates").mkdir()
-    (site / "templates" / "history.html").write_text('{% extends "!theme/history.html" %}\n{% block main %}{% if %}\n')
+    broken = '{% extends "!theme/history.html" %}\n{% block main %}{% if %}\n'
+    site = with_template(generated, tmp_path, "history.html", broken)
     output = tmp_path / "out"
     if into == "full":
         output.mkdir()
