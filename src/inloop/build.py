@@ -739,14 +739,16 @@ class Builder:
             # (a worker forked now would count the whole content once more in memory),
             # while the worker renders the pages of the items it parsed.
             now_pages = [p for p in to_render if keys[p.path] not in promised]
+            if deferred is not None and self._inputs_read is not None:
+                # Every input is read by now.  The worker renders meanwhile, so the check costs half;
+                # before the list pages, so that its listing is gone before the memory's peak.
+                self._inputs_read()
+                self._inputs_read = None
             if prerendered or deferred is not None:
                 results = [_render_one(p) for p in now_pages]
             else:
                 results = fork_map(_render_one, now_pages)
             if deferred is not None:
-                if self._inputs_read is not None:
-                    self._inputs_read()  # every input is read now; the worker still renders: the check costs half
-                    self._inputs_read = None
                 finished = deferred.finish()
                 self._promised = None
                 for done in finished.values():

@@ -817,5 +817,7 @@ def share_repeats(item: Incident | Maintenance, seen: dict[Any, Any]) -> Inciden
     for step in item.prevention:
         for name in ("text", "html", "plain"):
             share(step, name, one(getattr(step, name)))
+    for name in ("summary", "summary_html", "cause", "cause_html"):  # causes repeat too; plain ones skip the memo
+        share(item, name, one(getattr(item, name)))
     share(item, "components", one(tuple(one(pair) for pair in item.components)))
     return item
