@@ -67,13 +67,15 @@ _PLAIN_LINE = re.compile(r"[^\W\d_][^\\`*_{}\[\]<>&|~#\x00-\x1f\x7f-\x9f\u2028\u
 def _plain_paragraph(source: str) -> str | None:
     """The HTML of a text of plain paragraphs, made without Markdown; None for any other text.
 
-    A plain paragraph is one line that starts with a letter or a code span
-    and does not end in whitespace (nothing a block could start with), and
-    holds only plain text and code spans in single backticks; one blank line
+    A plain paragraph is one line that starts with a letter, a code span or
+    a link and does not end in whitespace (nothing a block could start
+    with), and holds only plain text, code spans in single backticks and
+    inline links to http(s) addresses (see :data:`_LINK`); one blank line
     between paragraphs.  Markdown wraps each in ``<p>``, makes each code span
-    ``<code>`` with its text stripped and ``&``, ``<``, ``>`` escaped, and
-    changes nothing else: a tenth of a millisecond saved for each text,
-    about half of the Markdown time of a site (property tests hold it to
+    ``<code>`` with its text stripped and ``&``, ``<``, ``>`` escaped, each
+    link ``<a href>`` with ``&`` escaped in the address, and changes nothing
+    else: a tenth of a millisecond saved for each text, more than half of
+    the Markdown conversions of a site (property tests hold it to
     Markdown's own output).
     """
     if "`" not in source and "[" not in source and "\n" not in source:  # the common case, in one match
