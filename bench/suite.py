@@ -246,9 +246,12 @@ class SizeBench:
 
     def step(self, name: str, measure: Callable[[], Measured], below: float = REPEAT_BELOW_SECONDS) -> Repeated:
         result = repeat(measure, quick=self.quick, below=below)
+        self.log_result(name, result)
+        return result
+
+    def log_result(self, name: str, result: Repeated) -> None:
         runs = ", ".join(f"{run.seconds:.2f} ({run.user:.1f} user + {run.system:.1f} sys)" for run in result.runs)
         log(f"  N={self.n} {name}: {result.seconds:.2f} s; runs {runs}; peak RSS {result.peak_rss / MB:.0f} MB")
-        return result
 
     def pair(
         self, names: tuple[str, str], measures: tuple[Callable[[], Measured], Callable[[], Measured]], times: int
@@ -259,8 +262,7 @@ class SizeBench:
             for result, measure in zip(results, measures, strict=True):
                 result.runs.append(measure())
         for name, result in zip(names, results, strict=True):
-            runs = ", ".join(f"{run.seconds:.2f} ({run.user:.1f} user + {run.system:.1f} sys)" for run in result.runs)
-            log(f"  N={self.n} {name}: {result.seconds:.2f} s; runs {runs}; peak RSS {result.peak_rss / MB:.0f} MB")
+            self.log_result(name, result)
         return results
 
     def inloop_build(self) -> Measured:
