@@ -113,7 +113,7 @@ class Trash:
         self.count += 1
         path.rename(self.folder / f"{self.count}-{path.name}")
 
-    def wait_for_quiet_disk(self, *, files: int = 3000, pause: float = 3.0, limit: float = 120.0) -> list[float]:
+    def wait_for_quiet_disk(self, *, files: int = 3000, pause: float = 3.0, limit: float = 30.0) -> list[float]:
         """Create ``files`` small files in folders, as a build does, until two probes in a row are fast.
 
         After deletions (an earlier run's trash, another program's) creating
