@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import pytest
 
@@ -143,15 +144,20 @@ def test_a_parent_free_early_takes_the_later_work_children_have_not_started() ->
 
 
 @needs_two_cores
-def test_a_parent_free_early_takes_the_parts_of_a_run_a_child_has_not_reached() -> None:
+def test_a_parent_free_early_takes_the_parts_of_a_run_a_child_has_not_reached(tmp_path: Path) -> None:
+    started = tmp_path / "started"
+
     def slow_in_child(numbers: Sequence[int], firsts: list[tuple[str, int, int]]) -> list[tuple[int, int]]:
         if os.getpid() != PARENT:
+            started.touch()
             time.sleep(1)
         return later_of_run(numbers, firsts)
 
     _, deferred = fork_map_deferred(tag_run("parent"), tag_run("child"), slow_in_child, list(range(600)))
     pending = deferred.indexes
-    time.sleep(0.3)  # the child has begun the first part of its first run
+    deadline = time.monotonic() + 30
+    while not started.exists() and time.monotonic() < deadline:  # the child has begun its first part
+        time.sleep(0.01)
     later = deferred.finish()
     assert sorted(later) == pending
     first_run = pending[: -(-600 // (available_cores() * CHUNKS_PER_PROCESS))]
