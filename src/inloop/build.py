@@ -85,10 +85,7 @@ def _signature(path: Path) -> tuple[int, int, int, int]:
     looked gets a signature that never matches (the last field), so it is
     read again: two saves within one mtime tick cannot hide a change.
     """
-    return _signature_of(path.stat())
-
-
-def _signature_of(stat: os.stat_result) -> tuple[int, int, int, int]:
+    stat = path.stat()
     return _signature_from(stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
@@ -332,7 +329,7 @@ class Builder:
                 if hashed is not None:  # the ledger's scan read it a moment ago, and has its stat
                     signature = _signature_from(*hashed[0][:3])
                 else:
-                    signature = _signature_of(path.stat())
+                    signature = _signature(path)
                 if cached is not None and cached.signature == signature:
                     data, digest = None, cached.digest
                 elif hashed is not None and not signature[3]:
