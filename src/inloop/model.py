@@ -287,15 +287,27 @@ class SiteConfig:
 
     @property
     def groups(self) -> tuple[tuple[str | None, tuple[Component, ...]], ...]:
-        """Components by group, in the order they first appear."""
-        order: list[str | None] = []
-        members: dict[str | None, list[Component]] = {}
+        """The components as ``inloop.toml`` lists them: sections of (group, members).
+
+        A group stands where its first member stands, with all its members;
+        ungrouped components keep their own places, each run of them a section
+        whose group is None.  So a component listed before every group is shown
+        before them, and one listed after a group after it.
+        """
+        sections: list[tuple[str | None, list[Component]]] = []
+        named: dict[str, list[Component]] = {}
         for component in self.components:
-            if component.group not in members:
-                order.append(component.group)
-                members[component.group] = []
-            members[component.group].append(component)
-        return tuple((g, tuple(members[g])) for g in order)
+            group = component.group
+            if group is not None and group in named:
+                named[group].append(component)
+            elif group is not None:
+                named[group] = [component]
+                sections.append((group, named[group]))
+            elif sections and sections[-1][0] is None:
+                sections[-1][1].append(component)
+            else:
+                sections.append((None, [component]))
+        return tuple((group, tuple(members)) for group, members in sections)
 
 
 @pickled_as_tuples
