@@ -25,7 +25,7 @@ from typing import Any
 from text_unidecode import unidecode
 
 from . import derive
-from .model import ComponentStatus, Content, Impact, Incident, Maintenance, SiteConfig
+from .model import ComponentStatus, Content, Incident, Maintenance, SiteConfig
 
 API_DIR = "api/v2/"
 #: The files, by their path under ``api/v2/``.
@@ -42,12 +42,21 @@ FILES = (
 #: incidents.json and scheduled-maintenances.json hold the latest 50, as Statuspage's do.
 LIMIT = 50
 
+#: Statuspage's words for its indicator, kept as Statuspage writes them: clients show them as they are.
 STATUS_DESCRIPTIONS = {
     "none": "All Systems Operational",
     "minor": "Minor Service Outage",
     "major": "Partial System Outage",
     "critical": "Major Service Outage",
     "maintenance": "Service Under Maintenance",
+}
+#: The indicator of each overall status: the page's headline and the API name one state, each in its words.
+INDICATORS = {
+    ComponentStatus.OPERATIONAL: "none",
+    ComponentStatus.UNDER_MAINTENANCE: "maintenance",
+    ComponentStatus.DEGRADED_PERFORMANCE: "minor",
+    ComponentStatus.PARTIAL_OUTAGE: "major",
+    ComponentStatus.MAJOR_OUTAGE: "critical",
 }
 
 Json = dict[str, Any]
@@ -100,14 +109,13 @@ def api_status(status: str) -> str:
     return status.lower().replace(" ", "_")
 
 
-def status_indicator(content: Content, now: datetime) -> str:
-    """The worst impact of the open incidents; ``maintenance`` if none has one and a window is on."""
-    worst = max((i.impact for i in derive.unresolved(content)), key=lambda i: i.rank, default=Impact.NONE)
-    if worst is not Impact.NONE:
-        return str(worst)
-    if derive.maintenance_in_progress(content, now):
-        return "maintenance"
-    return "none"
+def status_indicator(statuses: dict[str, ComponentStatus]) -> str:
+    """The indicator of the blended component status, as Statuspage defines it.
+
+    The worst status of any component (what the page's headline and the badge
+    say) decides it, so the API never reports another state than the page.
+    """
+    return INDICATORS[derive.overall_status(statuses)]
 
 
 def maintenance_status(window: Maintenance, now: datetime) -> str:
@@ -172,7 +180,7 @@ class StatuspageApi:
 
     @cached_property
     def status(self) -> Json:
-        indicator = status_indicator(self.content, self.now)
+        indicator = status_indicator(self.statuses)
         return {"indicator": indicator, "description": STATUS_DESCRIPTIONS[indicator]}
 
     @cached_property
