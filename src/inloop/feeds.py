@@ -270,7 +270,8 @@ def _details_html(
     parts: list[str] = []
     if isinstance(item, Incident):
         if item.cause_html:
-            parts.append(f"<p><strong>{escape(_('What is wrong'))}:</strong></p>{item.cause_html}")
+            heading = _("What went wrong") if item.resolved else _("What is wrong")
+            parts.append(f"<p><strong>{escape(heading)}:</strong></p>{item.cause_html}")
         if item.estimate and not item.resolved:
             parts.append(
                 f"<p><strong>{escape(_('Expected restoration'))}:</strong> {escape(fmt.full(item.estimate))}</p>"

@@ -152,7 +152,7 @@ class Formatter:
         return text
 
     def versus_estimate(self, restored: datetime, estimate: datetime) -> str:
-        """ "restored 18 minutes before the estimate" and its kin."""
+        """ "restored 18 minutes before the estimate": the commands' report (pages say which estimate)."""
         gettext = self.translations.gettext
         delta = estimate - restored
         if abs(delta) < timedelta(minutes=1):
@@ -160,6 +160,26 @@ class Formatter:
         if delta > timedelta(0):
             return gettext("restored %(duration)s before the estimate") % {"duration": self.duration(delta)}
         return gettext("restored %(duration)s after the estimate") % {"duration": self.duration(-delta)}
+
+    def versus_first_estimate(self, restored: datetime, first: datetime) -> str:
+        """ "restored 18 minutes before the first estimate of 15:30 CET": what a resolved page says.
+
+        Always the first estimate, named with its time, so that a reader who
+        sees later estimates in the list knows which one is meant.  The time
+        has its date when it fell on another day than the restoration.  Plain
+        text, not a ``<time>``: the reader's-time line after it describes the
+        restoration alone.
+        """
+        gettext = self.translations.gettext
+        when = self.clock(first) if self.same_day(restored, first) else self.full(first)
+        delta = first - restored
+        if abs(delta) < timedelta(minutes=1):
+            return gettext("restored at the time of the first estimate, %(time)s") % {"time": when}
+        if delta > timedelta(0):
+            text = gettext("restored %(duration)s before the first estimate of %(time)s")
+        else:
+            text = gettext("restored %(duration)s after the first estimate of %(time)s")
+        return text % {"duration": self.duration(abs(delta)), "time": when}
 
     def estimate_moved(self, old: datetime, new: datetime) -> str:
         """ "estimate moved from 15:30 to 16:30": dates appear when the move crosses a day."""
