@@ -369,3 +369,29 @@ def test_dry_run_says_what_it_would_send_and_records_nothing(notify_site: Path, 
     assert (notify_site / ".inloop" / "notify-state.json").read_bytes() == before
     assert receiver.requests == []
     assert run_notify(notify_site, "--dry-run")[1] == output  # the same, since nothing was recorded
+
+
+def test_the_state_keeps_no_webhook_url(tmp_path: Path, answering: Answering) -> None:
+    """The state may live in the site's bucket: it names a webhook by a hash of its URL."""
+    url = answering.url("/services/T0/B0/secret-token")
+    site = hook_site(tmp_path, [url])
+    run_notify(site)
+    add_incident(site, "new-one", "New one")
+    assert run_notify(site)[0] == 0
+    state = (site / ".inloop" / "notify-state.json").read_text()
+    assert "secret-token" not in state and "/services/" not in state
+    assert len(answering.requests) == 2
+
+
+def test_a_state_written_with_urls_as_keys_is_still_honoured(tmp_path: Path, answering: Answering) -> None:
+    url = answering.url("/hook")
+    site = hook_site(tmp_path, [url])
+    run_notify(site)
+    add_incident(site, "new-one", "New one")
+    path = site / ".inloop" / "notify-state.json"
+    state = json.loads(path.read_text())
+    sent = {f"webhook:{url}": "0" * 32}
+    state["events"]["incidents/new-one/#update-20261126T100000Z"] = {"sent": sent, "done": False}
+    path.write_text(json.dumps(state))
+    assert run_notify(site)[0] == 0
+    assert [json.loads(body)["update"]["time"] for _, _, body in answering.requests] == ["2026-11-26T10:30:00Z"]

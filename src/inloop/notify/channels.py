@@ -146,10 +146,19 @@ class WebhookSender:
             exc.close()
             raise DeliveryError(_refusal(exc.code, exc.headers.get("Location"))) from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
-            reason = str(getattr(exc, "reason", exc))
-            raise DeliveryError(reason.replace(hook.url, redact_url(hook.url))) from None
+            raise DeliveryError(_without_url(str(getattr(exc, "reason", exc)), hook.url)) from None
         if not 200 <= status < 300:
             raise DeliveryError(_refusal(status, None))
+
+
+def _without_url(text: str, url: str) -> str:
+    """A library's error text with the webhook's URL, or its secret path and query, hidden."""
+    text = text.replace(url, redact_url(url))
+    parts = urlsplit(url)
+    for secret in (parts.path + (f"?{parts.query}" if parts.query else ""), parts.path, parts.query):
+        if len(secret) > 1:
+            text = text.replace(secret, "…")
+    return text
 
 
 def _refusal(status: int, location: str | None) -> str:

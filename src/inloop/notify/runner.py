@@ -250,7 +250,7 @@ def _run(
             sent: dict[str, str] = record.setdefault("sent", {})
             complete = True
             for recipient in recipients:
-                if recipient.recipient in sent:
+                if recipient.recipient in sent or any(key in sent for key in recipient.old_recipients):
                     continue
                 if isinstance(recipient, Subscriber) and recipient.problem is not None:
                     # A row that cannot be written to fails on its own; the next run tries it again.
@@ -263,7 +263,7 @@ def _run(
                 if not wants(recipient, event):
                     continue
                 label = f"{event.id} to {recipient.shown}"
-                delivery = delivery_id(event.id, recipient.recipient)
+                delivery = delivery_id(event.id, recipient.delivery_key)
                 try:
                     prepared = _prepare(wording, hooks, mail, recipient, event, delivery)
                 except NotBuilt as exc:
@@ -337,7 +337,7 @@ def _prepare(
 
 
 def _mark_failed(record: dict[str, Any], recipient: Recipient, error: str) -> None:
-    record.setdefault("failed", {})[recipient.recipient] = error
+    record.setdefault("failed", {})[recipient.recipient] = error  # as printed: webhook URLs already redacted
 
 
 def _clear_failed(record: dict[str, Any], recipient: Recipient) -> None:

@@ -7,6 +7,7 @@ Secrets never live in the file: it names environment variables
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 import re
@@ -50,6 +51,17 @@ class Webhook:
 
     @property
     def recipient(self) -> str:
+        """The key of the state file: a hash, since the state may sit in a bucket others can read."""
+        return f"webhook:sha256:{hashlib.sha256(self.url.encode()).hexdigest()[:32]}"
+
+    @property
+    def old_recipients(self) -> tuple[str, ...]:
+        """Keys earlier versions wrote (the URL itself), still read so nothing is sent twice."""
+        return (f"webhook:{self.url}",)
+
+    @property
+    def delivery_key(self) -> str:
+        """What the delivery id is made from: unchanged, so receivers still drop duplicates."""
         return f"webhook:{self.url}"
 
     @property
@@ -73,6 +85,14 @@ class Subscriber:
     @property
     def recipient(self) -> str:
         return f"email:{self.email.lower()}"
+
+    @property
+    def old_recipients(self) -> tuple[str, ...]:
+        return ()
+
+    @property
+    def delivery_key(self) -> str:
+        return self.recipient
 
     @property
     def shown(self) -> str:
