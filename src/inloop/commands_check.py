@@ -103,6 +103,7 @@ def run_check(source: str, now: str | None) -> None:
         )
     if not report.ok:
         sys.exit(1)
+    click.echo(report.summary(), err=True)
 
 
 def run_stats(source: str, now: str | None, as_json: bool) -> None:

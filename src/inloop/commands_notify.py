@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .build import build_time
-from .errors import UsageError
+from .errors import BuildError, UsageError
 from .options import now_option, report_errors, source_option
 from .times import parse_now
 
@@ -47,7 +47,14 @@ def run_and_print(
     """Notify and print what happened; False when a delivery failed."""
     from .notify import notify as run_notify
 
-    report = run_notify(source, now=now, shown_source=shown, since=since, state=state, dry_run=dry_run)
+    try:
+        report = run_notify(source, now=now, shown_source=shown, since=since, state=state, dry_run=dry_run)
+    except BuildError as exc:  # the site or [notify] is wrong: nothing was sent, and no site was built
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        count = len(exc.problems)
+        click.echo(f"notify stopped: {count} error{'s' if count != 1 else ''} to fix first; nothing was sent", err=True)
+        sys.exit(1)
     for line in report.lines():
         click.echo(line)
     return report.ok

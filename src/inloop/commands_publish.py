@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from .build import build_time
-from .config import CONFIG_NAME, TomlLines
-from .errors import BuildError, Problem
+from .build import Builder, build_time, shown_path
+from .config import CONFIG_NAME, TomlLines, load_config
+from .errors import BuildError, Problem, UsageError
 from .options import make_builder, now_option, output_option, report_errors, source_option
 
+if TYPE_CHECKING:
+    from .publish import PublishSettings
 
-def _publish_settings(source: Path, shown_config: str, raw: object) -> object:
+
+def _publish_settings(source: Path, shown_config: str, raw: object) -> PublishSettings:
     """``[publish]`` as settings; a bad key is a ``path:line`` problem."""
     from .publish import PublishSettings, SettingError
 
@@ -23,6 +27,47 @@ def _publish_settings(source: Path, shown_config: str, raw: object) -> object:
     except SettingError as exc:
         text = (source / CONFIG_NAME).read_text("utf-8")
         raise BuildError([Problem(shown_config, TomlLines(text).line("publish", exc.key), str(exc))]) from None
+
+
+def settings_before_build(builder: Builder, and_notify: bool) -> PublishSettings | None:
+    """``[publish]`` (and ``[notify]`` for ``--notify``), checked before anything is written.
+
+    A mistake there stops the command with its ``path:line`` while the site
+    and the destination are as they were.  ``None`` when ``inloop.toml``
+    itself has errors: the build reports those, and writes nothing either.
+    """
+    shown_config = shown_path(builder.shown_source, CONFIG_NAME)
+    loaded = load_config(builder.source, shown_config)
+    if loaded.config is None:
+        return None
+    tables = dict(loaded.config.raw_tables)
+    problems: list[Problem] = []
+    settings: PublishSettings | None = None
+    try:
+        settings = _publish_settings(builder.source, shown_config, tables.get("publish", {}))
+    except BuildError as exc:
+        problems += exc.problems
+    if and_notify:
+        from .notify.settings import read_settings
+
+        raw = tables.get("notify")
+        if not isinstance(raw, dict):
+            raise UsageError("--notify needs a [notify] table in inloop.toml: see the README's 'Notifications' section")
+        try:
+            read_settings(raw, builder.source, shown_config, tuple(c.id for c in loaded.config.components))
+        except BuildError as exc:
+            problems += exc.problems
+    if problems:
+        for problem in sorted(problems):
+            click.echo(str(problem), err=True)
+        count = len(problems)
+        click.echo(
+            f"publish stopped: {count} error{'s' if count != 1 else ''} in inloop.toml; "
+            "nothing was built, published or sent",
+            err=True,
+        )
+        sys.exit(1)
+    return settings
 
 
 @click.command()
@@ -52,17 +97,14 @@ def publish(
     missing file; running it again completes an interrupted publish.
     Credentials come from the usual AWS environment variables.
     """
-    from .publish import PublishSettings, publish_site
+    from .publish import publish_site
 
     builder = make_builder(source, output)
     moment = build_time(now)
+    checked = settings_before_build(builder, and_notify)
     report = builder.build_once(moment)
     click.echo(f"built {report.files} files: {len(report.written)} written")
-    loaded = builder.load(moment).config
-    assert loaded.config is not None
-    raw = dict(loaded.config.raw_tables).get("publish", {})
-    settings = _publish_settings(builder.source, loaded.path, raw)
-    assert isinstance(settings, PublishSettings)
+    settings = checked if checked is not None else _publish_settings(builder.source, CONFIG_NAME, {})
     result = publish_site(
         builder.output, dest, full=full, dry_run=dry_run, settings=settings, progress=sys.stderr.isatty()
     )

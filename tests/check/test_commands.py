@@ -40,6 +40,28 @@ def test_warnings_on_stdout_summary_on_stderr(site: Site, lint: Lint) -> None:
     assert result.errors == ["1 warning ('inloop check --explain CODE' says why and how to fix it)"]
 
 
+def test_a_clean_check_says_so_in_one_line(site: Site, lint: Lint) -> None:
+    """Before: a clean check printed nothing at all."""
+    window = (
+        "---\ntitle: Database upgrade\ncomponents: [api]\nstart: 2026-12-01 02:00 UTC\nend: 2026-12-01 03:00 UTC\n"
+        "---\nWe upgrade the database.\n"
+    )
+    site(
+        incidents={"2026-11-26-api-errors": GOOD_OPEN, "2026-11-20-dashboard-slow": GOOD_RESOLVED},
+        maintenance={"2026-12-01-db": window},
+    )
+    result = lint()
+    assert (result.exit_code, result.lines) == (0, [])
+    assert result.errors == ["checked 2 incidents and 1 maintenance window: no problems"]
+
+
+def test_a_clean_check_of_an_empty_site(site: Site, lint: Lint) -> None:
+    site()
+    result = lint()
+    assert (result.exit_code, result.lines) == (0, [])
+    assert result.errors == ["checked 0 incidents and 0 maintenance windows: no problems"]
+
+
 def test_source_date_epoch_is_the_build_time(site: Site, run_cli: Callable[..., Any]) -> None:
     site(incidents={"2026-11-26-api-errors": GOOD_OPEN})
     late = run_cli(["check", "--source", "."], env={"SOURCE_DATE_EPOCH": "1796292000"})  # 2026-12-01 10:00 UTC

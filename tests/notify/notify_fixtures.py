@@ -26,11 +26,14 @@ def free_port() -> int:
 @dataclass
 class Mailbox:
     messages: list[email.message.EmailMessage] = field(default_factory=list)
+    #: (envelope recipients, raw bytes) of every message, as the server received it
+    envelopes: list[tuple[list[str], bytes]] = field(default_factory=list)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(parsed, email.message.EmailMessage)
         self.messages.append(parsed)
+        self.envelopes.append((list(envelope.rcpt_tos), bytes(envelope.content)))
         return "250 OK"
 
 

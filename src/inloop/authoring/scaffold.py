@@ -27,6 +27,7 @@ description = "Live status of our services"
 # contact = "https://example.com/support"   # where customers go for help
 # history_page_size = 25                    # incidents and maintenance windows per history page
 # feed_items = 50                           # updates in feed.xml
+# favicon = "https://example.com/favicon.png"   # your own icon: a URL, or a file in static/ ("favicon.png")
 
 # One [[components]] table for each part of your service that customers know
 # by name.  The id is a lowercase slug: incidents name components by it, and
@@ -49,6 +50,54 @@ since = {since}   # rules about resolved incidents apply to those resolved on or
 # disable = ["short-estimate"]              # rule codes to switch off ('inloop check --explain CODE')
 # max_silence_minutes = 60                  # longest time without an update while unresolved
 # prevention_days = 30                      # days to get prevention steps done after resolution
+
+# Where 'inloop publish DEST' uploads (DEST: a folder, or s3://bucket/prefix).
+# Leave it out for a folder or AWS S3. Credentials come only from the
+# environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), never from this file.
+# [publish]
+# endpoint_url = "https://ACCOUNT_ID.r2.cloudflarestorage.com"   # an S3-compatible store (R2, B2, MinIO)
+# region = "auto"                           # "auto" for R2; the bucket's region for AWS
+# addressing_style = "auto"                 # "path" for MinIO or SeaweedFS
+# concurrency = 16                          # files uploaded at once
+
+# Who 'inloop notify' tells about every update: email subscribers and webhooks.
+# [notify]
+# subscribers = "subscribers.csv"           # a header row 'email,language,components', then one line each
+# max_age_hours = 24                        # older updates are recorded, not sent
+# state = ".inloop/notify-state.json"       # what was sent to whom; or s3://bucket/key
+#
+# [notify.smtp]
+# host = "smtp.example.com"
+# port = 587
+# sender = "Status <status@example.com>"
+# unsubscribe = "mailto:status-unsubscribe@example.com"
+# username_env = "INLOOP_SMTP_USER"         # names of environment variables, never the secrets
+# password_env = "INLOOP_SMTP_PASSWORD"
+#
+# [[notify.webhooks]]
+# url = "https://hooks.example.com/status"
+# secret_env = "INLOOP_WEBHOOK_SECRET"      # optional: sign every payload
+# format = "inloop"                         # or "slack", "discord"
+# components = ["website"]                  # optional: only updates about these
+"""
+
+GITIGNORE_NAME = ".gitignore"
+GITIGNORE = """\
+# What inloop makes, and can make again at any time (written by 'inloop init').
+# The built site ('inloop build', 'inloop serve'):
+/site/
+# What a build keeps beside it (a first build's staging folder):
+/.site.inloop-*
+# The build cache:
+/.inloop-cache/
+# The notify state and its lock (keep the state in s3:// when CI runners are thrown away):
+/.inloop/
+# Temporary files of a write that was cut short:
+.*.inloop-tmp
+.inloop-*.tmp
+# A virtual environment for inloop, and Python's byte code:
+/.venv/
+__pycache__/
 """
 
 
@@ -82,6 +131,20 @@ def render_config(title: str, base_url: str, timezone: str, now: datetime) -> st
     return text
 
 
+def _write_gitignore(folder: Path, shown: str) -> str:
+    """Write ``.gitignore`` unless there is one; the line that says which happened."""
+    path = folder / GITIGNORE_NAME
+    if path.exists() or path.is_symlink():
+        return f"{shown} exists: kept as it is (inloop makes site/, .inloop-cache/ and .inloop/)"
+    try:
+        create_new(path, GITIGNORE.encode("utf-8"))
+    except FileExistsError:
+        return f"{shown} exists: kept as it is (inloop makes site/, .inloop-cache/ and .inloop/)"
+    except OSError as exc:
+        raise UsageError(f"cannot write {shown}: {exc.strerror}") from None
+    return shown
+
+
 def init_site(folder: Path, shown: str, now: datetime, *, title: str, base_url: str, timezone: str) -> Scaffold:
     """Write a new site into ``folder``; refuse if any file it would write exists."""
     if folder.exists() and not folder.is_dir():
@@ -104,12 +167,14 @@ def init_site(folder: Path, shown: str, now: datetime, *, title: str, base_url: 
         raise UsageError(f"{shown_config} exists: inloop init never overwrites a file") from None
     except OSError as exc:
         raise UsageError(f"cannot write in {shown}: {exc.strerror}") from None
+    ignore_note = _write_gitignore(folder, shown_path(shown, GITIGNORE_NAME))
     here = shown in (".", "")
     scaffold = Scaffold(folder)
     scaffold.lines = [
         f"created a status site in {shown}:",
         f"  {shown_config}",
         *(f"  {shown_path(shown, path.relative_to(folder).as_posix())}/" for path in folders),
+        f"  {ignore_note}",
         "",
         "what next:",
         *([] if here else [f"  cd {shown}"]),

@@ -52,10 +52,19 @@ class CheckReport:
     errors: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     stopped: bool = False
+    #: how many incidents and maintenance windows were checked
+    incidents: int = 0
+    maintenance: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.warnings and not self.errors
+
+    def summary(self) -> str:
+        """One line for a clean check, so that silence never has to be read as success."""
+        incidents = f"{self.incidents} incident{'' if self.incidents == 1 else 's'}"
+        windows = f"{self.maintenance} maintenance window{'' if self.maintenance == 1 else 's'}"
+        return f"checked {incidents} and {windows}: no problems"
 
 
 def since_start(settings: CheckSettings, config: SiteConfig) -> datetime | None:
@@ -97,7 +106,7 @@ def check_content(
     """Every warning for ``content``; ``read`` gives an item's raw file text."""
     settings = settings_of(config.check)
     phrases, notes = phrase_lists(config, settings)
-    report = CheckReport(notes=notes)
+    report = CheckReport(notes=notes, incidents=len(content.incidents), maintenance=len(content.maintenance))
     fmt = Formatter(config.zone, "en", NullTranslations())
     start = since_start(settings, config)
     items: list[Item] = [*content.incidents, *content.maintenance]

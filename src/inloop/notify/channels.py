@@ -8,10 +8,12 @@ delivery allows.
 
 from __future__ import annotations
 
+import email.policy
 import hashlib
 import hmac
 import json
 import os
+import re
 import smtplib
 import ssl
 import time
@@ -19,6 +21,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
+from email.errors import MessageError as EmailPackageError
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any, Literal
@@ -27,7 +31,18 @@ from urllib.parse import urlsplit
 from markupsafe import escape
 
 from ..model import Incident, Maintenance
+from ..publish.redact import redact_url
 from .settings import Smtp, Subscriber, Webhook
+
+#: Every email is built and checked with the policy it is sent with: CRLF line
+#: ends, headers folded at 78 characters, non-ASCII words RFC 2047-encoded.
+POLICY = email.policy.SMTP
+
+# Characters no header value may hold: C0 and C1 controls (CR and LF among
+# them), DEL, the Unicode line and paragraph separators, and lone surrogates
+# (which no encoding can write).
+_HEADER_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]+")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 EventType = Literal["incident_update", "follow_up", "maintenance_update"]
 
@@ -87,48 +102,115 @@ def webhook_payload(message: Message, hook: Webhook, delivery: str) -> dict[str,
     }
 
 
-class WebhookSender:
-    def __init__(self, timeout: float = 10.0) -> None:
-        self.timeout = timeout
-
-    def send(self, message: Message, hook: Webhook, delivery: str) -> None:
-        body = json.dumps(webhook_payload(message, hook, delivery), sort_keys=True).encode()
-        headers = {"Content-Type": "application/json", "User-Agent": "inloop-notify", "Inloop-Delivery": delivery}
-        secret = hook.secret()
-        if secret:
-            headers["Inloop-Signature"] = sign(secret, int(time.time()), body)
-        request = urllib.request.Request(hook.url, data=body, headers=headers, method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as answer:
-                if not 200 <= answer.status < 300:
-                    raise DeliveryError(f"HTTP {answer.status}")
-        except urllib.error.HTTPError as exc:
-            raise DeliveryError(f"HTTP {exc.code}") from None
-        except (urllib.error.URLError, OSError) as exc:
-            raise DeliveryError(str(getattr(exc, "reason", exc))) from None
+class NotBuilt(Exception):
+    """A message that cannot be made for one recipient; the others still get theirs."""
 
 
 class DeliveryError(Exception):
     """A message did not get through; it stays pending for the next run."""
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A webhook's answer is final: a redirect would resend the POST as a bodiless GET."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def webhook_body(message: Message, hook: Webhook, delivery: str) -> bytes:
+    """The JSON POSTed to ``hook``; :class:`NotBuilt` if it cannot be made."""
+    try:
+        payload = webhook_payload(message, hook, delivery)
+        return json.dumps(payload, sort_keys=True).encode("utf-8", "surrogatepass")
+    except (ValueError, TypeError) as exc:
+        raise NotBuilt(f"cannot build the webhook payload: {exc}") from None
+
+
+class WebhookSender:
+    """POSTs a body and counts only a 2xx answer as sent; redirects are failures, never followed."""
+
+    def __init__(self, timeout: float = 10.0) -> None:
+        self.timeout = timeout
+        self._opener = urllib.request.build_opener(_NoRedirects)
+
+    def send(self, body: bytes, hook: Webhook, delivery: str) -> None:
+        headers = {"Content-Type": "application/json", "User-Agent": "inloop-notify", "Inloop-Delivery": delivery}
+        secret = hook.secret()
+        if secret:
+            headers["Inloop-Signature"] = sign(secret, int(time.time()), body)
+        try:
+            request = urllib.request.Request(hook.url, data=body, headers=headers, method="POST")
+            with self._opener.open(request, timeout=self.timeout) as answer:
+                status = answer.status
+        except urllib.error.HTTPError as exc:
+            exc.close()
+            raise DeliveryError(_refusal(exc.code, exc.headers.get("Location"))) from None
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            raise DeliveryError(_without_url(str(getattr(exc, "reason", exc)), hook.url)) from None
+        if not 200 <= status < 300:
+            raise DeliveryError(_refusal(status, None))
+
+
+def _without_url(text: str, url: str) -> str:
+    """A library's error text with the webhook's URL, or its secret path and query, hidden."""
+    text = text.replace(url, redact_url(url))
+    parts = urlsplit(url)
+    for secret in (parts.path + (f"?{parts.query}" if parts.query else ""), parts.path, parts.query):
+        if len(secret) > 1:
+            text = text.replace(secret, "…")
+    return text
+
+
+def _refusal(status: int, location: str | None) -> str:
+    if 300 <= status < 400:
+        where = f" to {redact_url(location)}" if location else ""
+        return f"HTTP {status}: the webhook redirects{where}; redirects are not followed, so nothing was delivered"
+    return f"HTTP {status}"
+
+
+def clean_header(value: str) -> str:
+    """``value`` on one line: control characters and line breaks become one space.
+
+    A header value with a CR or LF is refused by the email package (and would
+    be a header injection if it were not); a title may hold either.
+    """
+    return " ".join(_HEADER_UNSAFE.sub(" ", value).split())
+
+
+def clean_text(value: str) -> str:
+    """Body text that every encoding can write: a lone surrogate becomes U+FFFD."""
+    return _LONE_SURROGATE.sub("\ufffd", value)
+
+
 def email_message(message: Message, subscriber: Subscriber, smtp: Smtp, delivery: str, base_host: str) -> EmailMessage:
-    email = EmailMessage()
-    email["Subject"] = f"{message.title} – {message.site_title}"
-    email["From"] = smtp.sender
-    email["To"] = subscriber.email
-    email["Date"] = format_datetime(message.time)
-    email["Message-ID"] = f"<{delivery}@{base_host}>"
-    email["Inloop-Delivery"] = delivery
-    if smtp.unsubscribe:
-        email["List-Unsubscribe"] = f"<{smtp.unsubscribe}>"
-    email.set_content(f"{message.title}\n\n{message.text}\n\n{message.url}\n")
-    email.add_alternative(
-        f"<!DOCTYPE html><html><body><h1>{escape(message.title)}</h1>{message.html}"
-        f'<p><a href="{escape(message.url)}">{escape(message.url)}</a></p></body></html>',
-        subtype="html",
-    )
-    return email
+    """The email for one subscriber, checked by serialising it; :class:`NotBuilt` if it cannot be made."""
+    try:
+        to = Address(addr_spec=subscriber.email)
+    except (ValueError, IndexError, TypeError) as exc:
+        raise NotBuilt(f"'{subscriber.shown}' is not an email address that fits in a header ({exc})") from None
+    try:
+        mail = EmailMessage(policy=POLICY)
+        mail["Subject"] = clean_header(f"{message.title} – {message.site_title}")
+        mail["From"] = clean_header(smtp.sender)
+        mail["To"] = to
+        mail["Date"] = format_datetime(message.time)
+        mail["Message-ID"] = f"<{delivery}@{base_host}>"
+        mail["Inloop-Delivery"] = delivery
+        if smtp.unsubscribe:
+            mail["List-Unsubscribe"] = clean_header(f"<{smtp.unsubscribe}>")
+        title, url = clean_text(message.title), clean_text(message.url)
+        mail.set_content(f"{title}\n\n{clean_text(message.text)}\n\n{url}\n")
+        mail.add_alternative(
+            f"<!DOCTYPE html><html><body><h1>{escape(title)}</h1>{clean_text(message.html)}"
+            f'<p><a href="{escape(url)}">{escape(url)}</a></p></body></html>',
+            subtype="html",
+        )
+        # Serialise as send_message will (SMTPUTF8 for non-ASCII addresses), so that it fails here, not mid-run.
+        ascii_only = subscriber.email.isascii() and smtp.sender.isascii()
+        mail.as_bytes(policy=POLICY if ascii_only else POLICY.clone(utf8=True))
+    except (ValueError, TypeError, LookupError, EmailPackageError) as exc:
+        raise NotBuilt(f"cannot build the email: {exc}") from None
+    return mail
 
 
 class EmailSender:
@@ -161,10 +243,12 @@ class EmailSender:
         self._client = client
         return client
 
-    def send(self, message: Message, subscriber: Subscriber, delivery: str) -> None:
-        email = email_message(message, subscriber, self.smtp, delivery, self.base_host)
+    def build(self, message: Message, subscriber: Subscriber, delivery: str) -> EmailMessage:
+        return email_message(message, subscriber, self.smtp, delivery, self.base_host)
+
+    def send(self, mail: EmailMessage) -> None:
         try:
-            self._connect().send_message(email)
+            self._connect().send_message(mail)
         except (smtplib.SMTPException, OSError) as exc:
             self.close()
             raise DeliveryError(f"SMTP: {exc}") from None

@@ -12,17 +12,27 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 from .. import i18n
 from ..build import Builder
-from ..errors import BuildError, UsageError
+from ..errors import BuildError, Problem, UsageError
 from ..feeds import FeedIndex, Source, sources_of
 from ..formatting import Formatter
 from ..model import Content, Incident, Maintenance, SiteConfig
 from ..times import utc_stamp
-from .channels import DeliveryError, EmailSender, EventType, Message, WebhookSender, delivery_id
+from .channels import (
+    DeliveryError,
+    EmailSender,
+    EventType,
+    Message,
+    NotBuilt,
+    WebhookSender,
+    delivery_id,
+    webhook_body,
+)
 from .settings import NotifySettings, Subscriber, Webhook, read_settings
 from .state import NotifyState, StateStore, open_store
 
@@ -33,6 +43,10 @@ Recipient = Webhook | Subscriber
 class NotifyReport:
     sent: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    #: Messages that could not be built, as ``path:line: message`` (one per row or update and recipient).
+    problems: list[Problem] = field(default_factory=list)
+    #: Messages not sent because they could not be built (each stays pending).
+    skipped: int = 0
     recorded: int = 0
     first_run: bool = False
     dry_run: bool = False
@@ -40,21 +54,43 @@ class NotifyReport:
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and not self.problems
 
     def lines(self) -> list[str]:
+        """What the run did, in words that are true of a dry run too."""
         if self.first_run:
-            return [f"first run: recorded {self.recorded} updates as the starting point; nothing sent"]
-        out = [f"would send: {line}" for line in self.would_send] if self.dry_run else []
+            if self.dry_run:
+                return [
+                    f"first run: would record {_updates(self.recorded)} as the starting point; "
+                    "nothing sent, nothing recorded (dry run)"
+                ]
+            return [f"first run: recorded {_updates(self.recorded)} as the starting point; nothing sent"]
+        out = [str(problem) for problem in sorted(set(self.problems))]
+        out += [f"would send: {line}" for line in self.would_send]
         out += [f"sent: {line}" for line in self.sent]
         out += [f"failed: {line}" for line in self.failed]
         if self.recorded:
-            out.append(f"recorded without sending: {self.recorded} (older than max_age or before --since)")
-        if not self.sent and not self.failed and not self.would_send:
+            verb = "would record" if self.dry_run else "recorded"
+            out.append(f"{verb} without sending: {self.recorded} (older than max_age or before --since)")
+        if self.dry_run:
+            wanted = f"would send {_messages(len(self.would_send))}" if self.would_send else "nothing new to send"
+            out.append(f"{wanted}; nothing sent, nothing recorded (dry run)")
+        elif not self.sent and not self.failed and not self.problems:
             out.append("nothing new to send")
-        if self.failed:
-            out.append(f"{len(self.failed)} deliveries failed; they stay pending for the next run")
+        unsent = len(self.failed) + self.skipped
+        if unsent and not self.dry_run:
+            out.append(f"{unsent} deliveries failed; they stay pending for the next run")
+        elif unsent:
+            out.append(f"{_messages(unsent)} could not be built; they would stay pending")
         return out
+
+
+def _updates(count: int) -> str:
+    return f"{count} update{'' if count == 1 else 's'}"
+
+
+def _messages(count: int) -> str:
+    return f"{count} message{'' if count == 1 else 's'}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,23 +250,44 @@ def _run(
             sent: dict[str, str] = record.setdefault("sent", {})
             complete = True
             for recipient in recipients:
-                if recipient.recipient in sent or not wants(recipient, event):
+                if recipient.recipient in sent or any(key in sent for key in recipient.old_recipients):
                     continue
-                language = recipient.language if isinstance(recipient, Subscriber) else None
-                message = wording.message(event, language)
-                delivery = delivery_id(event.id, recipient.recipient)
-                label = f"{event.id} to {recipient.recipient.split(':', 1)[1]}"
+                if isinstance(recipient, Subscriber) and recipient.problem is not None:
+                    # A row that cannot be written to fails on its own; the next run tries it again.
+                    report.problems.append(recipient.problem)
+                    report.skipped += 1
+                    _mark_failed(record, recipient, recipient.problem.message)
+                    complete = False
+                    save()
+                    continue
+                if not wants(recipient, event):
+                    continue
+                label = f"{event.id} to {recipient.shown}"
+                delivery = delivery_id(event.id, recipient.delivery_key)
+                try:
+                    prepared = _prepare(wording, hooks, mail, recipient, event, delivery)
+                except NotBuilt as exc:
+                    path, line = where(event)
+                    report.problems.append(Problem(path, line, f"cannot send {label}: {exc}; skipped"))
+                    report.skipped += 1
+                    _mark_failed(record, recipient, str(exc))
+                    complete = False
+                    save()
+                    continue
                 if dry_run:
                     report.would_send.append(label)
                     continue
-                error = _deliver(hooks, mail, recipient, message, delivery, settings)
+                error = _deliver(hooks, mail, recipient, prepared, delivery, settings)
                 if error is not None:
                     report.failed.append(f"{label}: {error}")
+                    _mark_failed(record, recipient, error)
                     complete = False
+                    save()
                     continue
                 if after_step:
                     after_step("sent")
                 sent[recipient.recipient] = delivery
+                _clear_failed(record, recipient)
                 report.sent.append(label)
                 save()
                 if after_step:
@@ -243,11 +300,59 @@ def _run(
             mail.close()
 
 
+def where(event: Event) -> tuple[str, int]:
+    """The file and line of the update (or prevention step) an event is about."""
+    source = event.source
+    if source.update is not None:
+        return source.item.path, source.update.line
+    if source.step is not None:
+        return source.item.path, source.step.line
+    return source.item.path, source.item.meta.line_of("title")
+
+
+def _prepare(
+    wording: Wording,
+    hooks: WebhookSender,
+    mail: EmailSender | None,
+    recipient: Recipient,
+    event: Event,
+    delivery: str,
+) -> bytes | EmailMessage:
+    """The bytes or email for one recipient; :class:`NotBuilt` when it cannot be made.
+
+    Anything the wording or the email package raises for one update's text
+    is caught here, so that one bad update never stops the messages of the others.
+    """
+    language = recipient.language if isinstance(recipient, Subscriber) else None
+    try:
+        message = wording.message(event, language)
+        if isinstance(recipient, Webhook):
+            return webhook_body(message, recipient, delivery)
+        assert mail is not None
+        return mail.build(message, recipient, delivery)
+    except NotBuilt:
+        raise
+    except Exception as exc:  # one unbuildable message must not wedge the run
+        raise NotBuilt(f"cannot build the message: {type(exc).__name__}: {exc}") from None
+
+
+def _mark_failed(record: dict[str, Any], recipient: Recipient, error: str) -> None:
+    record.setdefault("failed", {})[recipient.recipient] = error  # as printed: webhook URLs already redacted
+
+
+def _clear_failed(record: dict[str, Any], recipient: Recipient) -> None:
+    failed = record.get("failed")
+    if isinstance(failed, dict):
+        failed.pop(recipient.recipient, None)
+        if not failed:
+            del record["failed"]
+
+
 def _deliver(
     hooks: WebhookSender,
     mail: EmailSender | None,
     recipient: Recipient,
-    message: Message,
+    prepared: bytes | EmailMessage,
     delivery: str,
     settings: NotifySettings,
 ) -> str | None:
@@ -258,10 +363,11 @@ def _deliver(
             time.sleep(settings.retry_seconds * (2 ** (attempt - 1)))
         try:
             if isinstance(recipient, Webhook):
-                hooks.send(message, recipient, delivery)
+                assert isinstance(prepared, bytes)
+                hooks.send(prepared, recipient, delivery)
             else:
-                assert mail is not None
-                mail.send(message, recipient, delivery)
+                assert mail is not None and isinstance(prepared, EmailMessage)
+                mail.send(prepared)
             return None
         except DeliveryError as exc:
             error = str(exc)

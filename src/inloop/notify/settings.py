@@ -7,8 +7,10 @@ Secrets never live in the file: it names environment variables
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,12 +18,15 @@ from urllib.parse import urlsplit
 
 from ..config import SLUG, TomlLines, did_you_mean
 from ..errors import BuildError, Problem, UsageError
+from ..publish.redact import redact_url
 
 NOTIFY_KEYS = ("subscribers", "max_age_hours", "state", "smtp", "webhooks", "retries", "retry_seconds")
 SMTP_KEYS = ("host", "port", "starttls", "tls", "sender", "unsubscribe", "username_env", "password_env", "timeout")
 WEBHOOK_KEYS = ("url", "secret_env", "format", "components")
 FORMATS = ("inloop", "slack", "discord")
 DEFAULT_STATE = ".inloop/notify-state.json"
+# Nothing that could end a header line or hide in one: controls, spaces, line separators.
+_UNSAFE = re.compile("[\\s\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +51,23 @@ class Webhook:
 
     @property
     def recipient(self) -> str:
+        """The key of the state file: a hash, since the state may sit in a bucket others can read."""
+        return f"webhook:sha256:{hashlib.sha256(self.url.encode()).hexdigest()[:32]}"
+
+    @property
+    def old_recipients(self) -> tuple[str, ...]:
+        """Keys earlier versions wrote (the URL itself), still read so nothing is sent twice."""
+        return (f"webhook:{self.url}",)
+
+    @property
+    def delivery_key(self) -> str:
+        """What the delivery id is made from: unchanged, so receivers still drop duplicates."""
         return f"webhook:{self.url}"
+
+    @property
+    def shown(self) -> str:
+        """The URL as printed: scheme and host only, since the path is the secret."""
+        return redact_url(self.url)
 
     def secret(self) -> str | None:
         return os.environ.get(self.secret_env) if self.secret_env else None
@@ -54,13 +75,28 @@ class Webhook:
 
 @dataclass(frozen=True, slots=True)
 class Subscriber:
+    """One row of the subscriber list; ``problem`` says why it cannot be written to."""
+
     email: str
     language: str | None
     components: tuple[str, ...]
+    problem: Problem | None = None
 
     @property
     def recipient(self) -> str:
         return f"email:{self.email.lower()}"
+
+    @property
+    def old_recipients(self) -> tuple[str, ...]:
+        return ()
+
+    @property
+    def delivery_key(self) -> str:
+        return self.recipient
+
+    @property
+    def shown(self) -> str:
+        return "".join(c if c.isprintable() else repr(c)[1:-1] for c in self.email)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,9 +164,17 @@ def read_settings(raw: dict[str, Any], source: Path, shown_config: str, componen
                 error("[notify.smtp] needs 'host'", *where)
             if sender is None:
                 error("[notify.smtp] needs 'sender', e.g. \"Acme Status <status@acme.example>\"", *where)
+            if sender is not None and not sender_ok(sender):
+                error(
+                    f"'sender' must be one address on one line, e.g. \"Acme Status <status@acme.example>\"; "
+                    f"found {sender!r}",
+                    *where,
+                    "sender",
+                )
+                sender = None
             unsubscribe = typed(smtp_raw, "unsubscribe", str, where, None)
-            if unsubscribe is not None and not unsubscribe.startswith("mailto:"):
-                error(f"'unsubscribe' must be a mailto: address, found '{unsubscribe}'", *where, "unsubscribe")
+            if unsubscribe is not None and (not unsubscribe.startswith("mailto:") or _UNSAFE.search(unsubscribe)):
+                error(f"'unsubscribe' must be a mailto: address, found {unsubscribe!r}", *where, "unsubscribe")
             if host and sender:
                 smtp = Smtp(
                     host=host,
@@ -154,8 +198,9 @@ def read_settings(raw: dict[str, Any], source: Path, shown_config: str, componen
             if key not in WEBHOOK_KEYS:
                 error(f"unknown key '{key}' in [[notify.webhooks]]: {did_you_mean(key, WEBHOOK_KEYS)}", *where, key)
         url = typed(hook, "url", str, where, None)
-        if url is None or urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
-            error(f"[[notify.webhooks]] needs 'url', an http or https URL; found {url!r}", *where, "url")
+        if url is None or not webhook_url_ok(url):
+            found = "nothing" if url is None else repr(redact_url(url))
+            error(f"[[notify.webhooks]] needs 'url', an http or https URL on one line; found {found}", *where, "url")
             continue
         fmt = typed(hook, "format", str, where, "inloop")
         if fmt not in FORMATS:
@@ -171,12 +216,43 @@ def read_settings(raw: dict[str, Any], source: Path, shown_config: str, componen
     subscribers_file = (source / subscribers_name) if subscribers_name else None
     subscribers: tuple[Subscriber, ...] = ()
     if subscribers_file is not None:
-        subscribers = read_subscribers(subscribers_file, subscribers_name or "", components, problems)
+        shown_list = os.path.normpath(os.path.join(os.path.dirname(shown_config), subscribers_name or ""))
+        subscribers = read_subscribers(subscribers_file, shown_list, components, problems)
     if problems:
         raise BuildError(problems)
     return NotifySettings(
         subscribers_file, float(max_age), state, smtp, tuple(hooks), int(retries), float(retry_seconds), subscribers
     )
+
+
+def webhook_url_ok(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname) and not _UNSAFE.search(url)
+    except ValueError:  # a bad port or IPv6 address
+        return False
+
+
+def address_ok(address: str) -> bool:
+    """A single ``local@domain`` that can go in a ``To:`` header as it is."""
+    from email.headerregistry import Address
+
+    if address.count("@") != 1 or _UNSAFE.search(address) or "," in address:
+        return False
+    try:
+        return str(Address(addr_spec=address)) == address
+    except (ValueError, IndexError):
+        return False
+
+
+def sender_ok(sender: str) -> bool:
+    """One address, with or without a display name, that fits on a header line."""
+    from email.utils import getaddresses
+
+    if "\n" in sender or "\r" in sender or any(not c.isprintable() for c in sender):
+        return False
+    found = getaddresses([sender])
+    return len(found) == 1 and address_ok(found[0][1])
 
 
 def read_subscribers(
@@ -196,21 +272,28 @@ def read_subscribers(
         return ()
     found: list[Subscriber] = []
     seen: set[str] = set()
+    lines = text.splitlines()
+    end = reader.line_num  # the header's last line
     for row in reader:
-        line = reader.line_num
+        line, end = end + 1, reader.line_num
+        while line < end and not lines[line - 1].strip():  # blank lines before the row
+            line += 1
         clean = {(k or "").strip(): (v or "").strip() for k, v in row.items() if isinstance(v, str)}
         email = clean.get("email", "")
         if not email:
             continue
-        if "@" not in email or " " in email:
-            problems.append(Problem(shown, line, f"'{email}' is not an email address"))
-            continue
-        wanted = tuple(clean.get("components", "").split())
-        for cid in wanted:
-            if cid not in components or not SLUG.match(cid):
-                problems.append(Problem(shown, line, f"unknown component '{cid}': {did_you_mean(cid, components)}"))
         if email.lower() in seen:
             continue
         seen.add(email.lower())
-        found.append(Subscriber(email, clean.get("language") or None, wanted))
+        wanted = tuple(clean.get("components", "").split())
+        problem: Problem | None = None
+        if not address_ok(email):
+            problem = Problem(shown, line, f"'{Subscriber(email, None, ()).shown}' is not an email address")
+        else:
+            for cid in wanted:
+                if cid not in components or not SLUG.match(cid):
+                    problem = Problem(shown, line, f"unknown component '{cid}': {did_you_mean(cid, components)}")
+                    break
+        # A bad row fails on its own (reported, its messages kept pending); it never stops the others.
+        found.append(Subscriber(email, clean.get("language") or None, wanted, problem))
     return tuple(found)

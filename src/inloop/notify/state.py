@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from ..errors import UsageError
+from ..publish.redact import redact_userinfo
 
 LOCK_SECONDS = 600
 VERSION = 1
@@ -129,16 +130,21 @@ class S3Store:
             from botocore.config import Config
         except ImportError:
             raise UsageError("an s3:// notify state needs boto3: pip install 'inloop[s3]'") from None
-        self._client = boto3.client(
-            "s3",
-            endpoint_url=endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None,
-            region_name=region,
-            config=Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=10, read_timeout=30),
-        )
+        self._endpoint = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+        try:
+            self._client = boto3.client(
+                "s3",
+                endpoint_url=self._endpoint,
+                region_name=region,
+                config=Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=10, read_timeout=30),
+            )
+        except Exception as exc:  # botocore's configuration errors: a bad endpoint, region or profile
+            raise self._error(exc) from None
         self._token: str | None = None
 
     def _error(self, exc: Exception) -> UsageError:
-        return UsageError(f"cannot use the notify state {self.where}: {exc}")
+        """The message never shows the ``user:pass@`` of the endpoint."""
+        return UsageError(redact_userinfo(f"cannot use the notify state {self.where}: {exc}", self._endpoint))
 
     def load(self) -> NotifyState | None:
         from botocore.exceptions import BotoCoreError, ClientError
@@ -186,7 +192,10 @@ class S3Store:
                 age = LOCK_SECONDS + 1
             if age <= LOCK_SECONDS:
                 raise UsageError(f"another 'inloop notify' holds the lock {self.where}.lock ({int(age)} s old)")
-            self._client.delete_object(Bucket=self.bucket, Key=self.lock_key)  # a crashed run's lock
+            try:
+                self._client.delete_object(Bucket=self.bucket, Key=self.lock_key)  # a crashed run's lock
+            except (ClientError, BotoCoreError) as exc:
+                raise self._error(exc) from None
         raise UsageError(f"cannot take the notify lock {self.where}.lock")
 
     def unlock(self) -> None:

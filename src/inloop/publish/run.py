@@ -22,13 +22,14 @@ should have deleted.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO, TypeVar
 
@@ -41,6 +42,7 @@ from .plan import (
     Found,
     ManifestError,
     ObjectInfo,
+    Plan,
     Upload,
     decode_manifest,
     decode_pending,
@@ -244,10 +246,45 @@ def publish_to_store(
     )
     if dry_run:
         return report
+    removed = _remove_stale_temporary(store)
+    if removed:
+        report = replace(report, warnings=(*report.warnings, _stale_warning(removed)))
+    try:
+        _carry_out(store, local, plan, old_manifest, old_pending, concurrency, progress)
+    except BaseException:
+        with contextlib.suppress(Exception):  # the first error is the one to report
+            _remove_stale_temporary(store)  # a write cut short by an error in another thread, or Ctrl-C
+        raise
+    return report
 
+
+def _remove_stale_temporary(store: Store) -> int:
+    """What a killed folder publish left behind (only folders have temporary files)."""
+    remove = getattr(store, "remove_stale_temporary", None)
+    if not callable(remove):
+        return 0
+    count = remove()
+    return count if isinstance(count, int) else 0
+
+
+def _stale_warning(count: int) -> str:
+    files = "file" if count == 1 else "files"
+    return f"removed {count} temporary {files} left by an interrupted publish"
+
+
+def _carry_out(
+    store: Store,
+    local: Mapping[str, LocalFile],
+    plan: Plan,
+    old_manifest: bytes | None,
+    old_pending: bytes | None,
+    concurrency: int,
+    progress: Progress | None,
+) -> None:
+    """Steps 2 to 5 of the module doc: pending record, uploads, deletions, manifest."""
     new_manifest = encode_manifest(plan.manifest)
     if not plan.touched and old_pending is None and new_manifest == old_manifest:
-        return report
+        return
 
     if plan.touched:
         _write_record(store, PENDING_KEY, encode_pending(plan.touched))
@@ -303,7 +340,6 @@ def publish_to_store(
             store.delete(PENDING_KEY)
     except UsageError as exc:
         raise _interrupted(store, "writing the manifest", exc, uploaded, total) from None
-    return report
 
 
 def _links(local: Mapping[str, LocalFile], uploads: Iterable[Upload]) -> dict[str, set[str]]:

@@ -20,10 +20,13 @@ from urllib.parse import unquote, urlsplit
 
 from ..errors import UsageError
 from .plan import valid_key
+from .redact import redact_userinfo
 from .settings import PublishSettings
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$")
+#: A folder publish's temporary file: ``.inloop-<pid>-<random>.tmp`` (no pid: an older inloop's).
+_TEMPORARY = re.compile(r"^\.inloop-(?:(?P<pid>\d+)-)?[A-Za-z0-9_]+\.tmp$")
 
 
 class PublishError(UsageError):
@@ -92,7 +95,7 @@ class LocalStore:
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".inloop-", suffix=".tmp")
+            handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".inloop-{os.getpid()}-", suffix=".tmp")
             try:
                 with os.fdopen(handle, "wb") as file:
                     file.write(body)
@@ -103,6 +106,31 @@ class LocalStore:
                 raise
         except OSError as exc:
             raise PublishError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+    def remove_stale_temporary(self) -> int:
+        """Remove the temporary files of publishes that were killed mid-write; how many.
+
+        A file is stale when the process named in it is gone (or is this one,
+        which calls this only when none of its writes is in flight), or when
+        it names none.  A publish still running elsewhere keeps its files.
+        """
+        if not self.root.is_dir():
+            return 0
+        removed = 0
+        for folder, _, names in os.walk(self.root):
+            for name in names:
+                found = _TEMPORARY.match(name)
+                if found is None or _running(found.group("pid")):
+                    continue
+                path = Path(folder, name)
+                try:
+                    path.unlink()
+                    removed += 1
+                except FileNotFoundError:
+                    pass
+                except OSError as exc:
+                    raise PublishError(f"cannot remove the stale file {path}: {exc.strerror or exc}") from None
+        return removed
 
     def delete(self, key: str) -> None:
         path = self._path(key)
@@ -118,6 +146,21 @@ class LocalStore:
             except OSError:
                 break
             parent = parent.parent
+
+
+def _running(pid: str | None) -> bool:
+    """Whether another process with this id is alive (and so may still be writing)."""
+    if pid is None or int(pid) == os.getpid() or int(pid) <= 0:
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    except (OverflowError, ValueError):  # not a process id at all
+        return False
+    return True
 
 
 class S3Store:
@@ -140,7 +183,12 @@ class S3Store:
 
     @property
     def endpoint(self) -> str:
-        return str(getattr(self.client.meta, "endpoint_url", "") or "AWS S3")
+        """The endpoint as shown in messages: never its ``user:pass@``."""
+        return redact_userinfo(self._endpoint_url or "AWS S3")
+
+    @property
+    def _endpoint_url(self) -> str:
+        return str(getattr(self.client.meta, "endpoint_url", "") or "")
 
     def read(self, key: str) -> Stored | None:
         try:
@@ -176,7 +224,11 @@ class S3Store:
             raise self._error(exc, "delete", key) from None
 
     def _error(self, exc: Exception, action: str, key: str) -> PublishError:
-        """A message for what went wrong, naming the store and what to check."""
+        """A message for what went wrong, naming the store and what to check (never a password)."""
+        error = self._explain(exc, action, key)
+        return PublishError(redact_userinfo(str(error), self._endpoint_url, os.environ.get("AWS_ENDPOINT_URL")))
+
+    def _explain(self, exc: Exception, action: str, key: str) -> PublishError:
         where = f"{self.description} at {self.endpoint}"
         name = type(exc).__name__
         code = _error_code(exc)
@@ -262,7 +314,8 @@ def make_s3_client(settings: PublishSettings) -> Any:
             config=config,
         )
     except Exception as exc:  # botocore's configuration errors: bad region, bad profile
-        raise PublishError(f"cannot set up the S3 client: {exc}") from None
+        message = redact_userinfo(str(exc), settings.endpoint_url, os.environ.get("AWS_ENDPOINT_URL"))
+        raise PublishError(f"cannot set up the S3 client: {message}") from None
 
 
 def parse_s3(dest: str) -> tuple[str, str]:
