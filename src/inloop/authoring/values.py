@@ -92,6 +92,20 @@ def choose_status(text: str, kind: str) -> str:
     return choose(text, UPDATE_STATUSES[kind], f"{KIND_NAME[kind]} status", hint)
 
 
+#: The statuses an incident may start with: it cannot start resolved, nor with "Update" (of what?).
+FIRST_INCIDENT_STATUSES = ("Investigating", "Identified", "Monitoring")
+
+
+def choose_first_status(text: str) -> str:
+    """The status of a new incident's first update."""
+    if _key(text) == "resolved":
+        raise UsageError(
+            "a new incident cannot start resolved: open it with Investigating, Identified or Monitoring, "
+            "then resolve it with 'inloop resolve ID \"What we did\"'"
+        )
+    return choose(text, FIRST_INCIDENT_STATUSES, "incident status", " for a new incident")
+
+
 def choose_component_status(text: str) -> ComponentStatus:
     allowed = tuple(str(s) for s in INCIDENT_COMPONENT_STATUSES)
     return ComponentStatus(choose(text, allowed, "component status"))
