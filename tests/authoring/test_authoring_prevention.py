@@ -77,8 +77,10 @@ def test_done_marks_the_step_and_the_feed_announces_it(
         f"{path}: prevention step 2 done at 2026-11-28 09:30 UTC / 10:30 CET: Bigger disks."
     )
     text = path.read_text("utf-8")
-    assert "prevention:\n  - step: Alert on disk use.\n    done: 2026-11-27   # the first promise\n" \
+    assert (
+        "prevention:\n  - step: Alert on disk use.\n    done: 2026-11-27   # the first promise\n"
         "  - step: Bigger disks.\n    done: 2026-11-28 09:30 UTC\n---\n" in text
+    )
     assert _body(text) == _body(RESOLVED)
     output = build(site, None, "2026-11-28 10:00 UTC")
     feed = feedparser.parse((output / "feed.xml").read_bytes())
