@@ -1,4 +1,4 @@
-"""The authoring commands: ``init``, ``new incident``, ``new maintenance``, ``update``, ``resolve``.
+"""The authoring commands: ``init``, ``new``, ``update``, ``resolve``, ``prevention``, ``list``.
 
 Thin, like the rest of the command line: parse options, call one function
 of :mod:`inloop.authoring`, print what it did.  :func:`register` adds them
@@ -29,8 +29,9 @@ at_option = click.option(
     "--at",
     default=None,
     metavar="TIME",
-    help="When it was posted, if not now: '2026-11-20 14:05' (site's time zone), '... UTC', or '14:05' (today). "
-    "Seconds are written only if given.",
+    help="When it happened, if not now: '2026-11-20 14:05' (the site's time zone), '2026-11-20 13:05 UTC', "
+    "or a clock time '14:05' (today in the site's zone; a time later than now is an error, never yesterday). "
+    "Not before the incident started. Seconds are written only if given.",
 )
 component_help = (
     "An affected component, as ID or ID=STATUS (degraded_performance, partial_outage, major_outage, operational); "
@@ -112,7 +113,7 @@ def _after_edit(source: Path, created: Any, config: Any) -> None:
     "--status",
     default=None,
     metavar="STATUS",
-    help="Investigating, Identified, Monitoring or Resolved.  [default: investigating]",
+    help="Investigating, Identified or Monitoring ('inloop resolve' resolves it later).  [default: investigating]",
 )
 @click.option("--message", "-m", default=None, metavar="TEXT", help="The first update's text.  [default: TODO]")
 @at_option
@@ -160,9 +161,19 @@ def new_incident(
 @new.command("maintenance")
 @click.argument("title")
 @source_option
-@click.option("--start", required=True, metavar="TIME", help="When the window starts ('2026-12-03 07:00', '23:00').")
 @click.option(
-    "--end", required=True, metavar="TIME", help="When it ends: a time, or a duration from the start ('2h', '90m')."
+    "--start",
+    required=True,
+    metavar="TIME",
+    help="When the window starts: '2026-12-03 07:00' (the site's time zone), '... UTC', or a clock time "
+    "'23:00' (the next 23:00 from now).",
+)
+@click.option(
+    "--end",
+    required=True,
+    metavar="TIME",
+    help="When it ends: a time, a clock time (the next one after the start) or a duration from the start "
+    "('2h', '90m').",
 )
 @click.option(
     "--component",
@@ -236,11 +247,16 @@ def new_maintenance(
     "--estimate",
     default=None,
     metavar="TIME",
-    help="When service will be restored: a time, '16:30', or a duration from now ('45m', '2h'). "
-    "The old estimate is kept in previous_estimates.",
+    help="When service will be restored: '2026-11-20 16:30' (the site's time zone), '... UTC', a clock time "
+    "'16:30' (the next 16:30 after the update's time), or a duration from the update's time ('45m', '2h'). "
+    "Not before the update. The old estimate is kept in previous_estimates.",
 )
 @click.option(
-    "--next-update", default=None, metavar="TIME", help="When the next update will come: a time or a duration ('30m')."
+    "--next-update",
+    default=None,
+    metavar="TIME",
+    help="When the next update will come: as --estimate, a time, a clock time (the next one after the update) "
+    "or a duration ('30m').",
 )
 @click.option("--component", "-c", "components", multiple=True, metavar="ID[=STATUS]", help=component_help)
 @click.option("--prevention", multiple=True, metavar="TEXT", help="Add a prevention step; repeat for more.")
@@ -306,7 +322,83 @@ def resolve(
     _echo(post(Path(source), source, reference, request, _now(now)))
 
 
-COMMANDS: tuple[click.Command, ...] = (init, new, update, resolve)
+@click.group("prevention")
+def prevention() -> None:
+    """Add prevention steps to an incident, or mark them done, open or resolved.
+
+    Neither posts an update nor changes the incident's status: a resolved
+    incident stays resolved.  The feeds and 'inloop notify' announce a step
+    done as a follow-up of the incident.
+    """
+
+
+@prevention.command("add")
+@click.argument("reference", metavar="ID")
+@click.argument("step", metavar="STEP")
+@source_option
+@now_option
+def prevention_add(reference: str, step: str, source: str, now: str | None) -> None:
+    """Add STEP at the end of the prevention steps of incident ID.
+
+    --now is accepted, as by every authoring command, and changes nothing here.
+    """
+    from .authoring.prevention import add_step
+
+    _now(now)  # a bad --now is still an error
+    _echo(add_step(Path(source), source, reference, step))
+
+
+@prevention.command("done")
+@click.argument("reference", metavar="ID")
+@click.argument("number", metavar="N")
+@source_option
+@click.option(
+    "--at",
+    default=None,
+    metavar="DATE",
+    help="When it was done, if not now: a date '2026-11-20', a time '2026-11-20 14:05' (the site's time zone) "
+    "or '... UTC', or a clock time '14:05' (today). Not in the future, not before the incident started.",
+)
+@now_option
+def prevention_done(reference: str, number: str, source: str, at: str | None, now: str | None) -> None:
+    """Mark step N of incident ID done (1 is the first, as the page numbers them)."""
+    from .authoring.prevention import mark_done
+
+    _echo(mark_done(Path(source), source, reference, number, at, _now(now)))
+
+
+@click.command("list")
+@source_option
+@click.option(
+    "--all", "everything", is_flag=True, help="Add the resolved incidents and finished windows, newest first."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts (its keys: see the docs).")
+@now_option
+def list_command(source: str, everything: bool, as_json: bool, now: str | None) -> None:
+    """List the open incidents and the maintenance in progress or upcoming.
+
+    One a line: id, status, impact ('maintenance' for a window), the time
+    of the last update, title.  Open incidents come first, the most recently
+    updated first; then windows in progress, then upcoming ones, the soonest
+    first.  A file that does not build is reported on stderr (exit status 1);
+    the others are still listed.
+    """
+    from .authoring.listing import json_text, list_items, text_lines
+
+    listing = list_items(Path(source), source, _now(now), everything=everything)
+    if as_json:
+        click.echo(json_text(listing), nl=False)
+    else:
+        _echo(text_lines(listing, everything=everything))
+    if listing.problems:
+        for problem in listing.problems:
+            click.echo(str(problem), err=True)
+        count = len(listing.problems)
+        plural = "s" if count != 1 else ""
+        raise UsageError(f"{count} error{plural} in the content: the files with errors are not listed")
+
+
+COMMANDS: tuple[click.Command, ...] = (init, new, update, resolve, prevention, list_command)
 
 
 def register(group: click.Group) -> None:

@@ -25,21 +25,24 @@ def test_document_maps_edits_onto_mixed_line_ends() -> None:
     assert doc.text == "a\nb\nc\nd"
     assert doc.newline == "\r\n"
     assert doc.line_start(3) == 4
-    # insert a line before line 3 ("c"), replace "d"
-    assert doc.apply([Edit(4, 4, "new\n"), Edit(6, 7, "D")]) == b"a\r\nb\rnew\r\nc\nD"
+    # insert a line before line 3 ("c"), then replace "d" in the text that leaves
+    inserted = doc.apply(Edit(4, 4, "new\n"))
+    assert inserted == b"a\r\nb\rnew\r\nc\nd"
+    again = Document(inserted)
+    assert again.apply(Edit(again.text.index("d"), len(again.text), "D")) == b"a\r\nb\rnew\r\nc\nD"
 
 
 def test_document_keeps_the_byte_order_mark() -> None:
     doc = Document("\ufeffx\ny".encode())
     assert doc.text == "x\ny"
-    assert doc.apply([Edit(2, 3, "z")]) == "\ufeffx\nz".encode()
+    assert doc.apply(Edit(2, 3, "z")) == "\ufeffx\nz".encode()
 
 
 def _edited(text: str, plan: object) -> str:
     doc = Document(text.encode())
     editor = FrontMatterEditor(doc)
     plan(editor)  # type: ignore[operator]
-    return doc.apply(editor.edits).decode()
+    return editor.data.decode()
 
 
 def test_set_replaces_a_null_value_and_keeps_its_comment() -> None:
@@ -73,9 +76,20 @@ def test_block_list_followed_by_comments() -> None:
     )
 
 
-def test_a_scalar_where_a_list_belongs_is_refused() -> None:
+def test_one_item_written_alone_becomes_a_list() -> None:
+    after = _edited("---\nprevention: one  # c\n---\n", lambda e: e.append_item("prevention", "two: 2"))
+    assert after == '---\nprevention: [one, "two: 2"]  # c\n---\n'
+
+
+def test_a_mapping_where_a_list_belongs_is_refused() -> None:
     with pytest.raises(UsageError, match="'prevention' is not a list"):
-        _edited("---\nprevention: one\n---\n", lambda e: e.append_item("prevention", "two"))
+        _edited("---\nprevention: {a: b}\n---\n", lambda e: e.append_item("prevention", "two"))
+
+
+def test_a_written_null_gives_way_to_the_list() -> None:
+    after = _edited("---\nprevention: ~   # none yet\ntitle: T\n---\n", lambda e: e.append_item("prevention", "x"))
+    assert after == "---\nprevention:    # none yet\n  - x\ntitle: T\n---\n"
+    assert yaml.safe_load(after.split("---\n")[1]) == {"prevention": ["x"], "title": "T"}
 
 
 @pytest.mark.parametrize(
@@ -91,13 +105,29 @@ def test_a_scalar_where_a_list_belongs_is_refused() -> None:
         ("2 hours", True, datetime(2026, 11, 26, 14, 0, tzinfo=UTC), False),
         ("1d", True, datetime(2026, 11, 27, 12, 0, tzinfo=UTC), False),
         ("12:59:30", False, datetime(2026, 11, 26, 11, 59, 30, tzinfo=UTC), True),
-        ("13:30", False, datetime(2026, 11, 25, 12, 30, tzinfo=UTC), False),  # later today: yesterday
+        ("12:59", False, datetime(2026, 11, 26, 11, 59, tzinfo=UTC), False),  # today, in the site's zone
+        ("12:00 UTC", False, datetime(2026, 11, 26, 12, 0, tzinfo=UTC), False),  # now itself is not the future
+        ("13:00", True, datetime(2026, 11, 27, 12, 0, tzinfo=UTC), False),  # now itself: the next one is tomorrow
     ],
 )
 def test_parse_when(text: str, forward: bool, expected: datetime, seconds: bool) -> None:
     when = parse_when(text, BERLIN, base=NOW, option="--x", forward=forward)
     assert when.moment == expected
     assert when.seconds == seconds
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("13:30", '13:30 CET today is in the future; for yesterday write --at "2026-11-25 13:30"'),
+        ("12:00:01 UTC", '12:00:01 UTC today is in the future; for yesterday write --at "2026-11-25 12:00:01 UTC"'),
+        ("23:59", '23:59 CET today is in the future; for yesterday write --at "2026-11-25 23:59"'),
+    ],
+)
+def test_a_clock_time_later_today_is_an_error(text: str, message: str) -> None:
+    with pytest.raises(UsageError) as raised:
+        parse_when(text, BERLIN, base=NOW, option="--at", forward=False)
+    assert str(raised.value) == message
 
 
 def test_parse_when_rejects_durations_for_at() -> None:
@@ -146,7 +176,70 @@ def test_any_cause_gives_a_file_that_parses(value: str) -> None:
     doc = Document(text.encode())
     editor = FrontMatterEditor(doc)
     editor.set_text("cause", value)
-    incident, problems = parse_incident(doc.apply(editor.edits), "t", "t.md", UTC, frozenset({"api"}))
+    incident, problems = parse_incident(editor.data, "t", "t.md", UTC, frozenset({"api"}))
     assert problems == []
     assert incident is not None and incident.cause is not None
     assert " ".join(incident.cause.split()) == " ".join(value.split())
+
+
+# -- edits made one at a time: no two can overlap (issue 16, item 2) ----------------------
+
+_FRONTS = [
+    "---\ntitle: T\nimpact: minor\ncomponents: [api]\n# cause: prompt\n# estimate: prompt\n# prevention:\n"
+    "#   - prompt\n---\n",
+    "---\ntitle: T\ncomponents:\n  - api\nprevention:\n  - one   # c\nestimate: 2026-11-26 13:00 UTC\n---\n",
+    "---\ntitle: T\ncomponents: {api: major_outage}\nprevention: [one, {step: two}]\ncause: x\n---\n",
+    "---\ntitle: T\ncomponents: api\nprevention: one\nprevious_estimates: []\nestimate: ~\n---\n",
+    "---\ntitle: T\ncomponents:\n  api: partial_outage\nprevention:\n- step: a\n  done: 2026-11-20\n- b\n---\n",
+]
+_WORD = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30).filter(
+    lambda t: t.strip() != ""
+)
+_OPERATION = st.one_of(
+    st.tuples(st.just("cause"), _TEXT),
+    st.tuples(st.just("estimate"), st.sampled_from(["2026-11-26 14:00 UTC", "2026-11-26 15:00 UTC"])),
+    st.tuples(st.just("prevention"), _WORD),
+    st.tuples(
+        st.just("component"), st.sampled_from(["api", "email"]), st.sampled_from(["major_outage", "operational"])
+    ),
+    st.tuples(st.just("done"), st.integers(0, 5)),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(_FRONTS), st.lists(_OPERATION, max_size=6))
+def test_any_sequence_of_edits_reads_back(front: str, operations: list[tuple[object, ...]]) -> None:
+    """Each edit is planned on the text the last one left: any sequence gives YAML that says what was asked."""
+    doc = Document(front.encode())
+    editor = FrontMatterEditor(doc)
+    expected: dict[str, object] = {}
+    steps = len(editor.items("prevention"))
+    for operation in operations:
+        match operation:
+            case ("cause", str(text)):
+                editor.set_text("cause", text)
+                expected["cause"] = " ".join(text.split())
+            case ("estimate", str(when)):
+                old = editor.scalar_value("estimate")
+                editor.set_inline("estimate", when)
+                if old is not None:
+                    editor.append_item("previous_estimates", old, after="estimate")
+                expected["estimate"] = when
+            case ("prevention", str(step)):
+                editor.append_item("prevention", step)
+                steps += 1
+            case ("component", str(name), str(status)):
+                editor.set_mapping_values("components", [(name, status)], "partial_outage")
+                expected[f"component {name}"] = status
+            case ("done", int(index)) if index < steps:
+                editor.set_item_key("prevention", index, "done", "2026-11-27", text_key="step")
+    loaded = yaml.safe_load(editor.data.decode().split("---\n")[1])
+    found = loaded.get("prevention")
+    assert (1 if isinstance(found, str) else len(found or [])) == steps
+    for key, value in expected.items():
+        if key.startswith("component "):
+            assert loaded["components"][key.removeprefix("component ")] == value
+        elif key == "cause":
+            assert " ".join(str(loaded["cause"]).split()) == value
+        else:
+            assert str(loaded[key]) == value

@@ -88,7 +88,7 @@ def test_new_incident_needs_a_component_when_the_site_has_several(site: Path, fa
         (["-c", "api=major outage", "--impact", "majr"], "unknown impact 'majr': did you mean 'major'? "
          "expected one of none, minor, major, critical"),
         (["-c", "api", "--status", "identifed"], "unknown incident status 'identifed': did you mean 'identified'? "
-         "expected one of Investigating, Identified, Monitoring, Update, Resolved"),
+         "expected one of Investigating, Identified, Monitoring for a new incident"),
         (["-c", "api", "-c", "api"], "component 'api' is given twice"),
         (["-c", "api=", "-m", "x"], "--component 'api=': the status after '=' is missing"),
         (["-c", "api", "-m", "  "],
@@ -253,4 +253,33 @@ def test_new_maintenance_errors(site: Path, fails: Callable[..., str], options: 
 def test_no_site_here(tmp_path: Path, fails: Callable[..., str]) -> None:
     assert fails(["new", "incident", "Broken"], tmp_path) == (
         f"no {tmp_path}/inloop.toml: is this a status site? (give its folder with --source; 'inloop init' makes one)"
+    )
+
+
+def test_a_new_incident_cannot_start_resolved(
+    site: Path, fails: Callable[..., str], run_cli: Callable[..., Any]
+) -> None:
+    """Issue 16, item 8: 'new incident --help' offered resolved as a first status."""
+    assert fails(["new", "incident", "Broken", "-c", "api", "--status", "resolved"], site) == (
+        "a new incident cannot start resolved: open it with Investigating, Identified or Monitoring, "
+        "then resolve it with 'inloop resolve ID \"What we did\"'"
+    )
+    assert fails(["new", "incident", "Broken", "-c", "api", "--status", "update"], site) == (
+        "unknown incident status 'update': expected one of Investigating, Identified, Monitoring for a new incident"
+    )
+    assert not (site / INCIDENTS).exists() or list((site / INCIDENTS).iterdir()) == []
+    help_text = run_cli(["new", "incident", "--help"]).stdout
+    assert "Investigating, Identified or Monitoring" in " ".join(help_text.split())
+    assert "resolved" not in help_text.lower()
+
+
+def test_new_incident_at_a_clock_time(site: Path, ok: Callable[..., Any], fails: Callable[..., str]) -> None:
+    """Issue 16: '--at 16:45' at 16:31 must not mean yesterday."""
+    assert fails(["new", "incident", "Late", "-c", "api", "--at", "16:45"], site, now="2026-12-06 15:31 UTC") == (
+        '16:45 CET today is in the future; for yesterday write --at "2026-12-05 16:45"'
+    )
+    result = ok(["new", "incident", "Late", "-c", "api", "--at", "16:15"], site, now="2026-12-06 15:31 UTC")
+    assert "first update: Investigating at 2026-12-06 15:15 UTC / 16:15 CET" in result.stdout
+    assert (site / INCIDENTS / "2026-12-06-late.md").read_text("utf-8").endswith(
+        "## 2026-12-06 15:15 UTC — Investigating\nTODO\n"
     )

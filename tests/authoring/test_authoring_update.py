@@ -166,6 +166,26 @@ def test_a_long_cause_is_folded_and_a_multiline_one_kept(site: Path, ok: Callabl
     assert "cause: |\n  Line one.\n\n  - a list item\n# estimate:" in text
 
 
+def test_two_prevention_steps_in_place_of_the_prompt(solo: Path, ok: Callable[..., Any]) -> None:
+    """Issue 16: two --prevention on a new incident ended in 'AssertionError: overlapping edits'."""
+    ok(["new", "incident", "Slow"], solo, now="2026-11-26 11:00 UTC")
+    path = solo / INCIDENTS / "2026-11-26-slow.md"
+    result = ok(["resolve", "slow", "Fixed.", "--prevention", "Alert on disk use.", "--prevention", "Bigger disks.",
+                 "--cause", "A full disk."], solo)  # fmt: skip
+    assert "  prevention: added 2 steps\n" in result.stdout
+    text = path.read_text("utf-8")
+    assert "cause: A full disk.\n# estimate:" in text
+    assert "prevention:\n  - Alert on disk use.\n  - Bigger disks.\n---\n" in text
+    ok(["new", "incident", "Again"], solo, now="2026-11-26 12:00 UTC")
+    args = ["update", "again", "x", "--prevention", "A", "--prevention", "B", "--prevention", "C",
+            "--estimate", "13:30", "--next-update", "30m"]  # fmt: skip
+    ok(args, solo, now="2026-11-26 12:10 UTC")
+    ok(["update", "again", "y", "--estimate", "14:30", "--prevention", "D"], solo, now="2026-11-26 12:20 UTC")
+    text = (solo / INCIDENTS / "2026-11-26-again.md").read_text("utf-8")
+    assert "estimate: 2026-11-26 13:30 UTC\nprevious_estimates:\n  - 2026-11-26 12:30 UTC\n" in text
+    assert "prevention:\n  - A\n  - B\n  - C\n  - D\n---\n" in text
+
+
 # -- previous_estimates ----------------------------------------------------------
 
 
@@ -263,11 +283,11 @@ def test_placement_oldest_first(site: Path, ok: Callable[..., Any]) -> None:
     path = _write(site, "t", OLDEST_FIRST)
     ok(["update", "t", "C"], site)
     ok(["update", "t", "Between", "--at", "2026-11-26 10:30:15 UTC"], site)
-    ok(["update", "t", "First", "--at", "2026-11-26 09:00 UTC"], site)
     ok(["update", "t", "Tie", "--at", "2026-11-26 11:00 UTC"], site)
+    ok(["update", "t", "Tie with the first", "--at", "2026-11-26 10:00 UTC"], site)
     assert _headings(path) == [
-        "## 2026-11-26 09:00 UTC — Update",
         "## 2026-11-26 10:00 UTC — Investigating",
+        "## 2026-11-26 10:00 UTC — Update",
         "## 2026-11-26 10:30:15 UTC — Update",
         "## 2026-11-26 11:00 UTC — Identified",
         "## 2026-11-26 11:00 UTC — Update",
@@ -278,14 +298,16 @@ def test_placement_oldest_first(site: Path, ok: Callable[..., Any]) -> None:
 def test_placement_newest_first(site: Path, ok: Callable[..., Any]) -> None:
     path = _write(site, "lb", HANDWRITTEN)
     ok(["update", "lb", "Now"], site)
-    ok(["update", "lb", "Between", "--at", "11:20"], site)  # 11:20 in Berlin is 10:20 UTC: the oldest
+    ok(["update", "lb", "Between", "--at", "12:20"], site)  # 12:20 in Berlin is 11:20 UTC
     ok(["update", "lb", "Middle", "--at", "2026-11-26 11:30 UTC"], site)
+    ok(["update", "lb", "Tie with the first", "--at", "2026-11-26 11:02 UTC"], site)
     assert _headings(path) == [
         "## 2026-11-26 12:00 UTC — Update",
         "## 2026-11-26 11:40 UTC — Identified",
         "## 2026-11-26 11:30 UTC — Update",
+        "## 2026-11-26 11:20 UTC — Update",
+        "## 2026-11-26 11:02 UTC — Update",
         "## 2026-11-26 11:02 UTC — Investigating",
-        "## 2026-11-26 10:20 UTC — Update",
     ]
 
 
@@ -296,12 +318,81 @@ def test_one_update_means_oldest_first(site: Path, ok: Callable[..., Any]) -> No
     assert path.read_text("utf-8") == text + "## 2026-11-26 12:07 UTC | Identified\nB\n"
 
 
-def test_clock_time_at_is_today_or_yesterday(site: Path, ok: Callable[..., Any]) -> None:
+def test_clock_time_at_is_today(site: Path, ok: Callable[..., Any], fails: Callable[..., str]) -> None:
     path = _write(site, "t", OLDEST_FIRST)
     ok(["update", "t", "x", "--at", "12:30"], site, now="2026-11-26 12:00 UTC")  # 12:30 Berlin = 11:30 UTC
     assert _headings(path)[-1] == "## 2026-11-26 11:30 UTC — Update"
-    ok(["update", "t", "y", "--at", "13:30 UTC"], site, now="2026-11-27 12:00 UTC")  # after now: yesterday
-    assert _headings(path)[-1] == "## 2026-11-26 13:30 UTC — Update"
+    ok(["update", "t", "y", "--at", "11:45 UTC"], site, now="2026-11-26 12:00 UTC")
+    assert _headings(path)[-1] == "## 2026-11-26 11:45 UTC — Update"
+
+
+def test_clock_time_at_later_today_is_an_error(site: Path, fails: Callable[..., str]) -> None:
+    """Issue 16: '--at 16:45' at 16:31 posted the update yesterday, silently."""
+    path = _write(site, "t", OLDEST_FIRST.replace("2026-11-26", "2026-12-05"))
+    before = path.read_bytes()
+    now = "2026-12-06 15:31 UTC"  # 16:31 in Berlin
+    assert fails(["update", "t", "x", "--at", "16:45"], site, now=now) == (
+        '16:45 CET today is in the future; for yesterday write --at "2026-12-05 16:45"'
+    )
+    assert fails(["resolve", "t", "x", "--at", "16:45"], site, now=now) == (
+        '16:45 CET today is in the future; for yesterday write --at "2026-12-05 16:45"'
+    )
+    assert fails(["update", "t", "x", "--at", "15:32 UTC"], site, now=now) == (
+        '15:32 UTC today is in the future; for yesterday write --at "2026-12-05 15:32 UTC"'
+    )
+    assert path.read_bytes() == before
+
+
+def test_an_update_before_the_start_is_an_error(site: Path, fails: Callable[..., str]) -> None:
+    path = _write(site, "t", OLDEST_FIRST)
+    assert fails(["update", "t", "x", "--at", "2026-11-26 09:59 UTC"], site) == (
+        "--at 2026-11-26 09:59 UTC / 10:59 CET is before the incident started (2026-11-26 10:00 UTC / 11:00 CET): "
+        "an update cannot move its start"
+    )
+    assert fails(["update", "t", "x", "--at", "10:30"], site) == (  # 09:30 UTC
+        "--at 2026-11-26 09:30 UTC / 10:30 CET is before the incident started (2026-11-26 10:00 UTC / 11:00 CET): "
+        "an update cannot move its start"
+    )
+    assert path.read_text("utf-8") == OLDEST_FIRST
+
+
+def test_started_sets_the_start(site: Path, ok: Callable[..., Any], fails: Callable[..., str]) -> None:
+    path = _write(site, "t", OLDEST_FIRST.replace("impact: minor", "impact: minor\nstarted: 2026-11-26 09:00 UTC"))
+    ok(["update", "t", "Early", "--at", "2026-11-26 09:30 UTC"], site)
+    assert _headings(path)[0] == "## 2026-11-26 09:30 UTC — Update"
+    assert fails(["update", "t", "x", "--at", "2026-11-26 08:59 UTC"], site).startswith(
+        "--at 2026-11-26 08:59 UTC / 09:59 CET is before the incident started (2026-11-26 09:00 UTC / 10:00 CET)"
+    )
+
+
+def test_estimate_clock_times_follow_the_update(site: Path, ok: Callable[..., Any]) -> None:
+    """Issue 16: an --estimate in the same command followed --at into yesterday."""
+    path = _write(site, "t", OLDEST_FIRST)
+    result = ok(["update", "t", "x", "--at", "12:30", "--estimate", "13:00", "--next-update", "12:45"], site)
+    text = path.read_text("utf-8")
+    assert "estimate: 2026-11-26 12:00 UTC\n" in text  # 13:00 Berlin, after the update at 12:30 Berlin
+    assert "next_update: 2026-11-26 11:45 UTC\n" in text
+    assert "posted Update at 2026-11-26 11:30 UTC / 12:30 CET" in result.stdout
+    assert "estimate: 2026-11-26 12:00 UTC / 13:00 CET" in result.stdout
+    assert "next update: by 2026-11-26 11:45 UTC / 12:45 CET" in result.stdout
+    # a clock time before the update's time is the next day's
+    ok(["update", "t", "y", "--estimate", "12:15", "--next-update", "13:00"], site, now="2026-11-26 12:05 UTC")
+    text = path.read_text("utf-8")
+    assert "estimate: 2026-11-27 11:15 UTC\n" in text
+    assert "next_update: 2026-11-27 12:00 UTC\n" in text
+
+
+def test_estimate_before_the_update_is_an_error(site: Path, fails: Callable[..., str]) -> None:
+    path = _write(site, "t", OLDEST_FIRST)
+    assert fails(["update", "t", "x", "--estimate", "2026-11-26 11:59 UTC"], site) == (
+        "--estimate 2026-11-26 11:59 UTC / 12:59 CET is before the update's time (2026-11-26 12:00 UTC / 13:00 CET): "
+        "it must be later"
+    )
+    assert fails(["update", "t", "x", "--at", "11:00", "--next-update", "2026-11-26 09:00 UTC"], site) == (
+        "--next-update 2026-11-26 09:00 UTC / 10:00 CET is before the update's time (2026-11-26 10:00 UTC / "
+        "11:00 CET): it must be later"
+    )
+    assert path.read_text("utf-8") == OLDEST_FIRST
 
 
 # -- statuses: resolve, reopen, maintenance ------------------------------------------------
@@ -465,9 +556,9 @@ def test_replace_if_unchanged_directly(tmp_path: Path) -> None:
          "--at 2026-11-26 12:01 UTC / 13:01 CET is in the future"),
         (["update", "t", "x", "--at", "soon"], "--at: cannot read time 'soon': expected 'YYYY-MM-DD HH:MM[:SS] "
          "[UTC|Z|+HH:MM]' or ISO 8601, a clock time such as 15:30"),
-        (["update", "t", "x", "--estimate", "2026-11-26 09:00 UTC"],
-         "the update would make the file invalid: {path}:5: estimate 2026-11-26 10:00 CET is before the incident "
-         "started (2026-11-26 11:00 CET); nothing was written"),
+        (["update", "t", "x", "--at", "2026-11-26 10:30 UTC", "--estimate", "2026-11-26 09:00 UTC"],
+         "--estimate 2026-11-26 09:00 UTC / 10:00 CET is before the update's time (2026-11-26 10:30 UTC / 11:30 CET): "
+         "it must be later"),
         (["update", "t", "x", "--status", "scheduled"], "unknown incident status 'scheduled': expected one of "
          "Investigating, Identified, Monitoring, Update, Resolved"),
         (["update", "t", "x", "-c", "billing"], "unknown component 'billing': expected one of 'api', 'dashboard', "

@@ -25,8 +25,8 @@ from .values import (
     SEPARATOR,
     SLUG_MAX,
     TODO_MARKER,
+    choose_first_status,
     choose_impact,
-    choose_status,
     floor_minute,
     format_time,
     parse_components,
@@ -124,7 +124,7 @@ def new_incident(
 ) -> Created:
     title = _title(title)
     chosen_impact = choose_impact(impact) if impact else choose_impact("minor")
-    chosen_status = choose_status(status, "incident") if status else "Investigating"
+    chosen_status = choose_first_status(status) if status else "Investigating"
     changes = parse_components(_components_default(config, components, "affected"), config.component_ids)
     text_message = _message(message)
     seconds = False
@@ -158,6 +158,7 @@ def new_incident(
     created.lines = [
         f"created {created.shown}",
         f"reference: {created.id}",
+        f"first update: {chosen_status} at {show_time(moment, config.zone)}",
         f"page after the next build: {config.base_url}incidents/{created.id}/",
     ]
     if message is None:
@@ -214,6 +215,7 @@ def new_maintenance(
         f"created {created.shown}",
         f"reference: {created.id}",
         f"window: {show_time(begin, config.zone)} to {show_time(finish, config.zone)}",
+        f"first update: Scheduled at {show_time(moment, config.zone)}",
         f"page after the next build: {config.base_url}maintenance/{created.id}/",
         f'when it starts: inloop update {created.id} --status "in progress" "The maintenance has started."',
     ]

@@ -8,6 +8,11 @@ into the key, or inserts whole lines.  Offsets are into the text as the
 parser sees it (no byte-order mark, ``\\n`` line ends); :meth:`Document.apply`
 maps them back onto the original, so a file with ``\\r\\n`` line ends keeps
 them, and new lines get the file's own line end.
+
+Edits are made one at a time: each is planned on the text that the edits
+before it left, read again.  Two edits planned on the same text could touch
+the same characters (two prevention steps in place of one prompt, an
+estimate and the previous estimates after it); made one by one, they cannot.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from dataclasses import dataclass
 import yaml
 
 from ..errors import UsageError
-from .values import yaml_inline, yaml_text
+from .values import yaml_flow, yaml_text
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 _NULLS = ("", "~", "null", "Null", "NULL")
@@ -33,7 +38,6 @@ class Edit:
     start: int
     end: int
     new: str
-    order: int = 0
 
 
 class Document:
@@ -87,20 +91,22 @@ class Document:
 
     # -- editing -----------------------------------------------------------
 
-    def apply(self, edits: Sequence[Edit]) -> bytes:
-        """The file's bytes with ``edits`` made; they must not overlap."""
-        ordered = sorted(enumerate(edits), key=lambda pair: (pair[1].start, pair[1].order, pair[0]))
-        out: list[str] = []
-        position = 0
-        for _, edit in ordered:
-            start, end = self._original(edit.start), self._original(edit.end)
-            if start < position or end < start:
-                raise AssertionError(f"overlapping edits at offset {edit.start}")  # pragma: no cover - a bug
-            out.append(self.raw[position:start])
-            out.append(edit.new.replace("\n", self.newline))
-            position = end
-        out.append(self.raw[position:])
-        return (self.bom + "".join(out)).encode("utf-8")
+    @property
+    def data(self) -> bytes:
+        """The file's bytes, as read."""
+        return (self.bom + self.raw).encode("utf-8")
+
+    def apply(self, edit: Edit) -> bytes:
+        """The file's bytes with ``edit`` made.
+
+        One edit only: a second one belongs on the text this one leaves
+        (``Document(doc.apply(edit))``), so that no two can overlap.
+        """
+        if not 0 <= edit.start <= edit.end <= len(self.text):
+            raise ValueError(f"edit {edit.start}:{edit.end} outside the text of {len(self.text)} characters")
+        start, end = self._original(edit.start), self._original(edit.end)
+        new = edit.new.replace("\n", self.newline)
+        return (self.bom + self.raw[:start] + new + self.raw[end:]).encode("utf-8")
 
 
 def _is_null(node: yaml.Node) -> bool:
@@ -108,9 +114,18 @@ def _is_null(node: yaml.Node) -> bool:
 
 
 class FrontMatterEditor:
-    """Plans edits of the top-level keys of a file's front matter."""
+    """Edits the top-level keys of a file's front matter, one edit at a time.
+
+    Every edit is made at once on :attr:`doc`, which is then read again: the
+    next edit is planned on the text as it now is.  :attr:`data` is the
+    file's bytes with every edit made.
+    """
 
     def __init__(self, doc: Document) -> None:
+        self._read(doc)
+        self.count = 0  # edits made
+
+    def _read(self, doc: Document) -> None:
         self.doc = doc
         lines = doc.text.split("\n")
         if not lines or lines[0].rstrip() != "---":
@@ -130,7 +145,11 @@ class FrontMatterEditor:
             for key, value in root.value:
                 if isinstance(key, yaml.ScalarNode):
                     self.entries.setdefault(str(key.value), (key, value))
-        self.edits: list[Edit] = []
+
+    @property
+    def data(self) -> bytes:
+        """The file's bytes with every edit so far."""
+        return self.doc.data
 
     # -- positions -------------------------------------------------------
 
@@ -181,8 +200,14 @@ class FrontMatterEditor:
         _, end = self.span(self.entries[key][1])
         return self.doc.after_line(self.doc.line_of(max(end - 1, self.start(self.entries[key][0]))))
 
-    def _add(self, start: int, end: int, new: str) -> None:
-        self.edits.append(Edit(start, end, new, order=len(self.edits)))
+    def _line_after(self, end: int) -> int:
+        """Offset of the line after the one holding the character before ``end``."""
+        return self.doc.after_line(self.doc.line_of(end - 1))
+
+    def _make(self, start: int, end: int, new: str) -> None:
+        """Make one edit now, and read the front matter again."""
+        self._read(Document(self.doc.apply(Edit(start, end, new))))
+        self.count += 1
 
     # -- edits -------------------------------------------------------------
 
@@ -206,58 +231,116 @@ class FrontMatterEditor:
         if key in self.entries:
             _, value = self.entries[key]
             start, end = self.span(value)
-            if start == end:
-                self._add(start, end, " " + head)
-            else:
-                self._add(start, end, head)
-            if tail:
-                at = self.doc.after_line(self.doc.line_of(max(start, end - 1)))
-                self._add(at, at, tail)
+            new = head if start != end else " " + head
+            if not tail:
+                self._make(start, end, new)
+                return
+            # the further lines go below the key's line, after any comment on it
+            at = self.doc.after_line(self.doc.line_of(max(start, end - 1)))
+            self._make(start, at, new + self.doc.text[end:at] + tail)
             return
         new = f"{' ' * self.column}{key}: {head}\n{tail}"
         prompt = self.prompt(key)
         if prompt is not None:
-            self._add(prompt[0], prompt[1], new)
+            self._make(prompt[0], prompt[1], new)
         else:
-            self._add(self.end, self.end, new)
+            self._make(self.end, self.end, new)
 
     def append_item(self, key: str, text: str, *, after: str | None = None) -> None:
         """Add an item at the end of a list-valued key, creating the key (after ``after``) if needed."""
-        flow_item = yaml_inline(text)
+        flow_item = yaml_flow(text)
         if key in self.entries:
             key_node, value = self.entries[key]
             if isinstance(value, yaml.SequenceNode) and value.flow_style:
                 close = self.base + value.end_mark.index - 1
                 before = self.doc.text[self.start(value) + 1 : close].strip()
                 joiner = "" if not before or before.endswith(",") else ", "
-                self._add(close, close, joiner + flow_item)
+                self._make(close, close, joiner + flow_item)
                 return
             if isinstance(value, yaml.SequenceNode) and value.value:
                 first_line = self.doc.line_text(self.doc.line_of(self.start(value.value[0])))
                 dash = len(first_line) - len(first_line.lstrip(" "))
                 _, end = self.span(value)
-                at = self.doc.after_line(self.doc.line_of(end - 1))
-                self._add(at, at, self._item_lines(text, dash))
+                at = self._line_after(end)
+                self._make(at, at, self._item_lines(text, dash))
                 return
-            if _is_null(value):
+            if _is_null(value):  # 'key:' alone, or 'key: ~'
+                start, end = self.span(value)
+                if start != end:
+                    self._make(start, end, "")
+                    self.append_item(key, text, after=after)
+                    return
                 key_column = int(key_node.start_mark.column)
                 at = self.doc.after_line(self.doc.line_of(self.start(key_node)))
-                self._add(at, at, self._item_lines(text, key_column + 2))
+                self._make(at, at, self._item_lines(text, key_column + 2))
+                return
+            if isinstance(value, yaml.ScalarNode):  # one item written alone: make it a list of two
+                start, end = self.span(value)
+                self._make(start, end, f"[{yaml_flow(str(value.value).strip())}, {flow_item}]")
                 return
             raise UsageError(f"'{key}' is not a list in the front matter: make it one ('{key}:' then '  - ...' lines)")
         new = f"{' ' * self.column}{key}:\n" + self._item_lines(text, self.column + 2)
         prompt = self.prompt(key)
         if prompt is not None:
-            self._add(prompt[0], prompt[1], new)
+            self._make(prompt[0], prompt[1], new)
         elif after is not None and self.has(after):
             at = self.after_entry(after)
-            self._add(at, at, new)
+            self._make(at, at, new)
         else:
-            self._add(self.end, self.end, new)
+            self._make(self.end, self.end, new)
 
     def _item_lines(self, text: str, dash: int) -> str:
         lines = yaml_text(text, dash + 2)
         return f"{' ' * dash}- {lines[0]}\n" + "".join(line + "\n" for line in lines[1:])
+
+    def items(self, key: str) -> list[yaml.Node]:
+        """The items of a list-valued key (a value written alone is one item)."""
+        if not self.has(key):
+            return []
+        value = self.entries[key][1]
+        if isinstance(value, yaml.SequenceNode):
+            return list(value.value)
+        return [value]
+
+    def set_item_key(self, key: str, index: int, name: str, value: str, *, text_key: str) -> None:
+        """Set ``name: value`` in item ``index`` of a list-valued key, one written as YAML already.
+
+        An item that is text alone becomes a mapping that keeps the text under
+        ``text_key`` (``- Alert`` becomes ``- step: Alert`` and ``done: ...``).
+        """
+        outer = self.entries[key][1]
+        item = self.items(key)[index]
+        if isinstance(item, yaml.ScalarNode):
+            start, end = self.span(item)
+            text = str(item.value).strip()
+            if not isinstance(outer, yaml.SequenceNode):  # 'prevention: one step'
+                self._make(start, end, f"[{{{text_key}: {yaml_flow(text)}, {name}: {value}}}]")
+                return
+            if outer.flow_style:
+                self._make(start, end, f"{{{text_key}: {yaml_flow(text)}, {name}: {value}}}")
+                return
+            column = int(item.start_mark.column)
+            lines = yaml_text(text, column + 2)
+            body = "".join("\n" + line for line in lines[1:])
+            self._make(start, end, f"{text_key}: {lines[0]}{body}\n{' ' * column}{name}: {value}")
+            return
+        if not isinstance(item, yaml.MappingNode):
+            raise UsageError(f"item {index + 1} of '{key}' is neither text nor a mapping")
+        for entry_key, entry_value in item.value:
+            if isinstance(entry_key, yaml.ScalarNode) and entry_key.value == name:
+                start, end = self.span(entry_value)
+                self._make(start, end, value if start != end else " " + value)
+                return
+        if item.flow_style:
+            close = self.base + item.end_mark.index - 1
+            before = self.doc.text[self.start(item) + 1 : close].strip()
+            joiner = "" if not before or before.endswith(",") else ", "
+            self._make(close, close, f"{joiner}{name}: {value}")
+            return
+        column = int(item.value[0][0].start_mark.column)
+        _, end = self.span(item)
+        at = self._line_after(end)
+        self._make(at, at, f"{' ' * column}{name}: {value}\n")
 
     def set_mapping_values(self, key: str, changes: Sequence[tuple[str, str]], list_default: str) -> None:
         """Set ``id: value`` pairs in a mapping-valued key (``components``).
@@ -269,27 +352,8 @@ class FrontMatterEditor:
             return
         _, value = self.entries[key]
         if isinstance(value, yaml.MappingNode):
-            existing = {str(k.value): v for k, v in value.value if isinstance(k, yaml.ScalarNode)}
-            added: list[tuple[str, str]] = []
             for name, status in changes:
-                if name in existing:
-                    start, end = self.span(existing[name])
-                    self._add(start, end, status if start != end else " " + status)
-                else:
-                    added.append((name, status))
-            if not added:
-                return
-            if value.flow_style:
-                close = self.base + value.end_mark.index - 1
-                before = self.doc.text[self.start(value) + 1 : close].strip()
-                joiner = "" if not before or before.endswith(",") else ", "
-                self._add(close, close, joiner + ", ".join(f"{n}: {s}" for n, s in added))
-                return
-            first_key = value.value[0][0]
-            column = int(first_key.start_mark.column)
-            _, end = self.span(value)
-            at = self.doc.after_line(self.doc.line_of(end - 1))
-            self._add(at, at, "".join(f"{' ' * column}{n}: {s}\n" for n, s in added))
+                self._set_mapping_value(key, name, status)
             return
         if isinstance(value, yaml.SequenceNode):
             ids = [str(item.value) for item in value.value if isinstance(item, yaml.ScalarNode)]
@@ -303,23 +367,36 @@ class FrontMatterEditor:
             column = max(len(line) - len(line.lstrip(" ")), self.column + 2)
             _, end = self.span(value)
             last = self.doc.line_of(end - 1)
-            self._add(
+            self._make(
                 self.doc.line_start(first),
                 self.doc.after_line(last),
                 "".join(f"{' ' * column}{n}: {s}\n" for n, s in pairs.items()),
             )
             return
         start, end = self.span(value)
-        self._add(start, end, "{" + ", ".join(f"{n}: {s}" for n, s in pairs.items()) + "}")
+        self._make(start, end, "{" + ", ".join(f"{n}: {s}" for n, s in pairs.items()) + "}")
+
+    def _set_mapping_value(self, key: str, name: str, status: str) -> None:
+        _, value = self.entries[key]
+        assert isinstance(value, yaml.MappingNode)
+        existing = {str(k.value): v for k, v in value.value if isinstance(k, yaml.ScalarNode)}
+        if name in existing:
+            start, end = self.span(existing[name])
+            self._make(start, end, status if start != end else " " + status)
+            return
+        if value.flow_style:
+            close = self.base + value.end_mark.index - 1
+            before = self.doc.text[self.start(value) + 1 : close].strip()
+            joiner = "" if not before or before.endswith(",") else ", "
+            self._make(close, close, f"{joiner}{name}: {status}")
+            return
+        first_key = value.value[0][0]
+        column = int(first_key.start_mark.column)
+        _, end = self.span(value)
+        at = self._line_after(end)
+        self._make(at, at, f"{' ' * column}{name}: {status}\n")
 
     def add_list_ids(self, key: str, ids: Sequence[str]) -> None:
         """Add ids to a list-valued key (a maintenance window's ``components``)."""
-        if not ids:
-            return
-        _, value = self.entries[key]
-        if isinstance(value, yaml.ScalarNode) and not _is_null(value):
-            start, end = self.span(value)
-            self._add(start, end, "[" + ", ".join([str(value.value).strip(), *ids]) + "]")
-            return
         for name in ids:
             self.append_item(key, name)

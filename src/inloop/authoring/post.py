@@ -140,7 +140,7 @@ def insertion(doc: Document, updates: Sequence[RawUpdate], moment: datetime, blo
         before = after + 1
     assert before is not None
     at = doc.line_start(updates[before].line)
-    return Edit(at, at, block + "\n\n", order=-1)
+    return Edit(at, at, block + "\n\n")
 
 
 def _at_end(doc: Document, block: str) -> Edit:
@@ -171,25 +171,30 @@ def post(source: Path, shown_source: str, reference: str, request: Request, now:
         if when.moment > now:
             raise UsageError(f"--at {show_time(when.moment, config.zone)} is in the future")
         moment, seconds = when.moment, when.seconds
+    if isinstance(item, Incident) and moment < item.start:
+        raise UsageError(
+            f"--at {show_time(moment, config.zone)} is before the incident started "
+            f"({show_time(item.start, config.zone)}): an update cannot move its start"
+        )
     status, reopened = _status(request, item, moment)
     if status == CLOSED_STATUS[item.kind] and item.updates and moment < item.updates[-1].time:
         raise UsageError(
             f"--at {show_time(moment, config.zone)} is before the latest update "
             f"({show_time(item.updates[-1].time, config.zone)}): the {status} update must be the latest"
         )
-    doc = Document(snapshot.data)
-    editor = FrontMatterEditor(doc)
+    editor = FrontMatterEditor(Document(snapshot.data))
     done = _front_matter(editor, item, request, moment, config)
+    doc = editor.doc
     raw = _raw_updates(doc, shown, found.kind, config)
     heading = f"## {format_time(moment, seconds)} {_separator(doc, raw)} {status}"
-    edits = [*editor.edits, insertion(doc, raw, moment, f"{heading}\n{message}")]
-    data = doc.apply(edits)
+    data = doc.apply(insertion(doc, raw, moment, f"{heading}\n{message}"))
     new_item, problems = parse_item(found.kind, data, found.id, shown, config)
     if new_item is None or problems:
         first = sorted(problems)[0] if problems else f"{shown}:1: cannot be read back"
         raise UsageError(f"the update would make the file invalid: {first}; nothing was written")
     if len(new_item.updates) != len(item.updates) + 1:  # pragma: no cover - a heading in the message is an error
         raise UsageError("the message would add more than one update; nothing was written")
+    require_same_start(item, new_item, config)
     replace_if_unchanged(snapshot, data, shown)
     return _report(shown, item, new_item, status, moment, reopened, done, request, config)
 
@@ -223,11 +228,12 @@ def _front_matter(
         done.append("cause: " + ("replaced" if item.cause else "set"))
     if request.estimate is not None:
         estimate = parse_when(request.estimate, config.zone, base=moment, option="--estimate", forward=True).moment
+        _not_before_update("--estimate", estimate, moment, config)
         if item.estimate == estimate:
             done.append(f"estimate: unchanged ({show_time(estimate, config.zone)})")
         else:
-            editor.set_inline("estimate", format_time(estimate))
             old = editor.scalar_value("estimate")
+            editor.set_inline("estimate", format_time(estimate))
             if old is not None and item.estimate is not None:
                 editor.append_item("previous_estimates", old, after="estimate")
                 done.append(
@@ -238,6 +244,7 @@ def _front_matter(
                 done.append(f"estimate: {show_time(estimate, config.zone)}")
     if request.next_update is not None:
         promise = parse_when(request.next_update, config.zone, base=moment, option="--next-update", forward=True)
+        _not_before_update("--next-update", promise.moment, moment, config)
         editor.set_inline("next_update", format_time(promise.moment))
         done.append(f"next update: by {show_time(promise.moment, config.zone)}")
     changes = parse_components(request.components, config.component_ids)
@@ -253,6 +260,23 @@ def _front_matter(
         count = len(request.prevention)
         done.append(f"prevention: added {count} step{'s' if count != 1 else ''}")
     return done
+
+
+def _not_before_update(option: str, moment: datetime, update: datetime, config: SiteConfig) -> None:
+    if moment < update:
+        raise UsageError(
+            f"{option} {show_time(moment, config.zone)} is before the update's time "
+            f"({show_time(update, config.zone)}): it must be later"
+        )
+
+
+def require_same_start(old: Incident | Maintenance, new: Incident | Maintenance, config: SiteConfig) -> None:
+    """No command may move an incident's start: that rewrites its history."""
+    if isinstance(old, Incident) and isinstance(new, Incident) and old.start != new.start:
+        raise UsageError(
+            f"the edit would move the start of {old.id} from {show_time(old.start, config.zone)} "
+            f"to {show_time(new.start, config.zone)}; nothing was written"
+        )
 
 
 def _report(

@@ -20,7 +20,7 @@ import yaml
 from ..config import did_you_mean
 from ..errors import UsageError
 from ..model import INCIDENT_COMPONENT_STATUSES, INCIDENT_STATUSES, MAINTENANCE_STATUSES, ComponentStatus, Impact
-from ..times import parse_time, zone_label
+from ..times import localize, parse_time, parse_zone, zone_label
 
 #: Statuses an ``inloop update`` may post, by kind of item.
 UPDATE_STATUSES = {
@@ -92,6 +92,20 @@ def choose_status(text: str, kind: str) -> str:
     return choose(text, UPDATE_STATUSES[kind], f"{KIND_NAME[kind]} status", hint)
 
 
+#: The statuses an incident may start with: it cannot start resolved, nor with "Update" (of what?).
+FIRST_INCIDENT_STATUSES = ("Investigating", "Identified", "Monitoring")
+
+
+def choose_first_status(text: str) -> str:
+    """The status of a new incident's first update."""
+    if _key(text) == "resolved":
+        raise UsageError(
+            "a new incident cannot start resolved: open it with Investigating, Identified or Monitoring, "
+            "then resolve it with 'inloop resolve ID \"What we did\"'"
+        )
+    return choose(text, FIRST_INCIDENT_STATUSES, "incident status", " for a new incident")
+
+
 def choose_component_status(text: str) -> ComponentStatus:
     allowed = tuple(str(s) for s in INCIDENT_COMPONENT_STATUSES)
     return ComponentStatus(choose(text, allowed, "component status"))
@@ -160,10 +174,12 @@ def parse_when(text: str, zone: tzinfo, *, base: datetime, option: str, forward:
 
     A full time (``2026-11-20 15:30``, ``... UTC``, ISO 8601) is read as
     everywhere else: no zone means the site's zone.  A clock time alone
-    (``15:30``) is on ``base``'s day in the site's zone, moved a day forward
-    (``forward``, for estimates) or back (for ``--at``) so that it lies on
-    the expected side of ``base``.  With ``forward``, a duration (``45m``,
-    ``+2h``, ``1h30m``) counts from ``base``.
+    (``15:30``, ``15:30 UTC``) is read in its zone (the site's, if none is
+    written).  With ``forward`` (estimates, promises, windows) it is the next
+    such time after ``base``, and a duration (``45m``, ``+2h``, ``1h30m``)
+    counts from ``base``.  Without (``--at``) it is today, ``base``'s day: a
+    time later than ``base`` is an error that says what to write for
+    yesterday, never a silent move to another day.
     """
     cleaned = text.strip()
     relative = _RELATIVE.match(cleaned) if forward else None
@@ -173,26 +189,33 @@ def parse_when(text: str, zone: tzinfo, *, base: datetime, option: str, forward:
         )
         return When(base + delta, False)
     clock = _CLOCK.match(cleaned)
+    seconds = bool(_SECONDS.search(cleaned))
     try:
-        if clock:
-            hours_text, _, rest = clock["clock"].partition(":")
-            wall_time = time.fromisoformat(f"{int(hours_text):02d}:{rest}")
-            day = base.astimezone(zone).date()
-            moment = _on_day(day, wall_time, clock["zone"], zone)
-            if forward and moment < base:
-                moment = _on_day(day + timedelta(days=1), wall_time, clock["zone"], zone)
-            elif not forward and moment > base:
-                moment = _on_day(day - timedelta(days=1), wall_time, clock["zone"], zone)
-            return When(moment, bool(_SECONDS.search(cleaned)))
-        return When(parse_time(cleaned, zone), bool(_SECONDS.search(cleaned)))
+        if not clock:
+            return When(parse_time(cleaned, zone), seconds)
+        hours_text, _, rest = clock["clock"].partition(":")
+        wall_time = time.fromisoformat(f"{int(hours_text):02d}:{rest}")
+        written_zone = parse_zone(clock["zone"]) if clock["zone"] else zone
+        day = base.astimezone(written_zone).date()
+        moment = _on_day(day, wall_time, written_zone)
     except ValueError as exc:
         extra = ", a clock time such as 15:30" + (" or a duration such as 45m or 2h" if forward else "")
         raise UsageError(f"{option}: {exc}{extra}") from None
+    if forward:
+        if moment <= base:
+            moment = _on_day(day + timedelta(days=1), wall_time, written_zone)
+        return When(moment, seconds)
+    if moment > base:
+        wall = wall_time.isoformat(timespec="seconds" if seconds else "minutes")
+        label = clock["zone"].upper() if clock["zone"] else zone_label(moment, zone)
+        zone_suffix = f" {clock['zone'].upper()}" if clock["zone"] else ""
+        yesterday = f"{(day - timedelta(days=1)).isoformat()} {wall}{zone_suffix}"
+        raise UsageError(f'{wall} {label} today is in the future; for yesterday write {option} "{yesterday}"')
+    return When(moment, seconds)
 
 
-def _on_day(day: date, wall: time, zone_text: str | None, zone: tzinfo) -> datetime:
-    stamp = f"{day.isoformat()} {wall.isoformat()}" + (f" {zone_text}" if zone_text else "")
-    return parse_time(stamp, zone)
+def _on_day(day: date, wall: time, zone: tzinfo) -> datetime:
+    return localize(datetime.combine(day, wall), zone)
 
 
 def window_sentence(names: Sequence[str], start: datetime, end: datetime, zone: tzinfo) -> str:
@@ -235,8 +258,18 @@ def yaml_inline(value: str) -> str:
     return quoted if _reads_back(quoted, value) else json.dumps(value)
 
 
-def _reads_back(rendered: str, value: str) -> bool:
+def yaml_flow(value: str) -> str:
+    """A YAML scalar for inside ``[...]`` or ``{...}``, where ``,[]{}`` end a plain one."""
+    if value and "\n" not in value and not _PLAIN_UNSAFE.search(value) and _reads_back(value, value, flow=True):
+        return value
+    quoted = json.dumps(value, ensure_ascii=False)
+    return quoted if _reads_back(quoted, value, flow=True) else json.dumps(value)
+
+
+def _reads_back(rendered: str, value: str, *, flow: bool = False) -> bool:
     try:
+        if flow:
+            return bool(yaml.safe_load(f"k: [{rendered}, {{v: {rendered}}}]") == {"k": [value, {"v": value}]})
         return bool(yaml.safe_load(f"k: {rendered}") == {"k": value})
     except yaml.YAMLError:
         return False
