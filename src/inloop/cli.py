@@ -14,6 +14,7 @@ import click
 
 from . import __version__
 from .build import build_time
+from .options import format_option
 from .options import make_builder as make_builder
 from .options import now_option as now_option
 from .options import output_option as output_option
@@ -40,24 +41,40 @@ def main() -> None:
 )
 @click.option("--strict", is_flag=True, help="Fail, writing nothing, if 'inloop check' finds anything.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache in .inloop-cache/.")
+@format_option
 @report_errors
-def build(source: str, output: str | None, now: str | None, base_url: str | None, strict: bool, no_cache: bool) -> None:
+def build(
+    source: str,
+    output: str | None,
+    now: str | None,
+    base_url: str | None,
+    strict: bool,
+    no_cache: bool,
+    output_format: str,
+) -> None:
     """Build the site into the output folder.
 
     Every error in every file is listed as path:line: message, and then
-    nothing is written: the last good site stays as it was.
+    nothing is written: the last good site stays as it was.  With '--format
+    github' the errors are GitHub Actions annotations, with '--format json'
+    one JSON document on stdout (the build's own line then goes to stderr).
     """
     builder = make_builder(source, output, base_url, cache=not no_cache)
     moment = build_time(now)
     if strict:
         from .commands_check import strict_gate
 
-        strict_gate(builder, moment)
+        strict_gate(builder, moment, output_format)
     report = builder.build_once(moment)
     how = "" if not report.from_ledger else " (inputs as at the last build: output checked, nothing rendered)"
+    if output_format == "json":
+        from .check.formats import render
+
+        click.echo(render("json", "build", []), nl=False)
     click.echo(
         f"built {report.files} files in {report.seconds * 1000:.0f} ms: "
-        f"{len(report.written)} written, {len(report.removed)} removed, output in {builder.output}{how}"
+        f"{len(report.written)} written, {len(report.removed)} removed, output in {builder.output}{how}",
+        err=output_format == "json",
     )
 
 

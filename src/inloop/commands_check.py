@@ -15,6 +15,8 @@ from typing import NoReturn
 import click
 
 from .build import Builder, build_time
+from .check.formats import checked_counts, error_entries, render, report_entries
+from .check.github import write_for_github
 from .check.phrases import BUILTIN, toml_list
 from .check.rules import RULES
 from .check.runner import CheckReport, check_site
@@ -22,7 +24,7 @@ from .check.settings import CODES
 from .config import did_you_mean
 from .errors import BuildError, Problem
 from .formatting import Formatter
-from .options import make_builder, now_option, report_errors, source_option
+from .options import format_option, make_builder, now_option, report_errors, source_option
 from .stats import site_stats, stats_json, stats_table
 
 
@@ -53,17 +55,26 @@ def explain(code: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def print_report(report: CheckReport) -> None:
-    """Errors (stderr), warnings (stdout), then notes (stderr)."""
-    for problem in report.errors:
-        click.echo(str(problem), err=True)
-    for warning in report.warnings:
-        click.echo(str(warning))
+def print_report(report: CheckReport, output_format: str = "text", command: str = "check") -> None:
+    """Errors (stderr), warnings (stdout), then notes (stderr); or all of them as ``--format`` says."""
+    if output_format != "text":
+        click.echo(render(output_format, command, report_entries(report), checked_counts(report)), nl=False)
+    else:
+        for problem in report.errors:
+            click.echo(str(problem), err=True)
+        for warning in report.warnings:
+            click.echo(str(warning))
     for note in report.notes:
         click.echo(note, err=True)
 
 
-def strict_gate(builder: Builder, now: datetime) -> None:
+def report_to_github(report: CheckReport) -> None:
+    """The step summary and outputs, when GitHub Actions names their files."""
+    for warning in write_for_github(report_entries(report), checked_counts(report)):
+        click.echo(warning, err=True)
+
+
+def strict_gate(builder: Builder, now: datetime, output_format: str = "text") -> None:
     """``build --strict``: stop with exit status 1 before writing, if the check finds anything.
 
     Build errors are raised as :class:`BuildError`, so they print as ``build``
@@ -76,7 +87,7 @@ def strict_gate(builder: Builder, now: datetime) -> None:
         for note in report.notes:
             click.echo(note, err=True)
         return
-    print_report(report)
+    print_report(report, output_format, "build")
     found = [_plural(len(report.warnings), "warning")] if report.warnings else []
     if report.errors:
         found.append(_plural(len(report.errors), "error"))
@@ -90,12 +101,13 @@ def _explain_callback(ctx: click.Context, param: click.Parameter, value: str | N
     return value
 
 
-def run_check(source: str, now: str | None) -> None:
+def run_check(source: str, now: str | None, output_format: str = "text") -> None:
     """``inloop check``: errors and stop, or warnings; exit 1 on any."""
     report = check_site(make_builder(source, None), build_time(now))
+    report_to_github(report)
     if report.stopped:
-        _stop(report.errors, "check")
-    print_report(report)
+        _stop(report.errors, "check", output_format)
+    print_report(report, output_format)
     if report.warnings:
         click.echo(
             f"{_plural(len(report.warnings), 'warning')} ('inloop check --explain CODE' says why and how to fix it)",
@@ -121,10 +133,13 @@ def run_stats(source: str, now: str | None, as_json: bool) -> None:
         click.echo(stats_table(stats, fmt.duration), nl=False)
 
 
-def _stop(problems: list[Problem], command: str) -> NoReturn:
+def _stop(problems: list[Problem], command: str, output_format: str = "text") -> NoReturn:
     """Print build errors as ``build`` does, then exit 1."""
-    for problem in problems:
-        click.echo(str(problem), err=True)
+    if output_format != "text":
+        click.echo(render(output_format, command, error_entries(problems)), nl=False)
+    else:
+        for problem in problems:
+            click.echo(str(problem), err=True)
     count = _plural(len(problems), "error")
     click.echo(f"{command} stopped: {count} to fix first ('inloop build' reports the same)", err=True)
     sys.exit(1)
@@ -141,14 +156,18 @@ def _stop(problems: list[Problem], command: str) -> NoReturn:
     callback=_explain_callback,
     help="Explain the rule CODE (why it matters, how to fix it, how to switch it off) and exit.",
 )
+@format_option
 @report_errors
-def check_command(source: str, now: str | None, explain_code: str | None) -> None:
+def check_command(source: str, now: str | None, explain_code: str | None, output_format: str) -> None:
     """Check incidents for good customer communication, like a linter.
 
     Reports the errors 'inloop build' would (and then stops); otherwise
     prints one warning per line as path:line: CODE message on stdout.
-    Exit status 1 if there is any warning, 0 if none.  '--explain CODE'
-    says more about each rule:
+    Exit status 1 if there is any warning, 0 if none.  '--format github'
+    prints GitHub Actions annotations instead, '--format json' one JSON
+    document; in GitHub Actions ($GITHUB_STEP_SUMMARY set) the results are
+    also added to the step summary.  '--explain CODE' says more about each
+    rule:
 
     \b
     no-cause, no-estimate, estimate-passed, next-update-passed, silence,
@@ -159,7 +178,7 @@ def check_command(source: str, now: str | None, explain_code: str | None) -> Non
     if explain_code is not None:
         click.echo(explain(explain_code), nl=False)
         return
-    run_check(source, now)
+    run_check(source, now, output_format)
 
 
 @click.command("stats")

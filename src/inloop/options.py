@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from .build import Builder
-from .errors import BuildError, InloopError
+from .errors import BuildError, InloopError, Problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -24,8 +24,7 @@ def report_errors(function: F) -> F:
         try:
             return function(*args, **kwargs)
         except BuildError as exc:
-            for problem in exc.problems:
-                click.echo(str(problem), err=True)
+            print_problems(exc.problems, kwargs.get("output_format", "text"))
             count = len(exc.problems)
             click.echo(f"build failed: {count} error{'s' if count != 1 else ''}; the site was not changed", err=True)
             sys.exit(1)
@@ -36,6 +35,25 @@ def report_errors(function: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def print_problems(problems: list[Problem], output_format: str) -> None:
+    """A failed build's errors: ``path:line: message`` on stderr, or as ``--format`` says on stdout."""
+    if output_format == "text":
+        for problem in problems:
+            click.echo(str(problem), err=True)
+    else:
+        from .check.formats import error_entries, render
+
+        click.echo(render(output_format, "build", error_entries(problems)), nl=False)
+
+
+format_option = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "github", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print errors and warnings: path:line: lines, GitHub Actions annotations, or JSON.",
+)
 source_option = click.option(
     "--source",
     "-s",
