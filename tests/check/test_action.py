@@ -186,7 +186,7 @@ def test_a_clean_site_is_checked_and_built(workspace: Callable[..., Path], tmp_p
     assert run.ran == ["Install inloop", "Check the incidents", "Build the site"]
     assert run.skipped == ["Set up Python", "Restore the build cache", "Publish the site", "Notify subscribers"]
     assert all(step.exit_code == 0 for step in run.steps), run.steps
-    assert run.step("Install inloop").stdout.startswith(f"inloop {__version__} is already installed: ")
+    assert run.step("Install inloop").stdout.startswith(f"inloop, version {__version__} is already installed: ")
     assert run.summary == "✅ **inloop check**: checked 2 incidents and 0 maintenance windows: no problems\n"
     assert run.outputs == {"errors": "0", "warnings": "0", "ok": "true"}
     assert run.step("Check the incidents").stdout == ""
@@ -194,9 +194,9 @@ def test_a_clean_site_is_checked_and_built(workspace: Callable[..., Path], tmp_p
     assert "Elevated error rates on the API" in (root / "status" / "site" / "index.html").read_text("utf-8")
 
 
-def test_warnings_fail_the_job_before_the_build_by_default(workspace: Callable[..., Path], tmp_path: Path) -> None:
+def test_warnings_fail_the_job_before_the_build_when_asked(workspace: Callable[..., Path], tmp_path: Path) -> None:
     root = workspace({"2026-11-26-api-errors": TODO_OPEN})
-    run = run_action(root, tmp_path / "runner", working_directory="status", now=NOW)
+    run = run_action(root, tmp_path / "runner", working_directory="status", now=NOW, fail_on_warnings="true")
     assert run.ran == ["Install inloop", "Check the incidents"]
     check = run.step("Check the incidents")
     assert check.exit_code == 1
@@ -214,9 +214,10 @@ def test_warnings_fail_the_job_before_the_build_by_default(workspace: Callable[.
     assert not (root / "status" / "site").exists()
 
 
-def test_warnings_can_be_shown_without_failing(workspace: Callable[..., Path], tmp_path: Path) -> None:
+def test_warnings_are_shown_and_the_site_built_by_default(workspace: Callable[..., Path], tmp_path: Path) -> None:
+    """A time rule such as next-update-passed must never hold back a publish: warnings fail only when asked."""
     root = workspace({"2026-11-26-api-errors": TODO_OPEN})
-    run = run_action(root, tmp_path / "runner", working_directory="status", now=NOW, fail_on_warnings="false")
+    run = run_action(root, tmp_path / "runner", working_directory="status", now=NOW)
     assert run.ran == ["Install inloop", "Check the incidents", "Build the site"]
     assert [step.exit_code for step in run.steps] == [0, 0, 0]
     assert run.step("Check the incidents").stdout.splitlines() == [
@@ -229,7 +230,7 @@ def test_warnings_can_be_shown_without_failing(workspace: Callable[..., Path], t
 
 def test_build_errors_are_annotations_and_stop_the_job(workspace: Callable[..., Path], tmp_path: Path) -> None:
     root = workspace({"2026-11-26-api-errors": GOOD_OPEN.replace("impact: major", "impact: huge")})
-    run = run_action(root, tmp_path / "runner", working_directory="status", now=NOW, fail_on_warnings="false")
+    run = run_action(root, tmp_path / "runner", working_directory="status", now=NOW)
     assert run.ran == ["Install inloop", "Check the incidents"]
     assert run.step("Check the incidents").stdout.splitlines() == [
         f"::error file={TODO_PATH},line=3,title=build-error::"
@@ -350,6 +351,32 @@ def test_every_input_is_documented_and_used() -> None:
         assert spec["description"].strip(), name
         assert f"inputs.{name} " in text or f"inputs.{name}\n" in text or f"inputs.{name} }}}}" in text, name
         assert f"`{name}`" in notes, name
+
+
+def run_install_step(tmp_path: Path, path: str, **env: str) -> subprocess.CompletedProcess[str]:
+    step = next(step for step in ACTION["runs"]["steps"] if step.get("name") == "Install inloop")
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        cwd=tmp_path,
+        env={"PATH": path, "INPUT_PACKAGE": "", "INPUT_PUBLISH_TO": "", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_the_install_step_without_the_actions_folder(tmp_path: Path) -> None:
+    """Run outside a runner (no GITHUB_ACTION_PATH): the inloop on PATH is used, or a clear error."""
+    found = run_install_step(tmp_path, f"{Path(sys.executable).parent}{os.pathsep}/usr/bin:/bin")
+    assert (found.returncode, found.stderr) == (0, "")
+    assert found.stdout.startswith(f"inloop, version {__version__} is already installed: ")
+    missing = run_install_step(tmp_path, "/usr/bin:/bin", GITHUB_ACTION_PATH=str(tmp_path))
+    assert missing.returncode == 1
+    assert missing.stdout == (
+        f"::error title=inloop::cannot find inloop in the action's folder ({tmp_path}/src/inloop/__init__.py); "
+        "set the package input\n"
+    )
 
 
 @pytest.mark.skipif(not os.environ.get("INLOOP_TEST_ACTION_INSTALL"), reason="set INLOOP_TEST_ACTION_INSTALL=1")
