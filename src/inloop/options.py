@@ -29,6 +29,10 @@ def report_errors(function: F) -> F:
             click.echo(f"build failed: {count} error{'s' if count != 1 else ''}; the site was not changed", err=True)
             sys.exit(1)
         except InloopError as exc:
+            if kwargs.get("output_format") == "github":  # shown on the run's page, though it has no file
+                from .check.formats import escape_data
+
+                click.echo(f"::error title=inloop::{escape_data(str(exc))}")
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
 

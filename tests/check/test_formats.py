@@ -184,6 +184,19 @@ def test_build_text_is_still_the_default(site: Site, inloop: Callable[..., Any])
     ]
 
 
+def test_an_error_without_a_file_is_an_annotation_too(
+    site: Site, inloop: Callable[..., Any], run_cli: Callable[..., Any]
+) -> None:
+    site()
+    result = inloop("build", "--format", "github", "--output", ".")
+    assert result.exit_code == 1
+    message = "refusing to build into .: it is or contains the source folder ."
+    assert (result.stdout, result.stderr) == (f"::error title=inloop::{message}\n", f"error: {message}\n")
+    wrong = run_cli(["check", "--format", "github", "--source", "."], env={**NO_GITHUB, "SOURCE_DATE_EPOCH": "5%"})
+    assert wrong.exit_code == 1
+    assert wrong.stdout == "::error title=inloop::SOURCE_DATE_EPOCH must be a whole number of seconds, found '5%25'\n"
+
+
 # --- --format json -------------------------------------------------------------------------
 
 
