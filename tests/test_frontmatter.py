@@ -59,19 +59,32 @@ def test_unclosed_front_matter() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("---\ntitle: [x\n---\n", "p.md:2: YAML syntax error: expected ',' or ']', but got '<stream end>'"),
+        (
+            "---\ntitle: [x\n---\n",
+            "p.md:2: YAML syntax error: expected ',' or ']', but got '<stream end>'; a value that starts with '[' "
+            "is read as a YAML list, which must end with ']': if it is text, put it in quotes: title: \"[x\"",
+        ),
         (
             "---\ntitle: x\nimpact: 1\n  extra: 2\n---\n",
-            "p.md:4: YAML syntax error: mapping values are not allowed here",
+            "p.md:4: YAML syntax error: mapping values are not allowed here; this line is indented under 'impact', "
+            "so YAML reads it as more of that value: start 'extra' in the same column as 'impact'",
         ),
-        ("---\ntitle: x\nimpact: 'minor\n---\n", "p.md:3: YAML syntax error: found unexpected end of stream"),
+        (
+            "---\ntitle: x\nimpact: 'minor\n---\n",
+            "p.md:3: YAML syntax error: found unexpected end of stream; "
+            "the ' that opens the value is not closed: end the value with '",
+        ),
         (
             "---\ntitle: x\n\timpact: minor\n---\n",
-            "p.md:3: YAML syntax error: found character '\\t' that cannot start any token",
+            "p.md:3: YAML syntax error: found character '\\t' that cannot start any token; "
+            "indent with spaces: YAML does not allow tabs there",
         ),
         ("---\ntitle: x\n- minor\n---\n", "p.md:3: YAML syntax error: expected <block end>, but found '-'"),
-        ("---\ntitle: *nope\n---\n", "p.md:2: YAML syntax error: found undefined alias 'nope'"),
-        ("---\ntitle: a: b\n---\n", "p.md:2: YAML syntax error: mapping values are not allowed here"),
+        (
+            "---\ntitle: a: b\n---\n",
+            "p.md:2: YAML syntax error: mapping values are not allowed here; "
+            "if the value contains ': ', put it in quotes: title: \"a: b\"",
+        ),
         ("---\ntitle: x\nimpact: a\x00b\n---\n", "p.md:3: YAML syntax error: character #x0000 is not allowed in YAML"),
     ],
 )
@@ -94,7 +107,8 @@ def test_yaml_errors_do_not_depend_on_libyaml(monkeypatch: pytest.MonkeyPatch) -
     text = "---\ntitle: [x\n---\n"
     fast = problems_of(text)
     monkeypatch.setattr(inloop.frontmatter, "_LOADER", yaml.SafeLoader, raising=False)
-    assert problems_of(text) == fast == ["p.md:2: YAML syntax error: expected ',' or ']', but got '<stream end>'"]
+    assert problems_of(text) == fast
+    assert fast[0].startswith("p.md:2: YAML syntax error: expected ',' or ']', but got '<stream end>'; ")
 
 
 def test_duplicate_keys_are_reported_at_the_second() -> None:
@@ -125,7 +139,7 @@ def test_front_matter_must_be_a_mapping(text: str, found: str) -> None:
 
 def test_keys_must_be_text_and_merge_keys_are_refused() -> None:
     assert problems_of("---\n? [a, b]\n: c\n---\n") == ["p.md:2: a key must be plain text"]
-    assert problems_of("---\nbase: &b {x: 1}\nother:\n  <<: *b\n---\n") == [
+    assert problems_of("---\nbase: {x: 1}\nother:\n  <<: {y: 2}\n---\n") == [
         "p.md:4: YAML merge keys ('<<') are not supported"
     ]
 
@@ -140,7 +154,6 @@ def test_scalars_stay_text_whatever_yaml_would_make_of_them() -> None:
         "octal: 0755\n"
         "nothing: ~\n"
         "quoted: 'null'\n"
-        "tagged: !!python/object x\n"
         "---\n"
     )
     front = split_front_matter(text, "p.md")
@@ -155,7 +168,6 @@ def test_scalars_stay_text_whatever_yaml_would_make_of_them() -> None:
     assert isinstance(values["nothing"], YScalar) and values["nothing"].is_null
     assert isinstance(values["quoted"], YScalar) and not values["quoted"].is_null
     assert values["quoted"].plain is False
-    assert values["tagged"] == YScalar("x", 9)
 
 
 def test_yaml_timestamps_are_read_in_the_site_zone_not_utc() -> None:
