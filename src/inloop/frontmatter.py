@@ -146,7 +146,10 @@ def parse_yaml_mapping(text: str, path: str, first_line: int) -> tuple[YMap | No
     try:
         root = _Builder(text, path, first_line, problems).build(yaml.parse(text, Loader=_LOADER))
     except (yaml.YAMLError, _Refused):
-        return None, [_syntax_problem(text, path, first_line)]
+        found = _syntax_problem(text, path, first_line)
+        if isinstance(found, Problem):
+            return None, [found]
+        root, problems = found  # what libyaml refuses and PyYAML reads, such as "\ud800": problems of ours
     if root is None:
         return YMap({}, first_line), []
     if not isinstance(root, YMap):
@@ -289,7 +292,7 @@ class _Builder:
         entries[key] = YEntry(key, key_node.line, node)
 
 
-def _syntax_problem(text: str, path: str, first_line: int) -> Problem:
+def _syntax_problem(text: str, path: str, first_line: int) -> Problem | tuple[YNode | None, list[Problem]]:
     """The error as PyYAML's own Python parser words it and places it, with a hint.
 
     libyaml (``CSafeLoader``) words errors differently and may place them past
@@ -299,7 +302,7 @@ def _syntax_problem(text: str, path: str, first_line: int) -> Problem:
     lines = text.split("\n")
     found: list[Problem] = []
     try:
-        _Builder(text, path, first_line, found).build(yaml.parse(text, Loader=yaml.SafeLoader))
+        root = _Builder(text, path, first_line, found).build(yaml.parse(text, Loader=yaml.SafeLoader))
     except _Refused as refused:
         hint = "" if refused.message.startswith("front matter nested") else yaml_hint(lines, refused.line, None)
         return Problem(path, first_line + refused.line, refused.message + hint)
@@ -316,7 +319,7 @@ def _syntax_problem(text: str, path: str, first_line: int) -> Problem:
     except yaml.YAMLError as exc:  # pragma: no cover - every YAML error above carries a place
         return Problem(path, first_line, f"YAML syntax error: {exc}")
     if found:  # what libyaml refuses and PyYAML reads, such as "\ud800", is a character we refuse
-        return found[0]
+        return root, found
     return Problem(path, first_line, "YAML syntax error: cannot parse")  # pragma: no cover - libyaml alone failed
 
 
