@@ -126,10 +126,13 @@ def content_files(source: Path, folder: str) -> Iterator[Path]:
     What ``sorted(root.rglob("*.md"))`` finds (folders reached through a link
     are not entered), read with ``os.scandir``: its entries know whether they
     are files without another ``stat`` each, and tuples sort faster than paths.
+    A link to a file outside the project is left out (the build reports it:
+    see :mod:`.links`).
     """
     root = source / "content" / folder
     if not root.is_dir():
         return
+    project = os.path.realpath(source) + os.sep
     found: list[tuple[str, ...]] = []
     pending: list[tuple[str, ...]] = [()]
     while pending:
@@ -140,7 +143,8 @@ def content_files(source: Path, folder: str) -> Iterator[Path]:
                     if entry.is_dir() and not entry.is_symlink():
                         pending.append((*parts, entry.name))
                     elif entry.name.endswith(".md") and entry.is_file():
-                        found.append((*parts, entry.name))
+                        if not entry.is_symlink() or os.path.realpath(entry.path).startswith(project):
+                            found.append((*parts, entry.name))
         except OSError:
             continue
     for parts in sorted(found):
