@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -132,3 +133,42 @@ def test_a_second_build_in_a_new_process_does_not_trust_its_ledger_over_a_new_li
     assert second.exit_code == 1
     assert second.error_lines[0] == f"{site}/static/ok.txt:1: {message(secret)}"
     assert SECRET not in published(site / "site")
+
+
+# -- file names that are not UTF-8 ------------------------------------------------------------------------
+
+needs_byte_names = pytest.mark.skipif(sys.platform != "linux", reason="only Linux keeps any bytes as a file name")
+
+
+@needs_byte_names
+def test_a_file_name_that_is_not_utf8_is_named_in_an_error(site: Path, run_inloop: Callable[..., Any]) -> None:
+    (site / "content" / "incidents" / os.fsdecode(b"caf\xe9.md")).write_text(INCIDENT, "utf-8")
+    (site / "static" / os.fsdecode(b"logo\xff.png")).write_bytes(b"png")
+    result = run_inloop(["build", "--source", ".", "--now", NOW], cwd=site)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "content/incidents/caf\\udce9.md:1: the file name is not UTF-8 (byte 0xe9, shown as \\udce9): "
+        "rename it using UTF-8 characters only",
+        "static/logo\\udcff.png:1: the file name is not UTF-8 (byte 0xff, shown as \\udcff): "
+        "rename it using UTF-8 characters only",
+        "build failed: 2 errors; the site was not changed",
+    ]
+    assert not (site / "site").exists()
+
+
+@needs_byte_names
+def test_a_name_that_is_not_utf8_saved_while_watching_is_an_error(site: Path) -> None:
+    builder = Builder(site, site / "site", shown_source=".")
+    now = datetime.fromisoformat("2026-11-26T12:00:00+00:00")
+    builder.build(now)
+    added = site / "templates" / os.fsdecode(b"\xe9.html")
+    added.parent.mkdir(exist_ok=True)
+    added.write_text("{{ nothing }}", "utf-8")
+    with pytest.raises(BuildError) as caught:
+        builder.build(now, [str(added)])
+    assert [str(p) for p in caught.value.problems] == [
+        "templates/\\udce9.html:1: the file name is not UTF-8 (byte 0xe9, shown as \\udce9): "
+        "rename it using UTF-8 characters only"
+    ]
+    added.unlink()
+    builder.build(now, [str(added)])

@@ -1,5 +1,7 @@
 """Symbolic links in the folders a build reads: followed only when they stay inside the project.
 
+(And file names that are not UTF-8, which no page, feed or message could name: refused alike.)
+
 ``static/x.txt -> /etc/passwd`` would otherwise be copied into ``site/`` and
 published, and a content file linked to a file elsewhere on the machine would
 be rendered.  A build reads files from ``content/``, ``templates/``,
@@ -40,8 +42,29 @@ def link_problem(path: str, shown: str, root: str) -> Problem | None:
     )
 
 
-class OutsideLinks:
-    """The links under :data:`READ_FOLDERS` that lead outside the project, kept from one load to the next.
+def name_problem(name: str, shown: str) -> Problem | None:
+    """The error for a file name that is not UTF-8 (Python holds its bytes as lone surrogates)."""
+    if not any("\udc80" <= char <= "\udcff" for char in name):
+        return None
+    first = next(char for char in name if "\udc80" <= char <= "\udcff")
+    return Problem(
+        printable(shown),
+        1,
+        f"the file name is not UTF-8 (byte 0x{ord(first) - 0xDC00:02x}, shown as {printable(first)}): "
+        "rename it using UTF-8 characters only",
+    )
+
+
+def printable(text: str) -> str:
+    """``text`` with the bytes of a non-UTF-8 name written as ``\\udcXX``, as ``repr`` writes them."""
+    if not any("\udc80" <= char <= "\udcff" for char in text):
+        return text
+    return "".join(repr(char)[1:-1] if "\udc80" <= char <= "\udcff" else char for char in text)
+
+
+class RefusedPaths:
+    """The paths under :data:`READ_FOLDERS` a build must not read, kept from one load to the next:
+    links that lead outside the project, and names that are not UTF-8.
 
     A full load walks the folders (``os.scandir`` knows a link without a
     ``stat``); a load told which paths changed looks at those alone.
@@ -62,7 +85,7 @@ class OutsideLinks:
                 self._walk(os.path.join(self.source, folder), folder, root)
         return sorted(self._found.values())
 
-    def leads_out(self, path: Path) -> bool:
+    def refused(self, path: Path) -> bool:
         """Whether ``path`` was found, at the last :meth:`problems`, to be a link out of the project."""
         return bool(self._found) and os.path.abspath(path) in self._found
 
@@ -84,6 +107,10 @@ class OutsideLinks:
             if ignored_name(entry.name) and not entry.name.isdigit():
                 continue
             name = f"{relative}/{entry.name}"
+            refused = name_problem(entry.name, self._shown(name))
+            if refused is not None:
+                self._found[os.path.abspath(entry.path)] = refused
+                continue
             if entry.is_symlink():
                 found = link_problem(entry.path, self._shown(name), root)
                 if found is not None:
@@ -103,7 +130,8 @@ class OutsideLinks:
         self._found.pop(absolute, None)
         if ignored_name(os.path.basename(absolute)):
             return True
-        found = link_problem(absolute, self._shown(relative.replace(os.sep, "/")), root)
+        shown = self._shown(relative.replace(os.sep, "/"))
+        found = name_problem(relative, shown) or link_problem(absolute, shown, root)
         if found is not None:
             self._found[absolute] = found
         return True
