@@ -217,3 +217,100 @@ def test_windows_line_endings_and_a_byte_order_mark() -> None:
     assert incident.title == "T"
     assert incident.updates[0].line == 6
     assert incident.updates[0].body == "x"
+
+
+@pytest.mark.parametrize(
+    ("line", "hint"),
+    [
+        (
+            "title: Outage: API",
+            "YAML syntax error: mapping values are not allowed here; "
+            "if the value contains ': ', put it in quotes: title: \"Outage: API\"",
+        ),
+        (
+            "title: *Important* outage",
+            "YAML syntax error: expected alphabetic or numeric character, but found '*'; "
+            "a value that starts with '*' is read as a YAML alias: if it is text, put it in quotes: "
+            'title: "*Important* outage"',
+        ),
+        (
+            "title: &more text",
+            "YAML anchors ('&more') are not allowed in front matter; "
+            'if it is text, put it in quotes: title: "&more text"',
+        ),
+        (
+            "title: !important notice",
+            "YAML tags ('!important') are not allowed in front matter; "
+            'if it is text, put it in quotes: title: "!important notice"',
+        ),
+        (
+            "title: @ops paged",
+            "YAML syntax error: found character '@' that cannot start any token; "
+            "YAML reserves '@' at the start of a value: if it is text, put it in quotes: title: \"@ops paged\"",
+        ),
+        (
+            "title: `api` down",
+            "YAML syntax error: found character '`' that cannot start any token; "
+            "YAML reserves '`' at the start of a value: if it is text, put it in quotes: title: \"`api` down\"",
+        ),
+        (
+            "title: %d errors",
+            "YAML syntax error: found character '%' that cannot start any token; "
+            "YAML reserves '%' at the start of a value: if it is text, put it in quotes: title: \"%d errors\"",
+        ),
+        (
+            "title: [URGENT] API down",
+            "YAML syntax error: expected <block end>, but found '<scalar>'; "
+            "a value that starts with '[' is read as a YAML list, which must end with ']': "
+            'if it is text, put it in quotes: title: "[URGENT] API down"',
+        ),
+        (
+            "title: {draft} notes",
+            "YAML syntax error: expected <block end>, but found '<scalar>'; "
+            "a value that starts with '{' is read as a YAML mapping, which must end with '}': "
+            'if it is text, put it in quotes: title: "{draft} notes"',
+        ),
+        (
+            "title: 'It's down'",
+            "YAML syntax error: expected <block end>, but found '<scalar>'; "
+            "a value in quotes ends at the next ': put it in the other quotes: title: \"It's down\"",
+        ),
+        (
+            "title: > 50% errors",
+            "YAML syntax error: expected a comment or a line break, but found '5'; "
+            "a value that starts with '>' is read as a YAML block of lines: if it is text, put it in quotes: "
+            'title: "> 50% errors"',
+        ),
+        (
+            "components: [api, #db]",
+            "YAML syntax error: expected the node content, but found '<stream end>'; "
+            "a ' #' starts a YAML comment, which hides the rest of the line: put the item with '#' in quotes",
+        ),
+        (
+            "  - Fix: it now: ok",
+            "YAML syntax error: mapping values are not allowed here; "
+            "if the value contains ': ', put it in quotes: - Fix: \"it now: ok\"",
+        ),
+    ],
+)
+def test_yaml_errors_say_how_to_write_the_value(line: str, hint: str) -> None:
+    text = f"---\nimpact: minor\n{'prevention:' + chr(10) if line.startswith('  -') else ''}{line}\n---\n"
+    assert [p.message for p in split_front_matter(text, "p.md").problems] == [hint]
+
+
+def test_a_text_cut_by_a_comment_is_an_error_that_says_to_quote_it() -> None:
+    text = (
+        "---\ntitle: Fix for issue #123\nimpact: minor\ncomponents: [api]\n"
+        "cause: Power loss.  # inloop: ignore finger-pointing\n---\n## 2026-11-20 14:02 UTC — Investigating\nx\n"
+    )
+    _, problems = parse_incident(text.encode(), "x", "x.md", BERLIN, frozenset({"api"}))
+    assert [str(p) for p in problems] == [
+        "x.md:2: 'title' ends before '#123': YAML reads ' #' as the start of a comment; "
+        'if it is part of the text, put the value in quotes: title: "Fix for issue #123"'
+    ]
+    text = text.replace("title: Fix for issue #123", "title: #1 priority")
+    _, problems = parse_incident(text.encode(), "x", "x.md", BERLIN, frozenset({"api"}))
+    assert [str(p) for p in problems] == [
+        "x.md:2: required key 'title' has no value: YAML reads '#1 priority' as a comment; "
+        'if it is the value, put it in quotes: title: "#1 priority"'
+    ]

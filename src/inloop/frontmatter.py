@@ -101,7 +101,6 @@ class FrontMatter:
     problems: list[Problem]
 
 
-
 def utf8_size(text: str) -> int:
     """The size of ``text`` in UTF-8, without encoding the common short text."""
     return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
@@ -201,9 +200,7 @@ class _Builder:
                     raise _Refused(_line(event), "a second YAML document starts here")
                 continue
             if isinstance(event, yaml.AliasEvent):
-                raise _Refused(
-                    _line(event), f"YAML aliases ('*{event.anchor}') are not allowed in front matter"
-                )
+                raise _Refused(_line(event), f"YAML aliases ('*{event.anchor}') are not allowed in front matter")
             node: YNode
             if isinstance(event, yaml.NodeEvent):
                 self._refuse_extras(event)
