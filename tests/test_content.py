@@ -426,12 +426,19 @@ def front(extra: str = "", drop: str = "") -> str:
         ),
         pytest.param(
             incident_text("title: API errors\nimpact: major\ncomponents: [api\n"),
-            [f"{PATH}:4: YAML syntax error: expected ',' or ']', but got '<stream end>'"],
+            [
+                f"{PATH}:4: YAML syntax error: expected ',' or ']', but got '<stream end>'; a value that starts "
+                "with '[' is read as a YAML list, which must end with ']': if it is text, put it in quotes: "
+                'components: "[api"'
+            ],
             id="yaml-syntax",
         ),
         pytest.param(
             incident_text("title: API errors\nimpact: major\n  components: [api]\n"),
-            [f"{PATH}:4: YAML syntax error: mapping values are not allowed here"],
+            [
+                f"{PATH}:4: YAML syntax error: mapping values are not allowed here; this line is indented under "
+                "'impact', so YAML reads it as more of that value: start 'components' in the same column as 'impact'"
+            ],
             id="yaml-indentation",
         ),
         pytest.param(
@@ -719,7 +726,8 @@ def test_many_errors_in_one_file_are_all_reported() -> None:
 def test_body_errors_are_reported_even_when_the_front_matter_is_broken() -> None:
     text = "---\ntitle: [x\n---\n## bad heading\n"
     assert errors(text) == [
-        f"{PATH}:2: YAML syntax error: expected ',' or ']', but got '<stream end>'",
+        f"{PATH}:2: YAML syntax error: expected ',' or ']', but got '<stream end>'; a value that starts with '[' "
+        'is read as a YAML list, which must end with \']\': if it is text, put it in quotes: title: "[x"',
         f"{PATH}:4: malformed update heading '## bad heading': expected {HEADING}",
     ]
 

@@ -59,19 +59,32 @@ def test_unclosed_front_matter() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("---\ntitle: [x\n---\n", "p.md:2: YAML syntax error: expected ',' or ']', but got '<stream end>'"),
+        (
+            "---\ntitle: [x\n---\n",
+            "p.md:2: YAML syntax error: expected ',' or ']', but got '<stream end>'; a value that starts with '[' "
+            "is read as a YAML list, which must end with ']': if it is text, put it in quotes: title: \"[x\"",
+        ),
         (
             "---\ntitle: x\nimpact: 1\n  extra: 2\n---\n",
-            "p.md:4: YAML syntax error: mapping values are not allowed here",
+            "p.md:4: YAML syntax error: mapping values are not allowed here; this line is indented under 'impact', "
+            "so YAML reads it as more of that value: start 'extra' in the same column as 'impact'",
         ),
-        ("---\ntitle: x\nimpact: 'minor\n---\n", "p.md:3: YAML syntax error: found unexpected end of stream"),
+        (
+            "---\ntitle: x\nimpact: 'minor\n---\n",
+            "p.md:3: YAML syntax error: found unexpected end of stream; "
+            "the ' that opens the value is not closed: end the value with '",
+        ),
         (
             "---\ntitle: x\n\timpact: minor\n---\n",
-            "p.md:3: YAML syntax error: found character '\\t' that cannot start any token",
+            "p.md:3: YAML syntax error: found character '\\t' that cannot start any token; "
+            "indent with spaces: YAML does not allow tabs there",
         ),
         ("---\ntitle: x\n- minor\n---\n", "p.md:3: YAML syntax error: expected <block end>, but found '-'"),
-        ("---\ntitle: *nope\n---\n", "p.md:2: YAML syntax error: found undefined alias 'nope'"),
-        ("---\ntitle: a: b\n---\n", "p.md:2: YAML syntax error: mapping values are not allowed here"),
+        (
+            "---\ntitle: a: b\n---\n",
+            "p.md:2: YAML syntax error: mapping values are not allowed here; "
+            "if the value contains ': ', put it in quotes: title: \"a: b\"",
+        ),
         ("---\ntitle: x\nimpact: a\x00b\n---\n", "p.md:3: YAML syntax error: character #x0000 is not allowed in YAML"),
     ],
 )
@@ -94,7 +107,8 @@ def test_yaml_errors_do_not_depend_on_libyaml(monkeypatch: pytest.MonkeyPatch) -
     text = "---\ntitle: [x\n---\n"
     fast = problems_of(text)
     monkeypatch.setattr(inloop.frontmatter, "_LOADER", yaml.SafeLoader, raising=False)
-    assert problems_of(text) == fast == ["p.md:2: YAML syntax error: expected ',' or ']', but got '<stream end>'"]
+    assert problems_of(text) == fast
+    assert fast[0].startswith("p.md:2: YAML syntax error: expected ',' or ']', but got '<stream end>'; ")
 
 
 def test_duplicate_keys_are_reported_at_the_second() -> None:
@@ -125,7 +139,7 @@ def test_front_matter_must_be_a_mapping(text: str, found: str) -> None:
 
 def test_keys_must_be_text_and_merge_keys_are_refused() -> None:
     assert problems_of("---\n? [a, b]\n: c\n---\n") == ["p.md:2: a key must be plain text"]
-    assert problems_of("---\nbase: &b {x: 1}\nother:\n  <<: *b\n---\n") == [
+    assert problems_of("---\nbase: {x: 1}\nother:\n  <<: {y: 2}\n---\n") == [
         "p.md:4: YAML merge keys ('<<') are not supported"
     ]
 
@@ -140,7 +154,6 @@ def test_scalars_stay_text_whatever_yaml_would_make_of_them() -> None:
         "octal: 0755\n"
         "nothing: ~\n"
         "quoted: 'null'\n"
-        "tagged: !!python/object x\n"
         "---\n"
     )
     front = split_front_matter(text, "p.md")
@@ -155,7 +168,6 @@ def test_scalars_stay_text_whatever_yaml_would_make_of_them() -> None:
     assert isinstance(values["nothing"], YScalar) and values["nothing"].is_null
     assert isinstance(values["quoted"], YScalar) and not values["quoted"].is_null
     assert values["quoted"].plain is False
-    assert values["tagged"] == YScalar("x", 9)
 
 
 def test_yaml_timestamps_are_read_in_the_site_zone_not_utc() -> None:
@@ -205,3 +217,100 @@ def test_windows_line_endings_and_a_byte_order_mark() -> None:
     assert incident.title == "T"
     assert incident.updates[0].line == 6
     assert incident.updates[0].body == "x"
+
+
+@pytest.mark.parametrize(
+    ("line", "hint"),
+    [
+        (
+            "title: Outage: API",
+            "YAML syntax error: mapping values are not allowed here; "
+            "if the value contains ': ', put it in quotes: title: \"Outage: API\"",
+        ),
+        (
+            "title: *Important* outage",
+            "YAML syntax error: expected alphabetic or numeric character, but found '*'; "
+            "a value that starts with '*' is read as a YAML alias: if it is text, put it in quotes: "
+            'title: "*Important* outage"',
+        ),
+        (
+            "title: &more text",
+            "YAML anchors ('&more') are not allowed in front matter; "
+            'if it is text, put it in quotes: title: "&more text"',
+        ),
+        (
+            "title: !important notice",
+            "YAML tags ('!important') are not allowed in front matter; "
+            'if it is text, put it in quotes: title: "!important notice"',
+        ),
+        (
+            "title: @ops paged",
+            "YAML syntax error: found character '@' that cannot start any token; "
+            "YAML reserves '@' at the start of a value: if it is text, put it in quotes: title: \"@ops paged\"",
+        ),
+        (
+            "title: `api` down",
+            "YAML syntax error: found character '`' that cannot start any token; "
+            "YAML reserves '`' at the start of a value: if it is text, put it in quotes: title: \"`api` down\"",
+        ),
+        (
+            "title: %d errors",
+            "YAML syntax error: found character '%' that cannot start any token; "
+            "YAML reserves '%' at the start of a value: if it is text, put it in quotes: title: \"%d errors\"",
+        ),
+        (
+            "title: [URGENT] API down",
+            "YAML syntax error: expected <block end>, but found '<scalar>'; "
+            "a value that starts with '[' is read as a YAML list, which must end with ']': "
+            'if it is text, put it in quotes: title: "[URGENT] API down"',
+        ),
+        (
+            "title: {draft} notes",
+            "YAML syntax error: expected <block end>, but found '<scalar>'; "
+            "a value that starts with '{' is read as a YAML mapping, which must end with '}': "
+            'if it is text, put it in quotes: title: "{draft} notes"',
+        ),
+        (
+            "title: 'It's down'",
+            "YAML syntax error: expected <block end>, but found '<scalar>'; "
+            "a value in quotes ends at the next ': put it in the other quotes: title: \"It's down\"",
+        ),
+        (
+            "title: > 50% errors",
+            "YAML syntax error: expected a comment or a line break, but found '5'; "
+            "a value that starts with '>' is read as a YAML block of lines: if it is text, put it in quotes: "
+            'title: "> 50% errors"',
+        ),
+        (
+            "components: [api, #db]",
+            "YAML syntax error: expected the node content, but found '<stream end>'; "
+            "a ' #' starts a YAML comment, which hides the rest of the line: put the item with '#' in quotes",
+        ),
+        (
+            "  - Fix: it now: ok",
+            "YAML syntax error: mapping values are not allowed here; "
+            "if the value contains ': ', put it in quotes: - Fix: \"it now: ok\"",
+        ),
+    ],
+)
+def test_yaml_errors_say_how_to_write_the_value(line: str, hint: str) -> None:
+    text = f"---\nimpact: minor\n{'prevention:' + chr(10) if line.startswith('  -') else ''}{line}\n---\n"
+    assert [p.message for p in split_front_matter(text, "p.md").problems] == [hint]
+
+
+def test_a_text_cut_by_a_comment_is_an_error_that_says_to_quote_it() -> None:
+    text = (
+        "---\ntitle: Fix for issue #123\nimpact: minor\ncomponents: [api]\n"
+        "cause: Power loss.  # inloop: ignore finger-pointing\n---\n## 2026-11-20 14:02 UTC — Investigating\nx\n"
+    )
+    _, problems = parse_incident(text.encode(), "x", "x.md", BERLIN, frozenset({"api"}))
+    assert [str(p) for p in problems] == [
+        "x.md:2: 'title' ends before '#123': YAML reads ' #' as the start of a comment; "
+        'if it is part of the text, put the value in quotes: title: "Fix for issue #123"'
+    ]
+    text = text.replace("title: Fix for issue #123", "title: #1 priority")
+    _, problems = parse_incident(text.encode(), "x", "x.md", BERLIN, frozenset({"api"}))
+    assert [str(p) for p in problems] == [
+        "x.md:2: required key 'title' has no value: YAML reads '#1 priority' as a comment; "
+        'if it is the value, put it in quotes: title: "#1 priority"'
+    ]

@@ -9,6 +9,7 @@ template.
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -89,11 +90,11 @@ def test_pages_rendered_while_parsing_equal_pages_rendered_after(
 
 
 def with_template(generated: Path, tmp_path: Path, name: str, text: str) -> Path:
-    """The generated site's config and content, with one template of its own."""
+    """The generated site's config and content (copied: a link out of the project is refused), with one template."""
     site = tmp_path / "site"
     site.mkdir()
-    for linked in ("inloop.toml", "content"):
-        (site / linked).symlink_to(generated / linked)
+    shutil.copy2(generated / "inloop.toml", site / "inloop.toml")
+    shutil.copytree(generated / "content", site / "content")
     (site / "templates").mkdir()
     (site / "templates" / name).write_text(text)
     return site

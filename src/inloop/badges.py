@@ -19,6 +19,7 @@ import math
 from markupsafe import escape
 
 from .model import ComponentStatus
+from .xmlsafe import strip_forbidden
 
 LABEL_COLOR = "#555"
 COLORS = {
@@ -60,7 +61,8 @@ def text_width(text: str) -> float:
 
 
 def svg(label: str, message: str, color: str) -> bytes:
-    """A flat two-part badge, 20 px high; deterministic bytes."""
+    """A flat two-part badge, 20 px high; deterministic bytes, never a character XML forbids."""
+    label, message = strip_forbidden(label), strip_forbidden(message)
     label_text = round(text_width(label) * 10)  # in tenths of a pixel, as shields draws text
     message_text = round(text_width(message) * 10)
     label_width = math.ceil(label_text / 10) + 2 * _PADDING
@@ -99,5 +101,10 @@ def status_svg(label: str, message: str, status: ComponentStatus) -> bytes:
 
 def endpoint_json(label: str, message: str, status: ComponentStatus) -> bytes:
     """shields.io's endpoint badge: ``https://img.shields.io/endpoint?url=<this file's URL>``."""
-    document = {"schemaVersion": 1, "label": label, "message": message, "color": COLORS[status]}
+    document = {
+        "schemaVersion": 1,
+        "label": strip_forbidden(label),
+        "message": strip_forbidden(message),
+        "color": COLORS[status],
+    }
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -37,6 +37,7 @@ from .content import (
 )
 from .derive import next_change
 from .errors import BuildError, Problem, UsageError
+from .links import RefusedPaths, inside
 from .markup import MARKDOWN_SETTINGS
 from .model import Content, Incident, Maintenance, SiteConfig
 from .packed import FileBytes, Packed, Staged, raw, same
@@ -234,6 +235,7 @@ class Builder:
         self.output = output if output is not None else source / "site"
         self.shown_source = shown_source if shown_source is not None else str(source)
         self.base_url = base_url
+        self._refused = RefusedPaths(self.source, self.shown_source)
         check_output(self.source, self.output)
         if cache_dir == "default":
             cache_dir = self.source / CACHE_DIR
@@ -293,7 +295,7 @@ class Builder:
         """
         shown_config = shown_path(self.shown_source, CONFIG_NAME)
         config = load_config(self.source, shown_config)
-        problems = list(config.problems)
+        problems = list(config.problems) + self._refused.problems(changed)
         if config.config is not None and self.base_url:
             try:
                 config.config = with_base_url(config.config, self.base_url)
@@ -316,6 +318,8 @@ class Builder:
         fresh_paths = changed_paths or set()
         prefix = f"{self.source}{os.sep}"
         for kind, path in candidates:
+            if self._refused.refused(path):
+                continue  # a link out of the project, a name not UTF-8: never read, the load reports it
             previous = self._scanned.get(path)
             if previous is not None and reusing and path not in fresh_paths:
                 files.append(previous)
@@ -611,9 +615,10 @@ class Builder:
         files: dict[str, bytes] = {}
         if not folder.is_dir():
             return files
+        root = os.path.realpath(self.source)
         for path in sorted(folder.rglob("*")):
             relative = path.relative_to(folder)
-            if path.is_file() and not ignored_path(relative.parts):
+            if path.is_file() and not ignored_path(relative.parts) and inside(path, root):
                 files[relative.as_posix()] = path.read_bytes()
         return files
 

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from . import __version__
 from .model import Content, Maintenance, SiteConfig
 from .times import utc_stamp
+from .xmlsafe import strip_forbidden
 
 if TYPE_CHECKING:
     from icalendar import Event
@@ -68,8 +69,8 @@ def event(window: Maintenance, config: SiteConfig, translations: NullTranslation
     found.add("uid", uid(window, config))
     found.add("dtstart", window.start.astimezone(UTC))
     found.add("dtend", window.end.astimezone(UTC))
-    found.add("summary", window.title)
-    found.add("description", description(window, config, translations))
+    found.add("summary", strip_forbidden(window.title))  # (RFC 5545 allows no control character in text either)
+    found.add("description", strip_forbidden(description(window, config, translations)))
     found.add("url", window_url(window, config))
     found.add("sequence", len(window.updates))
     found.add("status", "CANCELLED" if window.cancelled else "CONFIRMED")
@@ -119,8 +120,9 @@ def calendar(config: SiteConfig, content: Content, translations: NullTranslation
     found.add("version", "2.0")
     found.add("calscale", "GREGORIAN")
     found.add("method", "PUBLISH")
-    found.add("x-wr-calname", f"{config.title}: {_('Maintenance')}")
-    found.add("x-wr-caldesc", _("Maintenance windows of %(site)s.") % {"site": config.title})
+    title = strip_forbidden(config.title)
+    found.add("x-wr-calname", f"{title}: {_('Maintenance')}")
+    found.add("x-wr-caldesc", _("Maintenance windows of %(site)s.") % {"site": title})
     head = bytes(found.to_ical())
     end = b"END:VCALENDAR\r\n"
     assert head.endswith(end)

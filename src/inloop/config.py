@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from .errors import Problem
 from .frontmatter import single_line_problems
 from .model import Component, SiteConfig
+from .xmlsafe import first_forbidden, forbidden_message
 
 CONFIG_NAME = "inloop.toml"
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -294,6 +295,27 @@ def _load_config(source: Path, shown: str) -> ConfigResult:
     return validate_config(data, text, shown, hashlib.sha256(data_bytes).hexdigest(), static_dir=source / "static")
 
 
+def _forbidden_characters(checker: _Checker, value: object, where: tuple[str, ...]) -> None:
+    """An error for every string (keys too) holding a character that XML 1.0 forbids.
+
+    TOML lets ``"\\u001b"`` through; the site title goes into every feed and
+    badge, where one such character makes the file unreadable.
+    """
+    if isinstance(value, str):
+        bad = first_forbidden(value)
+        if bad is not None:
+            name = next((part for part in reversed(where) if not part.isdigit()), "a value")
+            checker.error(f"'{name}' {forbidden_message(value[bad])}", *where)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _forbidden_characters(checker, key, where)
+            _forbidden_characters(checker, item, (*where, key))
+    elif isinstance(value, list):
+        tables = all(isinstance(item, dict) for item in value)
+        for index, item in enumerate(value):
+            _forbidden_characters(checker, item, (*where, str(index)) if tables else where)
+
+
 def _favicon(checker: _Checker, value: str | None, static_dir: Path | None) -> str | None:
     """``favicon``: an http(s) URL, or a file in the site's ``static/`` folder, by its path there."""
     if value is None or _check_url(value):
@@ -316,6 +338,7 @@ def validate_config(
 ) -> ConfigResult:
     """Check ``data``; ``static_dir`` is where a ``favicon`` path must exist (unchecked when None)."""
     checker = _Checker(shown, TomlLines(text))
+    _forbidden_characters(checker, data, ())
     checker.unknown_keys(data, TOP_KEYS)
     title = checker.string(data, "title", required=True)
     base_url = checker.string(data, "base_url", required=True)

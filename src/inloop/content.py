@@ -28,8 +28,10 @@ from .frontmatter import (
     YNode,
     YScalar,
     describe,
+    quoted,
     single_line_problems,
     split_front_matter,
+    utf8_size,
 )
 from .model import (
     INCIDENT_COMPONENT_STATUSES,
@@ -44,6 +46,7 @@ from .model import (
     Update,
 )
 from .times import TIME_FORMAT_HINT, parse_date_or_time, parse_time, utc_stamp, written_day, zone_label
+from .xmlsafe import FORBIDDEN, forbidden_message
 
 INCIDENT_KEYS = (
     "title",
@@ -61,6 +64,9 @@ INCIDENT_KEYS = (
 )
 MAINTENANCE_KEYS = ("title", "components", "start", "end", "description", "cancelled", "check", "imported")
 PREVENTION_KEYS = ("step", "done", "id")
+
+#: The Markdown below the front matter: a long postmortem fits, a runaway paste does not.
+MAX_BODY_BYTES = 1024 * 1024
 
 HEADING_FORMAT = "'## YYYY-MM-DD HH:MM[:SS] [UTC|Z|+HH:MM] — Status'"
 _ATX_H2 = re.compile(r"^ {0,3}##(?:[ \t]+(.*?))?[ \t]*$")
@@ -120,10 +126,13 @@ def content_files(source: Path, folder: str) -> Iterator[Path]:
     What ``sorted(root.rglob("*.md"))`` finds (folders reached through a link
     are not entered), read with ``os.scandir``: its entries know whether they
     are files without another ``stat`` each, and tuples sort faster than paths.
+    A link to a file outside the project is left out (the build reports it:
+    see :mod:`.links`).
     """
     root = source / "content" / folder
     if not root.is_dir():
         return
+    project = os.path.realpath(source) + os.sep
     found: list[tuple[str, ...]] = []
     pending: list[tuple[str, ...]] = [()]
     while pending:
@@ -134,7 +143,8 @@ def content_files(source: Path, folder: str) -> Iterator[Path]:
                     if entry.is_dir() and not entry.is_symlink():
                         pending.append((*parts, entry.name))
                     elif entry.name.endswith(".md") and entry.is_file():
-                        found.append((*parts, entry.name))
+                        if not entry.is_symlink() or os.path.realpath(entry.path).startswith(project):
+                            found.append((*parts, entry.name))
         except OSError:
             continue
     for parts in sorted(found):
@@ -306,12 +316,18 @@ class _Fields:
         found = self.entry(key)
         if found is None:
             if key in self.data.entries:
-                self.error(self.data.entries[key].key_line, f"required key '{key}' has no value")
+                value = self.data.entries[key].value
+                comment = value.comment if isinstance(value, YScalar) else ""
+                hint = ""
+                if comment:
+                    hint = f": YAML reads '{comment}' as a comment; if it is the value, put it in quotes: "
+                    hint += f"{key}: {quoted(comment)}"
+                self.error(self.data.entries[key].key_line, f"required key '{key}' has no value{hint}")
             else:
                 self.error(1, f"missing required key '{key}'")
         return found
 
-    def text(self, key: str, required: bool = False) -> str | None:
+    def text(self, key: str, required: bool = False, markdown: bool = False) -> str | None:
         found = self.require(key) if required else self.entry(key)
         if found is None:
             return None
@@ -322,7 +338,36 @@ class _Fields:
         if required and not value:
             self.error(found.key_line, f"'{key}' must not be empty")
             return None
+        if not self.whole(found.value, key) or (markdown and not self.markdown(found.value, key)):
+            return None
         return value
+
+    def whole(self, node: YScalar, key: str) -> bool:
+        """False (and an error) when a ``#`` that starts a YAML comment cut a text short.
+
+        ``title: Fix for issue #123`` is the title "Fix for issue": a comment
+        starts at a space and a ``#``.  A comment such as ``# inloop: ignore``
+        (``#`` then a space) is taken as meant; ``#123`` is not.
+        """
+        comment = node.comment
+        if not comment or comment[1:2].isspace() or len(comment) == 1:
+            return True
+        self.error(
+            node.line,
+            f"'{key}' ends before '{comment}': YAML reads ' #' as the start of a comment; "
+            f"if it is part of the text, put the value in quotes: {key}: {quoted(node.text.strip() + ' ' + comment)}",
+        )
+        return False
+
+    def markdown(self, node: YNode, key: str) -> bool:
+        """False (and an error) when a text's Markdown nests deeper than inloop renders."""
+        if not isinstance(node, YScalar):
+            return True
+        found = markup.nesting_problem(node.text)
+        if found is None:
+            return True
+        self.error(node.line, f"'{key}': {found[1]}")
+        return False
 
     def time(self, key: str, required: bool = False) -> datetime | None:
         found = self.require(key) if required else self.entry(key)
@@ -425,21 +470,51 @@ def check_file_name(file_id: str, path: str, problems: list[Problem]) -> bool:
 
 
 def _read(data: bytes, file_id: str, path: str, problems: list[Problem]) -> tuple[bool, FrontMatter | None]:
-    """The steps every content file shares: its name, its encoding, its front matter."""
+    """The steps every content file shares: its name, its encoding, its characters, its front matter, its size."""
     name_ok = check_file_name(file_id, path, problems)
     text = _decode(data, path, problems)
     if text is None:
         return name_ok, None
+    if FORBIDDEN.search(text):
+        text = _refuse_forbidden(text, path, problems)
     front = split_front_matter(text, path)
     problems.extend(front.problems)
+    size = utf8_size(front.body)
+    if size > MAX_BODY_BYTES:
+        problems.append(
+            Problem(
+                path,
+                front.body_line,
+                f"the text below the front matter is {size:,} bytes; at most {MAX_BODY_BYTES:,} bytes are allowed "
+                "(link a long document instead)",
+            )
+        )
+    else:
+        deep = markup.nesting_problem(front.body)
+        if deep is not None:
+            problems.append(Problem(path, front.body_line + deep[0], deep[1]))
     return name_ok, front
+
+
+def _refuse_forbidden(text: str, path: str, problems: list[Problem]) -> str:
+    """One problem for each line holding a character XML forbids; the text with each replaced by U+FFFD."""
+    reported: set[int] = set()
+    for found in FORBIDDEN.finditer(text):
+        line = text.count("\n", 0, found.start()) + 1
+        if line not in reported:
+            reported.add(line)
+            problems.append(Problem(path, line, f"the line {forbidden_message(found.group())}"))
+    return FORBIDDEN.sub("\ufffd", text)
 
 
 def parse_incident(
     data: bytes, file_id: str, path: str, zone: tzinfo, components: frozenset[str] | None
 ) -> tuple[Incident | None, list[Problem]]:
     """Parse one incident file; never raises for bad input."""
-    incident, problems = _parse_incident(data, file_id, path, zone, components)
+    try:
+        incident, problems = _parse_incident(data, file_id, path, zone, components)
+    except markup.MarkupError as exc:
+        return None, [Problem(path, 1, str(exc))]
     return incident, single_line_problems(problems)
 
 
@@ -458,7 +533,7 @@ def _parse_incident(
     title = fields.text("title", required=True)
     impact = fields.enum("impact", tuple(Impact))
     affected = _incident_components(fields, components)
-    cause = fields.text("cause")
+    cause = fields.text("cause", markdown=True)
     estimate = fields.time("estimate")
     next_update = fields.time("next_update")
     started = fields.time("started")
@@ -469,7 +544,8 @@ def _parse_incident(
             f"'postmortem' must be an http or https URL, found '{postmortem}'",
         )
     previous = _previous_estimates(fields)
-    markup.prefetch([body.summary, cause or "", *(u.body for u in body.updates), *_step_texts(front.data)])
+    if not problems:  # a file with mistakes is never rendered: no Markdown for it
+        markup.prefetch([body.summary, cause or "", *(u.body for u in body.updates), *_step_texts(front.data)])
     prevention = _prevention(fields)
     meta = fields.meta()
     if not body.updates and not any(
@@ -625,6 +701,8 @@ def _prevention(fields: _Fields) -> tuple[PreventionStep, ...]:
         step_id: str | None = None
         if isinstance(item, YScalar):
             text, line = item.text.strip(), item.line
+            if not fields.whole(item, "prevention") or not fields.markdown(item, "prevention"):
+                continue
         elif isinstance(item, YMap):
             for key, entry in item.entries.items():
                 if key not in PREVENTION_KEYS:
@@ -637,6 +715,8 @@ def _prevention(fields: _Fields) -> tuple[PreventionStep, ...]:
                 fields.error(item.line, "a prevention step needs 'step: <what will be done>'")
                 continue
             text, line = step.value.text.strip(), step.key_line
+            if not fields.whole(step.value, "step") or not fields.markdown(step.value, "step"):
+                continue
             if "done" in item.entries:
                 done_node = item.entries["done"].value
                 if isinstance(done_node, YScalar) and not done_node.is_null:
@@ -677,7 +757,10 @@ def parse_maintenance(
     data: bytes, file_id: str, path: str, zone: tzinfo, components: frozenset[str] | None
 ) -> tuple[Maintenance | None, list[Problem]]:
     """Parse one maintenance file; never raises for bad input."""
-    window, problems = _parse_maintenance(data, file_id, path, zone, components)
+    try:
+        window, problems = _parse_maintenance(data, file_id, path, zone, components)
+    except markup.MarkupError as exc:
+        return None, [Problem(path, 1, str(exc))]
     return window, single_line_problems(problems)
 
 
@@ -697,7 +780,7 @@ def _parse_maintenance(
     title = fields.text("title", required=True)
     start = fields.time("start", required=True)
     end = fields.time("end", required=True)
-    description = fields.text("description")
+    description = fields.text("description", markdown=True)
     cancelled = False
     found = fields.entry("cancelled")
     if found is not None:

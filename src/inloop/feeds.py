@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from markupsafe import escape
 from .formatting import Formatter
 from .model import Component, Content, Incident, Maintenance, PreventionStep, SiteConfig, Update
 from .times import utc_stamp
+from .xmlsafe import FORBIDDEN, strip_forbidden
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -337,9 +339,10 @@ def language_tag(language: str) -> str:
 
 
 def _xml_bytes(root: ET.Element) -> bytes:
+    """The document, without any character XML 1.0 forbids (ElementTree writes them as they are)."""
     ET.indent(root, space="  ")
-    body = bytes(ET.tostring(root, encoding="utf-8", xml_declaration=False))
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + body + b"\n"
+    body = strip_forbidden(ET.tostring(root, encoding="unicode", xml_declaration=False))
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + body.encode("utf-8") + b"\n"
 
 
 def rss(
@@ -436,7 +439,25 @@ def json_feed(config: SiteConfig, feed_entries: list[Entry], info: FeedInfo) -> 
         "items": items,
     }
     # compact: json's C encoder only runs without indent
-    return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    if FORBIDDEN.search(text) or _ESCAPED_CONTROL.search(text):  # (rare: then once more, without them)
+        text = json.dumps(_without_forbidden(document), ensure_ascii=False, separators=(",", ":"))
+    return (text + "\n").encode("utf-8")
+
+
+#: How ``json.dumps`` writes the control characters XML forbids (and, harmlessly, an escaped backslash before b or f).
+_ESCAPED_CONTROL = re.compile(r"\\u00(?:0[0-8bcef]|1[0-9a-f])|\\[bf]")
+
+
+def _without_forbidden(value: Any) -> Any:
+    """A JSON document's strings without the characters XML forbids: the three feeds say the same."""
+    if isinstance(value, str):
+        return strip_forbidden(value)
+    if isinstance(value, dict):
+        return {strip_forbidden(k): _without_forbidden(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_forbidden(v) for v in value]
+    return value
 
 
 def render(file_name: str, config: SiteConfig, feed_entries: list[Entry], info: FeedInfo) -> bytes:

@@ -146,7 +146,7 @@ def scan_inputs(source: Path, now: datetime, options: tuple[object, ...]) -> Inp
         listing = _listing(source)
         for name, path, stat in listing:
             digests.append(hashlib.sha256(_read(path, stat[1])).hexdigest())
-            digest.update(f"\0{name}\0{digests[-1]}".encode())
+            digest.update(f"\0{name}\0{digests[-1]}".encode("utf-8", "surrogateescape"))  # any name, as bytes
     except (_Unusable, OSError):
         return None
     recent = time.time_ns() - RACY_NS

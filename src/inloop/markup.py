@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import html
 import re
+from collections import OrderedDict
 from html.parser import HTMLParser
 
 import markdown
+from markdown.inlinepatterns import LinkInlineProcessor
 
 #: Part of every cache key: a change here must invalidate cached HTML.
 MARKDOWN_SETTINGS = ("extra", "sane_lists", "smarty-off")
@@ -23,7 +25,91 @@ def _markdown() -> markdown.Markdown:
     global _converter
     if _converter is None:
         _converter = markdown.Markdown(extensions=["extra", "sane_lists"], output_format="html")
+        for pattern in _converter.inlinePatterns:
+            if isinstance(pattern, LinkInlineProcessor):
+                _bound_link_scans(pattern)
     return _converter
+
+
+#: Markdown nested deeper than this (lists, quotes, indentation) is refused: see :func:`nesting_problem`.
+MAX_NESTING = 20
+#: How far a link's ``(address "title")`` may reach: a longer one is text, not a link.
+LINK_WINDOW = 2048
+
+
+class MarkupError(ValueError):
+    """A text Markdown cannot render (nested beyond Python's recursion limit)."""
+
+
+class _Pairs:
+    """Where each opening character of a text is closed, found in one pass and kept for the text's tail.
+
+    Python-Markdown looks for the ``]`` of every ``[`` by walking the rest of
+    the paragraph, once for each of its six link patterns: ``[`` x 20,000
+    took 33 s.  Which ``]`` closes a ``[`` depends only on the text after it,
+    and Markdown replaces what it matched by a placeholder *before* the
+    position it goes on from, so positions counted from the end stay true.
+    """
+
+    def __init__(self, opening: str, closing: str) -> None:
+        self.pattern = re.compile(f"[{re.escape(opening)}{re.escape(closing)}]")
+        self.opening = opening
+        self.tables: OrderedDict[str, dict[int, int]] = OrderedDict()  # text -> {from end after opener: from end}
+
+    def close(self, data: str, index: int) -> int | None:
+        """The index of what closes the opener just before ``index``, or None if nothing does."""
+        from_end = len(data) - index
+        tail = data[index:]
+        for text, table in reversed(self.tables.items()):
+            if len(text) >= from_end and text.endswith(tail):
+                closing = table.get(from_end)
+                return None if closing is None else len(data) - closing
+        table = self._table(data)
+        self.tables[data] = table
+        if len(self.tables) > 8:
+            self.tables.popitem(last=False)
+        closing = table.get(from_end)
+        return None if closing is None else len(data) - closing
+
+    def _table(self, data: str) -> dict[int, int]:
+        table: dict[int, int] = {}
+        open_at: list[int] = []
+        size = len(data)
+        for found in self.pattern.finditer(data):
+            if found.group() == self.opening:
+                open_at.append(size - found.end())
+            elif open_at:
+                table[open_at.pop()] = size - found.start()
+        return table
+
+
+_BRACKETS = _Pairs("[", "]")
+_PARENTHESES = _Pairs("(", ")")
+
+
+def _bound_link_scans(pattern: LinkInlineProcessor) -> None:
+    """Give a link pattern of this process's converter scans that cost no more than the text is long."""
+    original_text, original_link = pattern.getText, pattern.getLink
+
+    def get_text(data: str, index: int) -> tuple[str, int, bool]:
+        if index == 0 or data[index - 1] != "[":
+            return original_text(data, index)
+        closing = _BRACKETS.close(data, index)
+        if closing is None:
+            return data[index:], len(data), False
+        return data[index:closing], closing + 1, True
+
+    def get_link(data: str, index: int) -> tuple[str, str | None, int, bool]:
+        window = data[: index + LINK_WINDOW]
+        if ")" not in window[index:]:
+            return "", None, index, False
+        if index < len(data) and data[index] == "(" and not any(q in window[index:] for q in "'\"<"):
+            if _PARENTHESES.close(data, index + 1) is None:  # the "(" is never closed, and no title can close it
+                return "", None, index, False
+        return original_link(window, index)
+
+    pattern.getText = get_text  # type: ignore[method-assign]
+    pattern.getLink = get_link  # type: ignore[method-assign]
 
 
 #: Texts already converted in this process, and their HTML.  Status updates
@@ -43,7 +129,12 @@ _NOT_BATCHABLE = re.compile(r"\[\^|\]:|^\*\[|```|~~~|<|^ {4}|^\t|^ {0,3}:", re.M
 def _convert(source: str) -> str:
     converter = _markdown()
     converter.reset()
-    return converter.convert(source).strip()
+    try:
+        return converter.convert(source).strip()
+    except RecursionError:
+        raise MarkupError(
+            f"Markdown nested too deeply to render: at most {MAX_NESTING} levels of lists, quotes and HTML blocks"
+        ) from None
 
 
 def _remember(memo: dict[str, str], source: str, made: str) -> None:
@@ -170,7 +261,10 @@ def prefetch(sources: list[str]) -> None:
     ]
     if len(batch) < 2:
         return
-    parts = _convert(f"\n\n{_SPLIT}\n\n".join(batch)).split(_SPLIT)
+    try:
+        parts = _convert(f"\n\n{_SPLIT}\n\n".join(batch)).split(_SPLIT)
+    except MarkupError:  # one text too deep: each goes through to_html, which says which
+        return
     if len(parts) != len(batch):
         return
     for text, part in zip(batch, parts, strict=True):
@@ -211,3 +305,51 @@ def to_plain(source: str) -> str:
 
 def escape(text: str) -> str:
     return html.escape(text, quote=True)
+
+
+#: A line's leading run of what can nest: spaces, tabs, quote marks, list markers.
+_NESTING_RUN = re.compile(r"[ \t>]*(?:(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$)[ \t>]*)*")
+_LIST_MARKER = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$)")
+_CODE_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
+
+
+def line_depth(line: str) -> int:
+    """How deep ``line`` nests: one level per quote mark and list marker, and per four columns of indentation."""
+    run = _NESTING_RUN.match(line)
+    prefix = run.group() if run is not None else ""
+    indentation = prefix[: len(prefix) - len(prefix.lstrip(" \t"))]
+    columns = 0
+    for char in indentation:
+        columns += 1 if char == " " else 4 - columns % 4
+    return prefix.count(">") + len(_LIST_MARKER.findall(prefix)) + columns // 4
+
+
+def nesting_problem(text: str) -> tuple[int, str] | None:
+    """The first line (0-based) of ``text`` nested deeper than :data:`MAX_NESTING`, and why; None if none is.
+
+    Python-Markdown parses nested lists and quotes by recursion: 2,000
+    levels end in ``RecursionError`` after a minute.  No status update needs
+    more than a few, so deeper is refused before Markdown sees it.  Lines in
+    fenced code count too, except in fences at the start of a line.
+    """
+    fence: str | None = None
+    for number, line in enumerate(text.split("\n")):
+        if not line or line[0] not in " \t>-+*0123456789`~":
+            continue
+        opened = _CODE_FENCE.match(line)
+        if fence is not None:
+            if opened is not None and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+                fence = None
+            continue
+        if opened is not None and not line[0].isspace():
+            fence = opened.group(1)
+            continue
+        if len(line) - len(line.lstrip(" \t>-+*0123456789.)")) <= MAX_NESTING:
+            continue  # every level takes one character at least
+        depth = line_depth(line)
+        if depth > MAX_NESTING:
+            return number, (
+                f"Markdown nested {depth} levels deep (lists, quotes and indentation); "
+                f"at most {MAX_NESTING} levels are allowed"
+            )
+    return None

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from .model import SiteConfig
 from .times import utc_stamp
+from .xmlsafe import strip_forbidden
 
 #: The theme's script and default favicon, as template names.
 SCRIPT_TEMPLATE = "inloop.js"
@@ -81,7 +82,7 @@ def sitemap(config: SiteConfig, pages: Iterable[tuple[str, datetime | None]]) ->
     urls = sorted((config.base_url + path.removesuffix("index.html"), updated) for path, updated in pages)
     for url, updated in urls:
         lastmod = f"<lastmod>{utc_stamp(updated)}</lastmod>" if updated is not None else ""
-        lines.append(f"  <url><loc>{escape(url, quote=False)}</loc>{lastmod}</url>")
+        lines.append(f"  <url><loc>{escape(strip_forbidden(url), quote=False)}</loc>{lastmod}</url>")
     lines.append("</urlset>")
     return ("\n".join(lines) + "\n").encode("utf-8")
 

@@ -36,16 +36,38 @@ def parse_zone(text: str) -> tzinfo:
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
+#: The first and last instants an author may write: a year inside what Python's ``datetime``
+#: holds at each end, so that a time can be shown in any zone, with the days and months around it.
+EARLIEST = datetime(2, 1, 1, tzinfo=UTC)
+LATEST = datetime(9998, 12, 31, 23, 59, 59, tzinfo=UTC)
+RANGE_HINT = "write a time between 0002-01-01 and 9998-12-31"
+
+
 def localize(naive: datetime, zone: tzinfo) -> datetime:
-    """Attach ``zone`` to a naive wall-clock time and convert to UTC."""
-    return naive.replace(tzinfo=zone).astimezone(UTC)
+    """Attach ``zone`` to a naive wall-clock time and convert to UTC.
+
+    Raises ``ValueError`` (not ``OverflowError``) when the offset takes the
+    time out of the years 1 to 9999.
+    """
+    try:
+        return naive.replace(tzinfo=zone).astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"out of range: {RANGE_HINT}") from None
 
 
 def parse_time(text: str, zone: tzinfo) -> datetime:
     """Parse an author's time; a time without zone is in ``zone``.
 
-    Raises ``ValueError`` with a message fit for an author.
+    Raises ``ValueError`` with a message fit for an author, also for a time
+    outside :data:`EARLIEST` to :data:`LATEST`.
     """
+    moment = _parse_time(text, zone)
+    if not EARLIEST <= moment <= LATEST:
+        raise ValueError(f"cannot read time '{text.strip()}': out of range: {RANGE_HINT}")
+    return moment
+
+
+def _parse_time(text: str, zone: tzinfo) -> datetime:
     cleaned = text.strip()
     match = _AUTHOR_TIME.match(cleaned)
     if match:
@@ -56,9 +78,9 @@ def parse_time(text: str, zone: tzinfo) -> datetime:
                 clock = "0" + clock
             wall = datetime.combine(day, time.fromisoformat(clock))
             tz = parse_zone(match["zone"]) if match["zone"] else zone
+            return localize(wall, tz)
         except ValueError as exc:  # the right shape, but a day, hour or offset out of range
             raise ValueError(f"cannot read time '{cleaned}': {exc}") from None
-        return localize(wall, tz)
     named = _NAMED_ZONE.match(cleaned)
     if named:
         raise ValueError(
@@ -71,9 +93,10 @@ def parse_time(text: str, zone: tzinfo) -> datetime:
         raise ValueError(f"cannot read time '{cleaned}': expected {TIME_FORMAT_HINT}") from None
     if _DATE_ONLY.match(cleaned):
         raise ValueError(f"'{cleaned}' is a date without a time: expected {TIME_FORMAT_HINT}")
-    if parsed.tzinfo is None:
-        return localize(parsed, zone)
-    return parsed.astimezone(UTC)
+    try:
+        return localize(parsed, zone) if parsed.tzinfo is None else localize(parsed.replace(tzinfo=None), parsed.tzinfo)
+    except ValueError as exc:
+        raise ValueError(f"cannot read time '{cleaned}': {exc}") from None
 
 
 def written_day(text: str) -> date | None:
@@ -95,7 +118,13 @@ def parse_date_or_time(text: str, zone: tzinfo) -> datetime:
             day = date.fromisoformat(cleaned)
         except ValueError:
             raise ValueError(f"cannot read date '{cleaned}': expected YYYY-MM-DD") from None
-        return localize(datetime.combine(day, time()), zone)
+        try:
+            moment = localize(datetime.combine(day, time()), zone)
+        except ValueError:
+            moment = EARLIEST - timedelta(days=1)
+        if not EARLIEST <= moment <= LATEST:
+            raise ValueError(f"cannot read date '{cleaned}': out of range: {RANGE_HINT}")
+        return moment
     try:
         return parse_time(cleaned, zone)
     except ValueError:
