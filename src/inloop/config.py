@@ -44,7 +44,7 @@ TOP_KEYS = (
     "publish",
 )
 COMPONENT_KEYS = ("id", "name", "group", "description")
-CHECK_KEYS = ("disable", "since", "max_silence_minutes", "prevention_days", "phrases")
+CHECK_KEYS = ("disable", "since", "max_silence_minutes", "prevention_days", "phrases", "template_text_minutes")
 
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
