@@ -145,6 +145,7 @@ def from_template(
     at: str | None = None,
     variables: Mapping[str, str] | None = None,
     window: tuple[datetime, datetime] | None = None,
+    lenient: bool = False,
 ) -> Created:
     """A new file from a template (``--template NAME``, or the alert receiver's)."""
     if isinstance(template, str):
@@ -165,6 +166,7 @@ def from_template(
         status=(choose_first_status(status) if kind == "incident" else None) if status else None,
         message=_message(message) if message is not None else None,
         window=window,
+        lenient=lenient,
     )
     filled = fill(template, config, how)
     day = (window[0] if window else moment).astimezone(config.zone).date().isoformat()

@@ -113,7 +113,7 @@ ${components} cannot be reached at the moment. We are investigating and will
 post an update within 30 minutes.
 
 ## ${time} \u2014 Monitoring
-${components} work normally again. We are watching closely to make sure it stays so.
+${components} should work normally again. We are watching closely to make sure it stays so.
 """
 
 GITIGNORE_NAME = ".gitignore"

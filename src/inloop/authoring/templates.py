@@ -26,7 +26,7 @@ from ..errors import UsageError
 from ..model import INCIDENT_STATUSES, MAINTENANCE_STATUSES, Kind, SiteConfig
 from .edit import Document, FrontMatterEditor
 from .markers import key_mark, summary_mark, update_mark
-from .site import require_item, shown_path
+from .site import shown_path
 from .values import SEPARATOR, format_time, join_names
 
 FOLDERS: dict[Kind, str] = {"incident": "templates/incidents", "maintenance": "templates/maintenance"}
@@ -205,10 +205,15 @@ class Fill:
     status: str | None = None
     message: str | None = None  # given by a person: replaces the first update's text
     window: tuple[datetime, datetime] | None = None  # a maintenance window's start and end
+    lenient: bool = False  # see :func:`substitute`
 
 
-def substitute(text: str, values: Mapping[str, str], where: str, *, markdown: bool) -> str:
-    """``text`` with every ``${name}`` replaced by its value (escaped for Markdown if ``markdown``)."""
+def substitute(text: str, values: Mapping[str, str], where: str, *, markdown: bool, lenient: bool = False) -> str:
+    """``text`` with every ``${name}`` replaced by its value (escaped for Markdown if ``markdown``).
+
+    ``lenient`` (an alert's values): a label or annotation the alert does not
+    have is empty, not an error; the alert must not be lost for want of one.
+    """
 
     def replace(match: re.Match[str]) -> str:
         if match["escaped"]:
@@ -218,7 +223,7 @@ def substitute(text: str, values: Mapping[str, str], where: str, *, markdown: bo
             raise UsageError(f"{where}: '{match.group()}' is not a placeholder: write ${{name}}, such as ${{summary}}")
         if name in values:
             value = values[name]
-        elif name.startswith(OPTIONAL_PREFIXES) and any(k.startswith(OPTIONAL_PREFIXES) for k in values):
+        elif lenient and name.startswith(OPTIONAL_PREFIXES):
             value = ""
         else:
             known = ", ".join(f"${{{k}}}" for k in sorted(values) if not k.startswith(OPTIONAL_PREFIXES))
@@ -347,7 +352,7 @@ def fill(template: Template, config: SiteConfig, how: Fill) -> Filled:
             continue
         where = f"{template.shown}:{front_line + node.start_mark.line}"
         raw = str(node.value)
-        filled = substitute(raw, values, where, markdown=key in MARKDOWN_KEYS)
+        filled = substitute(raw, values, where, markdown=key in MARKDOWN_KEYS, lenient=how.lenient)
         if filled != raw:
             editor.set_text(key, filled)
         if key != "title":
@@ -358,10 +363,12 @@ def fill(template: Template, config: SiteConfig, how: Fill) -> Filled:
     if how.message is not None:
         message = how.message
     else:
-        message = substitute(template.first.text, values, f"{template.shown}:{template.first.line}", markdown=True)
+        where = f"{template.shown}:{template.first.line}"
+        message = substitute(template.first.text, values, where, markdown=True, lenient=how.lenient)
     summary = ""
     if template.summary:
-        summary = substitute(template.summary, values, f"{template.shown}:{template.summary_line}", markdown=True)
+        where = f"{template.shown}:{template.summary_line}"
+        summary = substitute(template.summary, values, where, markdown=True, lenient=how.lenient)
     heading = f"## {format_time(how.moment, how.seconds)} {SEPARATOR} {status}"
     body = [summary, "", heading, message] if summary else [heading, message]
     text = editor.doc.text + "\n" + "\n".join(body).rstrip("\n") + "\n"
@@ -388,6 +395,9 @@ def _mark(text: str, editor: FrontMatterEditor, keys: list[str], summary: str, h
     return "\n".join([*lines[:close], *extra, *lines[close:]])
 
 
-def check_filled(kind: Kind, text: str, file_id: str, shown: str, config: SiteConfig, template: Template) -> None:
-    """A filled template must make a file that builds; else the template is at fault."""
-    require_item(kind, text.encode("utf-8"), file_id, shown, config, f"fix the template {template.shown}")
+def later_text(template: Template, status: str, values: Mapping[str, str]) -> str | None:
+    """The text a template keeps for a later update with ``status``, filled in (an alert's values)."""
+    section = template.later(status)
+    if section is None or not section.text.strip():
+        return None
+    return substitute(section.text, values, f"{template.shown}:{section.line}", markdown=True, lenient=True)
