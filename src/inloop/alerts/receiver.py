@@ -60,7 +60,7 @@ Our monitoring also reports: \u201c${summary}\u201d.
 The alert has cleared and ${components} should work normally again. We are monitoring to make sure it stays so.
 
 ## ${time} \u2014 Resolved
-The alert has cleared and ${components} work normally again.
+The alert has cleared, and service to ${components} is restored.
 """
 BUILT_IN_NAME = "(the built-in alert template)"
 _BUILT_IN = parse_template(BUILT_IN, "incident", "built-in", BUILT_IN_NAME)
