@@ -92,6 +92,11 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         self.server.log(f"{self.address_string()} {format % args}")
 
+    def log_error(self, format: str, *args: Any) -> None:
+        message = format % args
+        if "timed out" not in message:  # an idle kept-alive connection closing is no error
+            self.server.log(f"{self.address_string()} {message}")
+
     def _reply(self, code: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         data = (json.dumps(body, ensure_ascii=False) + "\n").encode("utf-8")
         self.send_response(code)
