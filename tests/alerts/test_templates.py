@@ -246,3 +246,15 @@ def test_init_writes_an_example_template_that_fills_in(tmp_path: Path, run_cli: 
     result = _run(run_cli, folder, "new", "incident", "--template", "outage")
     assert result.exit_code == 0, result.stderr
     assert run_cli(["build", "--source", str(folder), "--now", NOW]).exit_code == 0
+
+
+def test_substitute_escapes_dollar_brace_and_is_lenient_only_for_an_alerts_labels() -> None:
+    from inloop.authoring.templates import substitute
+    from inloop.errors import UsageError
+
+    assert substitute("$${summary} is ${summary}", {"summary": "x"}, "t:1", markdown=True) == "${summary} is x"
+    assert substitute("on ${labels.instance}", {}, "t:1", markdown=True, lenient=True) == "on "
+    with pytest.raises(UsageError, match=r"t:1: no value for \$\{labels.instance\}"):
+        substitute("on ${labels.instance}", {}, "t:1", markdown=True)
+    with pytest.raises(UsageError, match=r"t:1: no value for \$\{sumary\}"):
+        substitute("${sumary}", {"summary": "x"}, "t:1", markdown=True, lenient=True)
