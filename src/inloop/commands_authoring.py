@@ -97,8 +97,36 @@ def _after_edit(source: Path, created: Any, config: Any) -> None:
     click.echo(f"edited {created.shown}")
 
 
+template_option = click.option(
+    "--template",
+    "-t",
+    default=None,
+    metavar="NAME",
+    help="Fill in templates/incidents/NAME.md (templates/maintenance/ for a window): its text, components and "
+    "impact; the options given here replace them.",
+)
+var_option = click.option(
+    "--var",
+    "variables",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A value for the template's placeholder ${KEY}; repeat for more.",
+)
+
+
+def _variables(given: tuple[str, ...]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for item in given:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UsageError(f"--var '{item}': expected KEY=VALUE, such as --var summary='Checkout fails'")
+        found[key] = value
+    return found
+
+
 @new.command("incident")
-@click.argument("title")
+@click.argument("title", required=False)
 @source_option
 @click.option("--impact", default=None, metavar="IMPACT", help="none, minor, major or critical.  [default: minor]")
 @click.option(
@@ -117,16 +145,20 @@ def _after_edit(source: Path, created: Any, config: Any) -> None:
 )
 @click.option("--message", "-m", default=None, metavar="TEXT", help="The first update's text.  [default: TODO]")
 @at_option
+@template_option
+@var_option
 @click.option("--edit", is_flag=True, help="Open the new file in $EDITOR.")
 @now_option
 def new_incident(
-    title: str,
+    title: str | None,
     source: str,
     impact: str | None,
     components: tuple[str, ...],
     status: str | None,
     message: str | None,
     at: str | None,
+    template: str | None,
+    variables: tuple[str, ...],
     edit: bool,
     now: str | None,
 ) -> None:
@@ -135,6 +167,8 @@ def new_incident(
     The front matter is filled in from the options; the cause, estimate,
     next update and prevention steps are left as commented prompts, which
     'inloop update' fills in.  The first update says --message, or TODO.
+    With --template NAME, the file is templates/incidents/NAME.md filled in
+    (TITLE, if given, replaces the template's title).
     """
     from .authoring.create import new_incident as create
     from .authoring.site import load_site
@@ -152,6 +186,8 @@ def new_incident(
         status=status,
         message=message,
         at=at,
+        template=template,
+        variables=_variables(variables),
     )
     _echo(created.lines)
     if edit:
@@ -159,7 +195,7 @@ def new_incident(
 
 
 @new.command("maintenance")
-@click.argument("title")
+@click.argument("title", required=False)
 @source_option
 @click.option(
     "--start",
@@ -191,16 +227,20 @@ def new_incident(
     help="The Scheduled update's text.  [default: a sentence naming the components and the window]",
 )
 @click.option("--description", default=None, metavar="TEXT", help="What will change and what customers notice.")
+@template_option
+@var_option
 @click.option("--edit", is_flag=True, help="Open the new file in $EDITOR.")
 @now_option
 def new_maintenance(
-    title: str,
+    title: str | None,
     source: str,
     start: str,
     end: str,
     components: tuple[str, ...],
     message: str | None,
     description: str | None,
+    template: str | None,
+    variables: tuple[str, ...],
     edit: bool,
     now: str | None,
 ) -> None:
@@ -224,6 +264,8 @@ def new_maintenance(
         components=components,
         message=message,
         description=description,
+        template=template,
+        variables=_variables(variables),
     )
     _echo(created.lines)
     if edit:

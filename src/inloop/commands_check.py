@@ -80,7 +80,7 @@ def strict_gate(builder: Builder, now: datetime, output_format: str = "text") ->
     Build errors are raised as :class:`BuildError`, so they print as ``build``
     prints them.
     """
-    report = check_site(builder, now)
+    report = check_site(builder, now, strict=True)
     if report.stopped:
         raise BuildError(report.errors)
     if report.ok:
@@ -101,9 +101,9 @@ def _explain_callback(ctx: click.Context, param: click.Parameter, value: str | N
     return value
 
 
-def run_check(source: str, now: str | None, output_format: str = "text") -> None:
+def run_check(source: str, now: str | None, output_format: str = "text", strict: bool = False) -> None:
     """``inloop check``: errors and stop, or warnings; exit 1 on any."""
-    report = check_site(make_builder(source, None), build_time(now))
+    report = check_site(make_builder(source, None), build_time(now), strict)
     report_to_github(report)
     if report.stopped:
         _stop(report.errors, "check", output_format)
@@ -156,9 +156,17 @@ def _stop(problems: list[Problem], command: str, output_format: str = "text") ->
     callback=_explain_callback,
     help="Explain the rule CODE (why it matters, how to fix it, how to switch it off) and exit.",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Also fail on a template's text left unchanged longer than [check] template_text_minutes "
+    "(without it, such text is listed as notes).",
+)
 @format_option
 @report_errors
-def check_command(source: str, now: str | None, explain_code: str | None, output_format: str) -> None:
+def check_command(
+    source: str, now: str | None, explain_code: str | None, strict: bool, output_format: str
+) -> None:
     """Check incidents for good customer communication, like a linter.
 
     Reports the errors 'inloop build' would (and then stops); otherwise
@@ -173,12 +181,12 @@ def check_command(source: str, now: str | None, explain_code: str | None, output
     no-cause, no-estimate, estimate-passed, next-update-passed, silence,
     no-prevention, prevention-overdue, finger-pointing, sales-pitch,
     todo, empty-update, still-investigating, short-estimate,
-    imported-defaults
+    imported-defaults, template-text
     """
     if explain_code is not None:
         click.echo(explain(explain_code), nl=False)
         return
-    run_check(source, now, output_format)
+    run_check(source, now, output_format, strict)
 
 
 @click.command("stats")

@@ -43,9 +43,10 @@ TOP_KEYS = (
     "check",
     "notify",
     "publish",
+    "alerts",
 )
 COMPONENT_KEYS = ("id", "name", "group", "description")
-CHECK_KEYS = ("disable", "since", "max_silence_minutes", "prevention_days", "phrases")
+CHECK_KEYS = ("disable", "since", "max_silence_minutes", "prevention_days", "phrases", "template_text_minutes")
 
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
@@ -362,7 +363,7 @@ def validate_config(
     components, complete = _components(checker, data.get("components"))
     check = _check_table(checker, data.get("check"))
     raw_tables: list[tuple[str, object]] = []
-    for table_name in ("notify", "publish"):
+    for table_name in ("notify", "publish", "alerts"):
         if table_name in data:
             if not isinstance(data[table_name], dict):
                 checker.error(f"'{table_name}' must be a table ([{table_name}])", table_name)

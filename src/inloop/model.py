@@ -273,7 +273,7 @@ class SiteConfig:
     path: str = "inloop.toml"
     digest: str = ""
     check: tuple[tuple[str, object], ...] = ()
-    raw_tables: tuple[tuple[str, object], ...] = ()  # [notify], [publish]: read by their modules
+    raw_tables: tuple[tuple[str, object], ...] = ()  # [notify], [publish], [alerts]: read by their modules
 
     def component(self, component_id: str) -> Component:
         for component in self.components:

@@ -156,7 +156,7 @@ def test_init_writes_a_gitignore_for_what_inloop_makes(
     status = subprocess.run(
         [git, "status", "--porcelain", "--untracked-files=all"], cwd=target, capture_output=True, text=True, check=True
     )
-    assert status.stdout.splitlines() == ["?? .gitignore", "?? inloop.toml"]
+    assert status.stdout.splitlines() == ["?? .gitignore", "?? inloop.toml", "?? templates/incidents/outage.md"]
     ignored = subprocess.run([git, "check-ignore", *GITIGNORED], cwd=target, capture_output=True, text=True)
     assert ignored.stdout.splitlines() == GITIGNORED
 

@@ -9,7 +9,7 @@ author uncomments.  The first update says ``--message`` or ``TODO``.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,6 +21,7 @@ from ..model import ComponentStatus, Kind, SiteConfig
 from .files import create_new
 from .lookup import FOLDERS, all_items
 from .site import require_item, shown_path
+from .templates import Fill, Template, fill, load_template
 from .values import (
     SEPARATOR,
     SLUG_MAX,
@@ -76,7 +77,16 @@ def _title(text: str) -> str:
     return title
 
 
-def _write(source: Path, shown_source: str, kind: Kind, day: str, slug: str, text: str, config: SiteConfig) -> Created:
+def _write(
+    source: Path,
+    shown_source: str,
+    kind: Kind,
+    day: str,
+    slug: str,
+    text: str,
+    config: SiteConfig,
+    advice: str = "inloop could not write a correct file: please report this",
+) -> Created:
     """Write ``text`` under the first free id ``<day>-<slug>``, ``-2``, ``-3``, ..."""
     folder = source / "content" / FOLDERS[kind]
     taken = {item.id for item in all_items(source)}
@@ -89,7 +99,7 @@ def _write(source: Path, shown_source: str, kind: Kind, day: str, slug: str, tex
             continue
         relative = path.relative_to(source).as_posix()
         shown = shown_path(shown_source, relative)
-        require_item(kind, data, file_id, shown, config, "inloop could not write a correct file: please report this")
+        require_item(kind, data, file_id, shown, config, advice)
         try:
             create_new(path, data)
         except FileExistsError:
@@ -109,19 +119,108 @@ def _components_default(config: SiteConfig, given: Sequence[str], what: str) -> 
     raise UsageError(f"name the {what} components with --component ID (this site has {len(config.components)}: {ids})")
 
 
+def _moment(config: SiteConfig, now: datetime, at: str | None) -> tuple[datetime, bool]:
+    """The time of the first update: now (to the minute), or ``--at``; and whether it has seconds."""
+    if not at:
+        return floor_minute(now), False
+    when = parse_when(at, config.zone, base=now, option="--at", forward=False)
+    if when.moment > now:
+        raise UsageError(f"--at {show_time(when.moment, config.zone)} is in the future")
+    return when.moment, when.seconds
+
+
+def from_template(
+    source: Path,
+    shown_source: str,
+    config: SiteConfig,
+    now: datetime,
+    template: Template | str,
+    title: str | None,
+    *,
+    kind: Kind = "incident",
+    impact: str | None = None,
+    components: Sequence[str] | Sequence[tuple[str, str | None]] = (),
+    status: str | None = None,
+    message: str | None = None,
+    at: str | None = None,
+    variables: Mapping[str, str] | None = None,
+    window: tuple[datetime, datetime] | None = None,
+    lenient: bool = False,
+) -> Created:
+    """A new file from a template (``--template NAME``, or the alert receiver's)."""
+    if isinstance(template, str):
+        template = load_template(source, shown_source, kind, template)
+    typed = [g if isinstance(g, str) else (f"{g[0]}={g[1]}" if g[1] else g[0]) for g in components]
+    checked = parse_components(typed, config.component_ids)
+    if kind == "maintenance" and any(c.status is not None for c in checked):
+        raise UsageError("a maintenance window's components have no status: give --component ID")
+    pairs = [(c.id, str(c.status) if c.status else None) for c in checked]
+    moment, seconds = _moment(config, now, at)
+    how = Fill(
+        moment,
+        seconds,
+        title=_title(title) if title is not None else None,
+        values=dict(variables or {}),
+        components=pairs,
+        impact=str(choose_impact(impact)) if impact else None,
+        status=(choose_first_status(status) if kind == "incident" else None) if status else None,
+        message=_message(message) if message is not None else None,
+        window=window,
+        lenient=lenient,
+    )
+    filled = fill(template, config, how)
+    day = (window[0] if window else moment).astimezone(config.zone).date().isoformat()
+    advice = f"the template {template.shown} makes a file that does not build: fix the template"
+    created = _write(source, shown_source, kind, day, slugify(filled.title, kind), filled.text, config, advice)
+    folder = FOLDERS[kind]
+    created.lines = [
+        f"created {created.shown} from the template {template.shown}",
+        f"reference: {created.id}",
+        f"first update: {filled.status} at {show_time(moment, config.zone)}",
+        f"page after the next build: {config.base_url}{folder}/{created.id}/",
+    ]
+    if filled.default_message:
+        created.lines.append(
+            "the template's text is marked as such: 'inloop check --strict' fails while it is still there "
+            "after [check] template_text_minutes"
+        )
+    return created
+
+
 def new_incident(
     source: Path,
     shown_source: str,
     config: SiteConfig,
     now: datetime,
-    title: str,
+    title: str | None,
     *,
     impact: str | None = None,
     components: Sequence[str] = (),
     status: str | None = None,
     message: str | None = None,
     at: str | None = None,
+    template: str | None = None,
+    variables: Mapping[str, str] | None = None,
 ) -> Created:
+    if template is not None:
+        return from_template(
+            source,
+            shown_source,
+            config,
+            now,
+            template,
+            title,
+            impact=impact,
+            components=components,
+            status=status,
+            message=message,
+            at=at,
+            variables=variables,
+        )
+    if variables:
+        raise UsageError("--var fills in a template's placeholders: give --template NAME too")
+    if title is None:
+        raise UsageError("give the incident's TITLE (or --template NAME, whose title is the default)")
     title = _title(title)
     chosen_impact = choose_impact(impact) if impact else choose_impact("minor")
     chosen_status = choose_first_status(status) if status else "Investigating"
@@ -172,24 +271,46 @@ def new_maintenance(
     shown_source: str,
     config: SiteConfig,
     now: datetime,
-    title: str,
+    title: str | None,
     *,
     start: str,
     end: str,
     components: Sequence[str] = (),
     message: str | None = None,
     description: str | None = None,
+    template: str | None = None,
+    variables: Mapping[str, str] | None = None,
 ) -> Created:
-    title = _title(title)
-    ids = parse_components(_components_default(config, components, "maintained"), config.component_ids)
-    if any(c.status is not None for c in ids):
-        raise UsageError("a maintenance window's components have no status: give --component ID")
     begin = parse_when(start, config.zone, base=now, option="--start", forward=True).moment
     finish = parse_when(end, config.zone, base=begin, option="--end", forward=True).moment
     if finish <= begin:
         raise UsageError(
             f"--end {show_time(finish, config.zone)} is not after --start {show_time(begin, config.zone)}"
         )
+    if template is not None:
+        if description is not None:
+            raise UsageError("--description and --template: the template's description is the one written")
+        return from_template(
+            source,
+            shown_source,
+            config,
+            now,
+            template,
+            title,
+            kind="maintenance",
+            components=components,
+            message=message,
+            variables=variables,
+            window=(begin, finish),
+        )
+    if variables:
+        raise UsageError("--var fills in a template's placeholders: give --template NAME too")
+    if title is None:
+        raise UsageError("give the maintenance window's TITLE (or --template NAME, whose title is the default)")
+    title = _title(title)
+    ids = parse_components(_components_default(config, components, "maintained"), config.component_ids)
+    if any(c.status is not None for c in ids):
+        raise UsageError("a maintenance window's components have no status: give --component ID")
     moment = floor_minute(now)
     names = [config.component(c.id).name for c in ids]
     text_message = _message(message) if message is not None else window_sentence(names, begin, finish, config.zone)

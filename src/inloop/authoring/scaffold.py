@@ -50,6 +50,19 @@ since = {since}   # rules about resolved incidents apply to those resolved on or
 # disable = ["short-estimate"]              # rule codes to switch off ('inloop check --explain CODE')
 # max_silence_minutes = 60                  # longest time without an update while unresolved
 # prevention_days = 30                      # days to get prevention steps done after resolution
+# template_text_minutes = 30                # how long a template's text may stay before 'check --strict' fails
+
+# What 'inloop receive' does with alerts (Alertmanager, Grafana, any JSON):
+# each rule opens an incident from a template in templates/incidents/.
+# [alerts]
+# token_env = "INLOOP_ALERTS_TOKEN"         # the environment variable holding the Bearer token
+# flap_seconds = 300                        # an alert firing again this soon after clearing changes nothing
+#
+# [[alerts.rules]]
+# match = {{ service = "website", severity = "~critical|page" }}   # "~..." is a regular expression
+# components = {{ website = "major_outage" }}
+# impact = "major"
+# template = "outage"                       # templates/incidents/outage.md
 
 # Where 'inloop publish DEST' uploads (DEST: a folder, or s3://bucket/prefix).
 # Leave it out for a folder or AWS S3. Credentials come only from the
@@ -79,6 +92,28 @@ since = {since}   # rules about resolved incidents apply to those resolved on or
 # secret_env = "INLOOP_WEBHOOK_SECRET"      # optional: sign every payload
 # format = "inloop"                         # or "slack", "discord"
 # components = ["website"]                  # optional: only updates about these
+"""
+
+EXAMPLE_TEMPLATE = "templates/incidents/outage.md"
+#: The example 'inloop init' writes: 'inloop new incident --template outage' fills it in.
+EXAMPLE_TEMPLATE_TEXT = """\
+---
+title: ${components} unavailable
+impact: major
+components:
+  website: major_outage
+# Placeholders: ${components} (their names), ${time}, ${title}, ${summary} (an
+# alert's summary, or --var summary=...), ${labels.NAME}, ${annotations.NAME},
+# and any --var KEY=VALUE as ${KEY}.  'inloop check' knows this text is a
+# template's until someone rewrites it.
+---
+
+## ${time} \u2014 Investigating
+${components} cannot be reached at the moment. We are investigating and will
+post an update within 30 minutes.
+
+## ${time} \u2014 Monitoring
+${components} should work normally again. We are watching closely to make sure it stays so.
 """
 
 GITIGNORE_NAME = ".gitignore"
@@ -145,6 +180,18 @@ def _write_gitignore(folder: Path, shown: str) -> str:
     return shown
 
 
+def _write_example_template(folder: Path, shown: str) -> str:
+    """Write the example incident template unless the file exists; the line that says which happened."""
+    path = folder / EXAMPLE_TEMPLATE
+    try:
+        create_new(path, EXAMPLE_TEMPLATE_TEXT.encode("utf-8"))
+    except FileExistsError:
+        return f"{shown} exists: kept as it is"
+    except OSError as exc:
+        raise UsageError(f"cannot write {shown}: {exc.strerror}") from None
+    return shown
+
+
 def init_site(folder: Path, shown: str, now: datetime, *, title: str, base_url: str, timezone: str) -> Scaffold:
     """Write a new site into ``folder``; refuse if any file it would write exists."""
     if folder.exists() and not folder.is_dir():
@@ -168,6 +215,7 @@ def init_site(folder: Path, shown: str, now: datetime, *, title: str, base_url: 
     except OSError as exc:
         raise UsageError(f"cannot write in {shown}: {exc.strerror}") from None
     ignore_note = _write_gitignore(folder, shown_path(shown, GITIGNORE_NAME))
+    template_note = _write_example_template(folder, shown_path(shown, EXAMPLE_TEMPLATE))
     here = shown in (".", "")
     scaffold = Scaffold(folder)
     scaffold.lines = [
@@ -175,12 +223,14 @@ def init_site(folder: Path, shown: str, now: datetime, *, title: str, base_url: 
         f"  {shown_config}",
         *(f"  {shown_path(shown, path.relative_to(folder).as_posix())}/" for path in folders),
         f"  {ignore_note}",
+        f"  {template_note}",
         "",
         "what next:",
         *([] if here else [f"  cd {shown}"]),
         f"  edit {CONFIG_NAME}: the title, base_url, time zone and your components",
         "  preview the site:      inloop serve",
         '  open an incident:      inloop new incident "Something is broken" --component website',
+        "  or from the template:  inloop new incident --template outage",
         '  post an update:        inloop update ID --status identified "What we know now"',
         '  resolve it:            inloop resolve ID "What we did, and what it means for you"',
         "  build for publishing:  inloop build   (writes site/)",

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from ..authoring.markers import Mark, find_marks, text_hash, update_key
 from ..formatting import Formatter
 from ..model import Content, Incident, Maintenance, SiteConfig
 from ..stats import median_duration, restored_at
@@ -37,6 +38,7 @@ class Found:
     line: int
     message: str
     key_line: int | None = None  # for text inside a front-matter value: its key's line
+    note: bool = False  # a rule with a grace period: still within it, so only a note
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,7 @@ class Rule:
     kinds: tuple[Kind, ...]
     phrase_list: str | None = None  # needs this list for the site's language
     ignores_since: bool = False
+    strict_only: bool = False  # a warning only with --strict (and past its grace period); else a note
 
 
 RULES: dict[str, Rule] = {}
@@ -87,6 +90,7 @@ def rule(
     kinds: tuple[Kind, ...] = ("incident",),
     phrase_list: str | None = None,
     ignores_since: bool = False,
+    strict_only: bool = False,
 ) -> Callable[[RuleFunction], RuleFunction]:
     """Register a rule; its docstring is what ``inloop check --explain CODE`` prints."""
 
@@ -94,7 +98,7 @@ def rule(
         if code not in CODES:
             raise ValueError(f"rule code {code!r} is not in settings.CODES")
         explanation = inspect.cleandoc(function.__doc__ or "")
-        RULES[code] = Rule(code, summary, explanation, function, kinds, phrase_list, ignores_since)
+        RULES[code] = Rule(code, summary, explanation, function, kinds, phrase_list, ignores_since, strict_only)
         return function
 
     return register
@@ -458,6 +462,74 @@ def imported_defaults(subject: Subject) -> Iterator[Found]:
             f"impact is still '{impact}', the default 'inloop import' filled in: set the real impact "
             "(or delete 'impact' under 'imported:' if it is right)",
         )
+
+
+def _marked_text(item: Item, mark: Mark) -> tuple[str | None, int]:
+    """The text a template mark points at, as it is now, and the line to report."""
+    if mark.what == "update":
+        for update in item.updates:
+            if update_key(update.time) == mark.when:
+                return update.body, update.line
+        return None, mark.line
+    if mark.what == "summary":
+        summary: str | None = getattr(item, "summary", None)
+        return summary or None, item.meta.summary_line or mark.line
+    value = {
+        "title": item.title,
+        "cause": getattr(item, "cause", None),
+        "description": getattr(item, "description", None),
+    }
+    return value.get(mark.what), mark.line
+
+
+@rule(
+    "template-text",
+    "a template's text still as it was filled in, too long after the start",
+    kinds=("incident", "maintenance"),
+    strict_only=True,
+)
+def template_text(subject: Subject) -> Iterator[Found]:
+    """Replace a template's words with your own soon after the start.
+
+    `inloop new incident --template NAME` and `inloop receive` (from an alert)
+    write a template's text and mark each piece with a comment in the front
+    matter (`# inloop: template 1a2b3c4d`).  While a piece is still exactly as
+    it was filled in, `inloop check` lists it as a note; once the incident
+    (or the window's first post) is older than `template_text_minutes`
+    (default 30) in the `[check]` table, `inloop check --strict` and
+    `inloop build --strict` fail on it, so that a machine's words never stay
+    up for long.  Rewrite the text (the mark then no longer matches), or, if
+    it says what you want, delete its `# inloop: template` comment.
+    """
+    item = subject.item
+    if not item.updates:
+        return
+    lines = subject.source.lines
+    front = [(n, lines[n - 1]) for n in range(2, subject.source.front_end)]
+    started = item.start if isinstance(item, Incident) else item.updates[0].time
+    age = subject.now - started
+    limit = timedelta(minutes=subject.settings.template_text_minutes)
+    what_kind = "incident started" if isinstance(item, Incident) else "window's first post"
+    for mark in find_marks(front):
+        text, line = _marked_text(item, mark)
+        if text is None or text_hash(text) != mark.hash:
+            continue
+        what = "the first update" if mark.what == "update" else f"the {mark.what}"
+        shown_age = subject.fmt.duration(max(age, timedelta(0)))
+        if age > limit:
+            yield Found(
+                line,
+                f"{what} is still the template's text {shown_age} after the {what_kind} "
+                f"(the limit is {subject.fmt.duration(limit)}): write it in your own words, "
+                "or delete its '# inloop: template' comment to keep it",
+            )
+        else:
+            when = "in " + subject.fmt.duration(limit - age) if age < limit else "from now on"
+            yield Found(
+                line,
+                f"{what} is the template's text: 'inloop check --strict' fails on it {when}, unless it is rewritten",
+                note=True,
+            )
 
 
 def check_registry() -> None:

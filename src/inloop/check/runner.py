@@ -101,9 +101,13 @@ def phrase_lists(config: SiteConfig, settings: CheckSettings) -> tuple[dict[str,
 
 
 def check_content(
-    config: SiteConfig, content: Content, now: datetime, read: Callable[[Item], str | None]
+    config: SiteConfig, content: Content, now: datetime, read: Callable[[Item], str | None], strict: bool = False
 ) -> CheckReport:
-    """Every warning for ``content``; ``read`` gives an item's raw file text."""
+    """Every warning for ``content``; ``read`` gives an item's raw file text.
+
+    A ``strict_only`` rule's findings are warnings only with ``strict`` and
+    past their grace period; otherwise they are notes.
+    """
     settings = settings_of(config.check)
     phrases, notes = phrase_lists(config, settings)
     report = CheckReport(notes=notes, incidents=len(content.incidents), maintenance=len(content.maintenance))
@@ -139,8 +143,13 @@ def check_content(
             if rule.phrase_list is not None and rule.phrase_list not in phrases:
                 continue
             for found in rule.function(subject):
-                if not ignores.covers(rule.code, found.line, found.key_line):
-                    report.warnings.append(Finding(item.path, found.line, rule.code, found.message))
+                if ignores.covers(rule.code, found.line, found.key_line):
+                    continue
+                finding = Finding(item.path, found.line, rule.code, found.message)
+                if rule.strict_only and (found.note or not strict):
+                    report.notes.append(f"note: {finding}")
+                else:
+                    report.warnings.append(finding)
     report.warnings = sorted(set(report.warnings))
     report.errors = sorted(set(report.errors))
     return report
@@ -156,7 +165,7 @@ def source_files(builder: Builder) -> dict[str, Path]:
     return files
 
 
-def check_site(builder: Builder, now: datetime) -> CheckReport:
+def check_site(builder: Builder, now: datetime, strict: bool = False) -> CheckReport:
     """Load the site like ``build`` does; stop at its errors, else run every rule."""
     loaded = builder.load(now)
     config = loaded.config.config
@@ -173,4 +182,4 @@ def check_site(builder: Builder, now: datetime) -> CheckReport:
         except (OSError, UnicodeDecodeError):
             return None
 
-    return check_content(config, loaded.content, now, read)
+    return check_content(config, loaded.content, now, read, strict)

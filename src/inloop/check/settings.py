@@ -30,6 +30,7 @@ CODES = (
     "still-investigating",
     "short-estimate",
     "imported-defaults",
+    "template-text",
 )
 
 #: The phrase lists a language may configure, and the rule each one feeds.
@@ -37,6 +38,8 @@ PHRASE_LISTS = {"finger_pointing": "finger-pointing", "sales_pitch": "sales-pitc
 
 DEFAULT_MAX_SILENCE_MINUTES = 60
 DEFAULT_PREVENTION_DAYS = 30
+#: How long a template's text may stay as it was filled in before ``--strict`` fails.
+DEFAULT_TEMPLATE_TEXT_MINUTES = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,7 @@ class CheckSettings:
     since: date | None = None
     max_silence_minutes: int = DEFAULT_MAX_SILENCE_MINUTES
     prevention_days: int = DEFAULT_PREVENTION_DAYS
+    template_text_minutes: int = DEFAULT_TEMPLATE_TEXT_MINUTES
     #: language -> list name -> entries, as configured (replacing the built-in list)
     phrases: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
 
@@ -102,7 +106,7 @@ def check_table_problems(raw: dict[str, Any]) -> Iterator[tuple[str, tuple[str, 
         if isinstance(since, datetime) or not isinstance(since, date):
             hint = " (without quotes)" if isinstance(since, str) else ""
             yield f"'since' must be a TOML date such as 2026-01-31{hint}, found {_type_name(since)}", ("since",)
-    for key in ("max_silence_minutes", "prevention_days"):
+    for key in ("max_silence_minutes", "prevention_days", "template_text_minutes"):
         if key in raw:
             value = raw[key]
             if isinstance(value, bool) or not isinstance(value, int):
@@ -147,6 +151,7 @@ def settings_of(pairs: tuple[tuple[str, object], ...]) -> CheckSettings:
     since = raw.get("since")
     silence = raw.get("max_silence_minutes", DEFAULT_MAX_SILENCE_MINUTES)
     prevention = raw.get("prevention_days", DEFAULT_PREVENTION_DAYS)
+    template_minutes = raw.get("template_text_minutes", DEFAULT_TEMPLATE_TEXT_MINUTES)
     phrases: dict[str, dict[str, tuple[str, ...]]] = {}
     raw_phrases = raw.get("phrases")
     if isinstance(raw_phrases, dict):
@@ -162,5 +167,8 @@ def settings_of(pairs: tuple[tuple[str, object], ...]) -> CheckSettings:
         since=since if isinstance(since, date) and not isinstance(since, datetime) else None,
         max_silence_minutes=silence if isinstance(silence, int) else DEFAULT_MAX_SILENCE_MINUTES,
         prevention_days=prevention if isinstance(prevention, int) else DEFAULT_PREVENTION_DAYS,
+        template_text_minutes=(
+            template_minutes if isinstance(template_minutes, int) else DEFAULT_TEMPLATE_TEXT_MINUTES
+        ),
         phrases=phrases,
     )
