@@ -20,6 +20,41 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
+#: The tests' helper modules, by the name pytest imports them under: their asserts are
+#: rewritten like the tests' own, so that a failure shows both sides and their difference.
+#: Registered before anything imports them; tests/test_assert_rewrite.py fails for a helper
+#: module that is missing here.
+HELPER_MODULES = (
+    "bench_support",
+    "browser_support",
+    "schema_validation",
+    "check_texts",
+    "i18n_support",
+    "notify_fixtures",
+    "subscribe_sites",
+    "publish.seaweed",
+    "publish.support",
+    "watch.support",
+)
+pytest.register_assert_rewrite(*HELPER_MODULES)
+
+#: Fixtures that start a server on 127.0.0.1 (HTTP, SMTP, S3, ``inloop serve``) or a long-running
+#: ``inloop`` process: a test that uses one, directly or through another fixture, is marked ``server``.
+SERVER_FIXTURES = frozenset({"served", "inloop", "feed_server", "smtp_server", "receiver", "weed_server", "weed"})
+#: Fixtures that run a watcher waiting for real file-system events: a test that uses one is marked ``watcher``.
+WATCHER_FIXTURES = frozenset({"make_watch", "watching"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that need a server or a watcher, so that ``scripts/test --quick`` can leave them out."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & SERVER_FIXTURES:
+            item.add_marker(pytest.mark.server)
+        if used & WATCHER_FIXTURES:
+            item.add_marker(pytest.mark.watcher)
+
+
 REPO = Path(__file__).resolve().parent.parent
 SITES = Path(__file__).resolve().parent / "sites"
 

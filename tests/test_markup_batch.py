@@ -184,6 +184,7 @@ words = st.one_of(
 lines = st.lists(words, min_size=1, max_size=6).map(" ".join)
 
 
+@pytest.mark.slow
 @settings(max_examples=int(os.environ.get("INLOOP_HYPOTHESIS_EXAMPLES", "300")) * 3, deadline=None)
 @given(st.lists(lines, min_size=1, max_size=3), st.sampled_from(["\n\n", "\n", "\n\n\n", "\n \n", " \n\n"]))
 def test_plain_paragraphs_with_code_are_what_markdown_makes_of_them(paragraphs: list[str], between: str) -> None:
@@ -193,6 +194,7 @@ def test_plain_paragraphs_with_code_are_what_markdown_makes_of_them(paragraphs: 
         assert shortcut == markup._convert(text)
 
 
+@pytest.mark.slow
 def test_every_character_the_shortcut_lets_through_is_plain_to_markdown() -> None:
     """Each character of the Basic Multilingual Plane, between letters, at the end and in code, in one text each."""
     checked = 0

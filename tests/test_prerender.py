@@ -187,6 +187,7 @@ def test_content_problems_are_the_same_when_workers_render(
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 @needs_two_cores
 @pytest.mark.parametrize("slow", ["worker", "parent"])
 def test_the_workers_item_pages_are_the_same_whoever_renders_them(

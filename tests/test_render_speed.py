@@ -139,6 +139,9 @@ class _Html:
     def __str__(self) -> str:
         return "<i>unsafe</i>"
 
+    def __repr__(self) -> str:  # the test's id: the same in every process (pytest-xdist compares them)
+        return "_Html()"
+
 
 class _Shouting(Markup):
     def __html__(self) -> str:

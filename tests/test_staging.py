@@ -45,6 +45,7 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if "inloop" in p.name and p.name.startswith("."))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("existing", ["missing", "empty folder"])
 def test_a_first_build_is_staged_and_moved_in_whole(
     existing: str, generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -84,6 +85,7 @@ def test_a_failed_first_build_leaves_no_output_and_no_staging(generated: Path, t
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("once", [False, True], ids=["build", "inloop build"])
 def test_a_folder_that_fills_while_building_is_written_file_by_file(
     once: bool, generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -140,6 +142,7 @@ def test_write_new_refuses_to_follow_or_replace_anything(tmp_path: Path) -> None
     assert os.listdir(tmp_path / "incidents" / "a") == ["index.html"]
 
 
+@pytest.mark.slow
 def test_inloop_build_keeps_staged_pages_on_disk_and_in_the_cache_not_in_memory(
     generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # builds a wheel and installs it into a new virtual environment
+
 REPO = Path(__file__).resolve().parent.parent
 THEME = REPO / "src" / "inloop" / "theme"
 NOW = "2026-11-26 12:00 UTC"

@@ -13,6 +13,7 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -187,6 +188,7 @@ def build_or_errors(builder: Builder, now: datetime, changed: list[str] | None =
     return None
 
 
+@pytest.mark.slow  # about 30 s: builds of generated sites, edited step by step
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(edits, min_size=1, max_size=6), st.booleans())
 def test_incremental_builds_equal_cold_builds(steps: list[tuple[object, ...]], use_hints: bool) -> None:

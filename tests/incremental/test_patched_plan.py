@@ -77,6 +77,7 @@ edits = st.lists(
 )
 
 
+@pytest.mark.slow  # about 20 s: rebuilds of a generated site compared with cold builds
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(steps=edits)
 def test_patched_rebuilds_equal_cold_builds(generated: Path, steps: list[tuple[str, list[int], str, int]]) -> None:

@@ -167,6 +167,7 @@ def test_an_interrupted_publish_is_finished_by_a_rerun(tmp_path: Path) -> None:
     assert not (dest / PENDING_KEY).exists()
 
 
+@pytest.mark.slow
 def test_no_crash_point_leaves_a_page_linking_to_a_missing_object(tmp_path: Path) -> None:
     """Crash after each upload in turn: whatever is present links only to what is present.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from bs4 import BeautifulSoup
 from icalendar import Calendar
@@ -17,12 +18,18 @@ def read(site: Site) -> Calendar:
     return calendar
 
 
+def decoded(event: Any, name: str) -> object:
+    """A property's value: icalendar 6 decodes text to bytes, 7 to str; the tests compare str."""
+    value = event.decoded(name)
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
 def events(site: Site) -> dict[str, dict[str, object]]:
     """Every VEVENT by its UID, values decoded."""
     found = {}
     for event in read(site).walk("VEVENT"):
         found[str(event["UID"])] = {
-            name: event.decoded(name) for name in event if name not in ("DESCRIPTION", "SUMMARY", "URL", "UID")
+            name: decoded(event, name) for name in event if name not in ("DESCRIPTION", "SUMMARY", "URL", "UID")
         } | {"DESCRIPTION": str(event["DESCRIPTION"]), "SUMMARY": str(event["SUMMARY"]), "URL": str(event["URL"])}
     return found
 

@@ -37,7 +37,7 @@ from .support import (
     tree_with_times,
 )
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.server]
 
 
 def add_static_files(source: Path) -> None:
