@@ -9,6 +9,10 @@ change that explains them::
 
     INLOOP_REGENERATE_GOLDEN=1 python -m pytest -q -p no:cacheprovider tests/test_golden.py
 
+Each site is built twice: with inloop's template shortcuts and with stock
+Jinja (``INLOOP_STOCK_JINJA=1``, see :mod:`inloop.jinja_speed`); both must
+give the stored bytes.
+
 A manifest is also what ``cd OUT && find . -type f | sort | xargs sha256sum`` prints,
 with the leading ``./`` removed.
 """
@@ -26,6 +30,7 @@ from click.testing import CliRunner
 
 from inloop import ledger
 from inloop.cli import main
+from inloop.jinja_speed import STOCK_SWITCH
 from inloop.times import parse_now
 
 REPO = Path(__file__).resolve().parent.parent
@@ -43,9 +48,11 @@ def manifest(folder: Path) -> str:
     return "".join(lines)
 
 
-def build(source: Path, output: Path, *options: str) -> None:
+def build(source: Path, output: Path, *options: str, jinja: str = "fast") -> None:
+    """``inloop build`` of ``source`` into ``output``; ``jinja="stock"``: with ``INLOOP_STOCK_JINJA=1``."""
     arguments = ["build", "--source", str(source), "--output", str(output), "--now", NOW, *options]
-    result = CliRunner().invoke(main, arguments, env={"SOURCE_DATE_EPOCH": None})
+    env = {"SOURCE_DATE_EPOCH": None, STOCK_SWITCH: "1" if jinja == "stock" else None}
+    result = CliRunner().invoke(main, arguments, env=env)
     assert result.exit_code == 0, result.output
 
 
@@ -78,17 +85,25 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return generated_site(tmp_path_factory, 1000, 1, parse_now(NOW))
 
 
-def test_the_example_site_builds_the_stored_bytes(tmp_path: Path) -> None:
+JINJA = ["fast", "stock"]
+
+
+@pytest.mark.parametrize("jinja", JINJA)
+def test_the_example_site_builds_the_stored_bytes(tmp_path: Path, jinja: str) -> None:
     site = copy_inputs(REPO, tmp_path / "example")
-    build(site, tmp_path / "out")  # with a cache: the workers, the staging folder, the ledger stored
+    build(site, tmp_path / "out", jinja=jinja)  # with a cache: the workers, the staging folder, the ledger stored
     check("example", tmp_path / "out")
-    build(site, tmp_path / "again")  # the ledger restores it
+    build(site, tmp_path / "again", jinja=jinja)  # the ledger restores it
     assert manifest(tmp_path / "again") == manifest(tmp_path / "out")
-    build(site, tmp_path / "nocache", "--no-cache")
+    build(site, tmp_path / "nocache", "--no-cache", jinja=jinja)
     assert manifest(tmp_path / "nocache") == manifest(tmp_path / "out")
 
 
-def test_a_generated_site_of_1000_incidents_builds_the_stored_bytes(generated: Path, tmp_path: Path) -> None:
-    build(generated, tmp_path / "out")
+@pytest.mark.parametrize("jinja", JINJA)
+def test_a_generated_site_of_1000_incidents_builds_the_stored_bytes(
+    generated: Path, tmp_path: Path, jinja: str
+) -> None:
+    shutil.rmtree(generated / ".inloop-cache", ignore_errors=True)  # a cold build, whatever ran before
+    build(generated, tmp_path / "out", jinja=jinja)
     check("generated-1000", tmp_path / "out")
     shutil.rmtree(generated / ".inloop-cache")
