@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from inloop.content import content_files, ignored_path, parse_incident, parse_maintenance, problems_at, share_repeats
+from inloop.content import content_files, ignored_path, parse_incident, parse_maintenance, problems_at
 from inloop.model import ComponentStatus, Impact, Incident, Maintenance
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -855,25 +855,26 @@ def test_maintenance_update_in_the_future() -> None:
 
 
 def test_equal_words_and_shapes_of_two_items_are_kept_once_and_the_items_stay_equal() -> None:
-    import pickle
+    """A table of repeats given to the parser: equal texts and shapes are one object, shared as they are built."""
+    from inloop.repeats import Repeats
 
-    first = ok(FULL, "2026-11-20-api-errors")
-    # as an item parsed in a worker arrives: a copy with its own strings
-    second = pickle.loads(pickle.dumps(ok(FULL.replace("Elevated error rates", "Errors"), "second")))
-    assert second.updates[0].body is not first.updates[0].body
-    seen: dict[object, object] = {}
-    shared_first = share_repeats(first, seen)
-    shared_second = share_repeats(second, seen)
-    assert shared_second.meta is shared_first.meta  # the same keys on the same lines
-    assert shared_second.components is shared_first.components
-    # shared in place: each is still equal to the file parsed afresh
-    assert shared_first == ok(FULL, "2026-11-20-api-errors")
-    assert shared_second == ok(FULL.replace("Elevated error rates", "Errors"), "second")
-    for one, two in zip(shared_first.updates, shared_second.updates, strict=True):
-        assert one.body is two.body and one.html is two.html
-    for one, two in zip(shared_first.prevention, shared_second.prevention, strict=True):
+    repeats = Repeats()
+    second_text = FULL.replace("Elevated error rates", "Errors")
+    first, _ = parse_incident(FULL.encode(), "2026-11-20-api-errors", PATH, BERLIN, COMPONENTS, repeats)
+    second, _ = parse_incident(second_text.encode(), "second", PATH, BERLIN, COMPONENTS, repeats)
+    assert first is not None and second is not None
+    assert second.meta is first.meta  # the same keys on the same lines
+    assert second.components is first.components
+    for one, two in zip(first.updates, second.updates, strict=True):
+        assert one.body is two.body and one.html is two.html and one.status is two.status
+    for one, two in zip(first.prevention, second.prevention, strict=True):
         assert one.text is two.text and one.html is two.html and one.plain is two.plain
-    assert shared_second.title == "Errors on the API" and shared_second.status == "Resolved"
+    # equal to the files parsed without a table, whose texts are their own
+    alone = ok(second_text, "second")
+    assert alone.updates[0].body is not first.updates[0].body
+    assert first == ok(FULL, "2026-11-20-api-errors")
+    assert second == alone
+    assert second.title == "Errors on the API" and second.status == "Resolved"
 
 
 def test_content_files_finds_what_a_sorted_recursive_glob_finds(tmp_path: Path) -> None:

@@ -210,17 +210,17 @@ def test_a_corrupt_ledger_or_a_pruned_page_means_a_real_build(example_copy: Path
 def test_a_new_folder_is_restored_whole_and_moved_in(
     example_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import inloop.build
+    import inloop.ledger_io
 
     build_once(example_copy, tmp_path / "first")
     staged: list[Path | None] = []
-    real_staging = inloop.build.staging_folder
+    real_staging = inloop.ledger_io.staging_folder
 
     def spy(output: Path) -> Path | None:
         staged.append(real_staging(output))
         return staged[-1]
 
-    monkeypatch.setattr(inloop.build, "staging_folder", spy)
+    monkeypatch.setattr(inloop.ledger_io, "staging_folder", spy)
     real, _ = build_once(example_copy, tmp_path / "second")
     assert not real and staged == [tmp_path / ".second.inloop-staging"]
     assert tree(tmp_path / "second") == tree(tmp_path / "first")

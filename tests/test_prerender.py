@@ -16,10 +16,13 @@ from pathlib import Path
 import pytest
 from bench_support import generated_site, tree
 
-import inloop.build
+import inloop.page_render
 import inloop.parallel
+import inloop.parsing
 from inloop.build import Builder
 from inloop.errors import BuildError
+from inloop.loader import Loader
+from inloop.page_render import Renderer
 from inloop.pages import Planner
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -35,14 +38,14 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def spy_on_item_planner(monkeypatch: pytest.MonkeyPatch) -> list[Planner | None]:
     made: list[Planner | None] = []
-    real = Builder._item_planner
+    real = Renderer.item_planner
 
-    def recording(self: Builder, *args: object) -> Planner | None:
+    def recording(self: Renderer, *args: object) -> Planner | None:
         planner = real(self, *args)  # type: ignore[arg-type]
         made.append(planner)
         return planner
 
-    monkeypatch.setattr(Builder, "_item_planner", recording)
+    monkeypatch.setattr(Renderer, "item_planner", recording)
     return made
 
 
@@ -82,8 +85,8 @@ def test_pages_rendered_while_parsing_equal_pages_rendered_after(
     def no_parsing(*args: object) -> None:
         raise AssertionError("parsed again instead of taken from the cache")
 
-    monkeypatch.setattr(inloop.build, "parse_incident", no_parsing)
-    monkeypatch.setattr(inloop.build, "parse_maintenance", no_parsing)
+    monkeypatch.setattr(inloop.parsing, "parse_incident", no_parsing)
+    monkeypatch.setattr(inloop.parsing, "parse_maintenance", no_parsing)
     warm = Builder(generated, tmp_path / "warm", cache_dir=tmp_path / "cache").build(NOW)
     assert warm.rendered == 0
     assert tree(tmp_path / "warm") == tree(tmp_path / "alone")
@@ -155,14 +158,14 @@ def test_a_file_saved_between_hashing_and_parsing_is_not_cached_under_its_old_ke
     victim = sorted((site / "content" / "incidents").rglob("*.md"))[0]
     old_bytes = victim.read_bytes()
     keys: list[str] = []
-    real = Builder._parse
+    real = Loader._parse
 
-    def saving_in_between(self: Builder, files: list, *args: object) -> None:  # type: ignore[type-arg]
+    def saving_in_between(self: Loader, files: list, *args: object) -> None:  # type: ignore[type-arg]
         keys.extend(f.key for f in files if f.path == victim)
         victim.write_bytes(old_bytes.rstrip() + b"\n\nA sentence saved while the build ran.\n")
         real(self, files, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Builder, "_parse", saving_in_between)
+    monkeypatch.setattr(Loader, "_parse", saving_in_between)
     Builder(site, tmp_path / "out", cache_dir=tmp_path / "cache").build(NOW)
     assert len(keys) == 1
     assert Cache(tmp_path / "cache").get_many("parsed", keys) == {}
@@ -199,7 +202,7 @@ def test_the_workers_item_pages_are_the_same_whoever_renders_them(
 
     parent = os.getpid()
     log = tmp_path / "renders.log"
-    real_prerender, real_render_one = inloop.build._prerender, inloop.build._render_one
+    real_prerender, real_render_one = inloop.parsing.prerender, inloop.page_render.render_one
 
     def prerender(*args: object) -> object:
         if os.getpid() != parent and slow == "worker":
@@ -213,8 +216,8 @@ def test_the_workers_item_pages_are_the_same_whoever_renders_them(
             time.sleep(0.005)
         return real_render_one(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(inloop.build, "_prerender", prerender)
-    monkeypatch.setattr(inloop.build, "_render_one", render_one)
+    monkeypatch.setattr(inloop.parsing, "prerender", prerender)
+    monkeypatch.setattr(inloop.page_render, "render_one", render_one)
     forked = Builder(generated, tmp_path / "forked", cache_dir=None).build(NOW)
     renders = log.read_text().split()
     monkeypatch.setattr(inloop.parallel, "available_cores", lambda: 1)

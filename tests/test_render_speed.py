@@ -6,17 +6,20 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from gettext import NullTranslations
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
 import pytest
 from babel.dates import format_skeleton
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from inloop import i18n
 from inloop.formatting import Formatter, babel_locale
-from inloop.render import Templates, escape_output, references
+from inloop.jinja_speed import STOCK_SWITCH, SpeedEnvironment, stock_jinja
+from inloop.render import Templates, references
+
+#: A test of a shortcut itself: ``INLOOP_STOCK_JINJA=1`` turns the shortcuts off.
+fast_only = pytest.mark.skipif(stock_jinja(), reason=f"{STOCK_SWITCH}=1 turns the shortcuts off")
 
 LANGUAGES = ["en", "de", "fr", "es", "ja", "pt-BR", "fi", "xx"]
 
@@ -117,6 +120,7 @@ def test_fast_gettext_fails_as_jinja_does(tmp_path: Path, source: str) -> None:
     assert outcomes[0] == outcomes[1]
 
 
+@fast_only
 def test_literal_texts_are_translated_when_the_template_is_compiled(tmp_path: Path) -> None:
     env = Templates(tmp_path, ".", i18n.translations("de")).env
     code = env.compile('<p>{{ _("Impact") }}: {{ _(name) }}</p>', raw=True)
@@ -128,34 +132,6 @@ def test_literal_texts_are_translated_when_the_template_is_compiled(tmp_path: Pa
 
 
 # -- printing and calling -----------------------------------------------------------------
-
-
-class _Html:
-    """Not Markup, but says how it prints in HTML."""
-
-    def __html__(self) -> str:
-        return "<i>safe</i>"
-
-    def __str__(self) -> str:
-        return "<i>unsafe</i>"
-
-    def __repr__(self) -> str:  # the test's id: the same in every process (pytest-xdist compares them)
-        return "_Html()"
-
-
-class _Shouting(Markup):
-    def __html__(self) -> str:
-        return self.upper()
-
-
-PRINTED = ["a < b & 'c' \"d\"", "", Markup("<b>x</b>"), _Shouting("<b>x</b>"), 3, 2.5, None, True, _Html(), ["<x>"]]
-
-
-@pytest.mark.parametrize("value", PRINTED, ids=repr)
-def test_what_a_page_prints_is_escaped_as_markupsafe_escapes(value: object) -> None:
-    made = escape_output(value)
-    assert type(made) is Markup
-    assert made == escape(value)
 
 
 @jinja2.pass_context
@@ -253,16 +229,6 @@ def test_a_text_macro_called_wrongly_fails_as_jinja_does(tmp_path: Path, source:
     assert "Error" in outcomes[0]
 
 
-def test_a_macro_of_text_alone_is_made_once_per_autoescape_setting(tmp_path: Path) -> None:
-    env = Templates(tmp_path, ".", i18n.translations("en")).env
-    module = env.from_string('{% macro local() %}<span class="local"></span>{% endmacro %}').module
-    made = module.local.inloop_text_made
-    page = env.from_string("{{ m.local() }}{{ m.local() }}{% autoescape false %}{{ m.local() }}{% endautoescape %}")
-    assert page.render(m=module) == '<span class="local"></span>' * 3
-    assert set(made) == {True, False}
-    assert type(made[True]) is Markup and type(made[False]) is str
-
-
 def test_a_callable_that_stops_is_called_once(tmp_path: Path) -> None:
     calls = []
 
@@ -290,43 +256,22 @@ MODULE_FILES = {
 }
 
 
-def _count_modules(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    made: list[str] = []
-    real = jinja2.environment.TemplateModule.__init__
-
-    def counting(self: jinja2.environment.TemplateModule, template: jinja2.Template, *args: Any) -> None:
-        made.append(str(template.name))
-        real(self, template, *args)
-
-    monkeypatch.setattr(jinja2.environment.TemplateModule, "__init__", counting)
-    return made
-
-
-def test_a_module_imported_with_a_context_is_made_once_for_the_same_values(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_module_imported_with_a_context_prints_what_stock_jinja_prints(tmp_path: Path) -> None:
     templates = _site_templates(tmp_path, MODULE_FILES)
     stock = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(tmp_path / "templates")), autoescape=True, undefined=jinja2.StrictUndefined
     )
-    made = _count_modules(monkeypatch)
     pages = [
         {"kind": "a", "root": "../", "extra": 1},
-        {"kind": "a", "root": "../", "extra": 1, "unread": 2},  # a name the module does not read
         {"kind": "b", "root": "../", "extra": 1},
-        {"kind": "a", "root": "../../", "extra": 1},
-        {"kind": "a", "root": "../", "extra": 3},  # read by the template it extends
+        {"kind": "a", "root": "../../", "extra": 3},
     ]
     ours = [templates.render("page.html", values) for values in pages]
-    # one module for each set of values it reads: the second page's is the first's
-    assert made.count("_lib.html") == 4
     assert ours == [stock.get_template("page.html").render(values) for values in pages]
-    assert len(set(ours)) == 4
+    assert len(set(ours)) == 3
 
 
-def test_a_module_that_sees_the_importers_own_variables_is_made_each_time(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_module_that_sees_the_importers_own_variables_is_made_each_time(tmp_path: Path) -> None:
     templates = _site_templates(tmp_path, MODULE_FILES)
     assert templates.render("loop.html", {}) == "[1][2]"
     assert templates.render("loop.html", {}) == "[1][2]"
@@ -373,6 +318,7 @@ def test_a_shared_fragment_is_what_include_renders(tmp_path: Path, shared: str, 
         assert templates.render("page.html", context) == templates.render("included.html", context)
 
 
+@fast_only
 def test_a_shared_fragment_is_kept_by_the_values_it_reads(tmp_path: Path) -> None:
     templates = _site_templates(tmp_path, {**FRAGMENTS, "page.html": '{{ shared("frag.html") }}'})
     assert set(templates.inputs("frag.html") or ()) >= {"root", "extra"}  # extra: read in the macro it imports
@@ -444,7 +390,8 @@ def test_a_listed_row_is_what_the_item_row_macro_renders(tmp_path: Path, autoesc
     for context in [*contexts, *contexts]:  # the second time from the memo
         slow = "slow." + name.split(".")[1]
         assert templates.render(name, context) == templates.render(slow, context)
-    assert [len(rows) for _, rows in templates._rows.values()] == [len(items)] * 2  # per item and tail, not root
+    if not templates.stock:
+        assert [len(rows) for _, rows in templates._rows.values()] == [len(items)] * 2  # per item and tail, not root
 
 
 def test_a_listed_row_is_kept_only_for_the_same_item(tmp_path: Path) -> None:
@@ -453,3 +400,40 @@ def test_a_listed_row_is_kept_only_for_the_same_item(tmp_path: Path) -> None:
     # an equal-looking item made later may reuse the first's id: it is rendered again, not served stale
     assert templates.render("page.html", {"root": "../", "item": Row("a", "Two"), "tail": ""}) != first
     assert "listed" in templates.env.globals and "_macros.html" in references(templates.env.parse("{{ listed(x) }}"))
+
+
+# -- the fast paths are taken, and the switch turns them off -------------------------------
+
+
+@fast_only
+def test_gettext_of_a_plain_text_is_looked_up_once_per_setting(tmp_path: Path) -> None:
+    """The fast ``_`` (a ``pass_context`` function) is what a page calls: a plain text is translated once."""
+    looked_up: list[str] = []
+
+    class Counting(NullTranslations):
+        def gettext(self, message: str) -> str:
+            looked_up.append(message)
+            return message.upper()
+
+    env = Templates(tmp_path, ".", Counting()).env
+    assert isinstance(env, SpeedEnvironment)
+    page = env.from_string("{{ _(name) }}|{{ _(name) }}|{{ gettext(name) }}")
+    assert page.render(name="Impact") == "IMPACT|IMPACT|IMPACT"
+    assert page.render(name="Impact") == "IMPACT|IMPACT|IMPACT"
+    assert looked_up == ["Impact"]  # Jinja's own _ would have asked six times
+
+
+def test_the_switch_gives_stock_jinja_and_the_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sources = [*GETTEXT_CASES[:11], *CALLS]
+    values = {"markup": Markup("<b>{time}</b>"), "name": "Resolved", "shout": str.upper, **CALL_VALUES}
+    monkeypatch.delenv(STOCK_SWITCH, raising=False)
+    fast = Templates(tmp_path, ".", i18n.translations("de"))
+    monkeypatch.setenv(STOCK_SWITCH, "1")
+    stock = Templates(tmp_path, ".", i18n.translations("de"))
+    assert type(fast.env) is SpeedEnvironment and type(stock.env) is jinja2.Environment
+    assert stock.env.context_class is jinja2.runtime.Context and stock.env.template_class is jinja2.Template
+    assert fast.stock is False and stock.stock is True
+    for env in (fast.env, stock.env):
+        env.undefined = jinja2.Undefined
+    for source in sources:
+        assert fast.env.from_string(source).render(values) == stock.env.from_string(source).render(values)

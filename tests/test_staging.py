@@ -17,9 +17,11 @@ from bench_support import generated_site, tree
 
 import inloop.build
 import inloop.parallel
+import inloop.parsing
 import inloop.writer
 from inloop.build import Builder
 from inloop.errors import BuildError
+from inloop.page_render import Renderer
 from inloop.writer import RECORD_NAME, staging_folder
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -92,14 +94,14 @@ def test_a_folder_that_fills_while_building_is_written_file_by_file(
 ) -> None:
     """inloop build, which keeps the pages it staged only on disk, reads them back from the staging folder."""
     output = tmp_path / "out"
-    real = Builder.render
+    real = Renderer.render
 
-    def someone_writes_meanwhile(self: Builder, *args: object) -> object:
+    def someone_writes_meanwhile(self: Renderer, *args: object) -> object:
         output.mkdir(exist_ok=True)
         (output / "keep.txt").write_text("not inloop's\n")
         return real(self, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Builder, "render", someone_writes_meanwhile)
+    monkeypatch.setattr(Renderer, "render", someone_writes_meanwhile)
     builder = Builder(generated, output, cache_dir=tmp_path / "cache")
     if once:
         builder.build_once(NOW)
@@ -161,8 +163,8 @@ def test_inloop_build_keeps_staged_pages_on_disk_and_in_the_cache_not_in_memory(
     assert all(once._last_files[path].unpack() == (tmp_path / "once" / path).read_bytes() for path in staged)
 
     # the cache kept every page after the build pruned it: a build from it renders nothing
-    monkeypatch.setattr(inloop.build, "parse_incident", None)
-    monkeypatch.setattr(inloop.build, "parse_maintenance", None)
+    monkeypatch.setattr(inloop.parsing, "parse_incident", None)
+    monkeypatch.setattr(inloop.parsing, "parse_maintenance", None)
     warm = Builder(generated, tmp_path / "warm", cache_dir=cache).build(NOW)
     assert warm.rendered == 0
     assert tree(tmp_path / "warm") == tree(tmp_path / "once")

@@ -150,6 +150,35 @@ def _latest(steps: list[_Step], written: str) -> datetime | None:
     return max(times) if times else None
 
 
+def _first_and_changed(content: Content, now: datetime) -> tuple[datetime, dict[str, datetime]]:
+    """The site's first record, and when each component last changed (its updated_at)."""
+    first: datetime | None = None
+    changed: dict[str, datetime] = {}
+    items: list[Incident | Maintenance] = [*content.incidents, *content.maintenance]
+    for item in items:
+        updates = item.updates
+        if updates and updates[-1].time <= now:  # the usual case: updates are sorted and in the past
+            earliest, latest = updates[0].time, updates[-1].time
+            if isinstance(item, Incident) and item.start < earliest:
+                earliest = item.start
+        else:
+            moments = [u.time for u in updates if u.time <= now]
+            if isinstance(item, Incident):
+                moments.append(item.start)
+            elif not updates:
+                moments += [t for t in (item.start, item.end) if t <= now]
+            moments = [m for m in moments if m <= now]
+            if not moments:
+                continue
+            earliest, latest = min(moments), max(moments)
+        if first is None or earliest < first:
+            first = earliest
+        for cid in item.component_ids:
+            if cid not in changed or changed[cid] < latest:
+                changed[cid] = latest
+    return (first if first is not None else now), changed
+
+
 class StatuspageApi:
     """The eight files of one site state, as JSON-ready dicts."""
 
@@ -186,32 +215,7 @@ class StatuspageApi:
     @cached_property
     def _times(self) -> tuple[datetime, dict[str, datetime]]:
         """The site's first record, and when each component last changed (its updated_at)."""
-        now = self.now
-        first: datetime | None = None
-        changed: dict[str, datetime] = {}
-        items: list[Incident | Maintenance] = [*self.content.incidents, *self.content.maintenance]
-        for item in items:
-            updates = item.updates
-            if updates and updates[-1].time <= now:  # the usual case: updates are sorted and in the past
-                earliest, latest = updates[0].time, updates[-1].time
-                if isinstance(item, Incident) and item.start < earliest:
-                    earliest = item.start
-            else:
-                moments = [u.time for u in updates if u.time <= now]
-                if isinstance(item, Incident):
-                    moments.append(item.start)
-                elif not updates:
-                    moments += [t for t in (item.start, item.end) if t <= now]
-                moments = [m for m in moments if m <= now]
-                if not moments:
-                    continue
-                earliest, latest = min(moments), max(moments)
-            if first is None or earliest < first:
-                first = earliest
-            for cid in item.component_ids:
-                if cid not in changed or changed[cid] < latest:
-                    changed[cid] = latest
-        return (first if first is not None else now), changed
+        return _first_and_changed(self.content, self.now)
 
     @cached_property
     def components(self) -> list[Json]:

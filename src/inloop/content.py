@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
-from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from . import markup
@@ -45,6 +44,7 @@ from .model import (
     PreventionStep,
     Update,
 )
+from .repeats import NO_REPEATS, Repeats
 from .times import TIME_FORMAT_HINT, parse_date_or_time, parse_time, utc_stamp, written_day, zone_label
 from .xmlsafe import FORBIDDEN, forbidden_message
 
@@ -270,8 +270,9 @@ def _is_list_or_block(line: str) -> bool:
     return stripped.startswith(("-", "*", "+", ">", "|", "<")) or bool(re.match(r"\d+[.)]\s", stripped))
 
 
-def build_updates(raw: list[RawUpdate], initial: str) -> tuple[Update, ...]:
+def build_updates(raw: list[RawUpdate], initial: str, repeats: Repeats = NO_REPEATS) -> tuple[Update, ...]:
     """Sort updates by time, give them effective statuses and unique anchors."""
+    one = repeats.one
     ordered = list(raw)
     if len(ordered) > 1 and ordered[0].time > ordered[-1].time:
         ordered.reverse()  # written newest-first: keep same-second ties in reading order
@@ -288,7 +289,14 @@ def build_updates(raw: list[RawUpdate], initial: str) -> tuple[Update, ...]:
         anchor = base if count == 1 else f"{base}-{count}"
         updates.append(
             Update(
-                item.time, item.status, status, item.body, markup.to_html(item.body), item.line, anchor, item.zone_given
+                item.time,
+                one(item.status),
+                one(status),
+                one(item.body),
+                one(markup.to_html(item.body)),
+                item.line,
+                anchor,
+                item.zone_given,
             )
         )
     return tuple(updates)
@@ -508,18 +516,23 @@ def _refuse_forbidden(text: str, path: str, problems: list[Problem]) -> str:
 
 
 def parse_incident(
-    data: bytes, file_id: str, path: str, zone: tzinfo, components: frozenset[str] | None
+    data: bytes,
+    file_id: str,
+    path: str,
+    zone: tzinfo,
+    components: frozenset[str] | None,
+    repeats: Repeats = NO_REPEATS,
 ) -> tuple[Incident | None, list[Problem]]:
     """Parse one incident file; never raises for bad input."""
     try:
-        incident, problems = _parse_incident(data, file_id, path, zone, components)
+        incident, problems = _parse_incident(data, file_id, path, zone, components, repeats)
     except markup.MarkupError as exc:
         return None, [Problem(path, 1, str(exc))]
     return incident, single_line_problems(problems)
 
 
 def _parse_incident(
-    data: bytes, file_id: str, path: str, zone: tzinfo, components: frozenset[str] | None
+    data: bytes, file_id: str, path: str, zone: tzinfo, components: frozenset[str] | None, repeats: Repeats
 ) -> tuple[Incident | None, list[Problem]]:
     problems: list[Problem] = []
     name_ok, front = _read(data, file_id, path, problems)
@@ -546,7 +559,7 @@ def _parse_incident(
     previous = _previous_estimates(fields)
     if not problems:  # a file with mistakes is never rendered: no Markdown for it
         markup.prefetch([body.summary, cause or "", *(u.body for u in body.updates), *_step_texts(front.data)])
-    prevention = _prevention(fields)
+    prevention = _prevention(fields, repeats)
     meta = fields.meta()
     if not body.updates and not any(
         p.message.startswith(("malformed update", "unknown update", "bad time in")) for p in problems
@@ -556,7 +569,7 @@ def _parse_incident(
         )
     if problems or title is None or impact is None or affected is None or not name_ok:
         return None, problems
-    updates = build_updates(body.updates, "Investigating")
+    updates = build_updates(body.updates, "Investigating", repeats)
     start = started if started is not None else updates[0].time
     if estimate is not None and estimate < start:
         fields.error(
@@ -575,12 +588,12 @@ def _parse_incident(
         path=path,
         title=title,
         impact=Impact(impact),
-        components=affected,
+        components=repeats.pairs(affected),
         updates=updates,
-        summary=body.summary,
-        summary_html=markup.to_html(body.summary) if body.summary else "",
-        cause=cause,
-        cause_html=markup.to_html(cause) if cause else None,
+        summary=repeats.one(body.summary),
+        summary_html=repeats.one(markup.to_html(body.summary) if body.summary else ""),
+        cause=repeats.one(cause),
+        cause_html=repeats.one(markup.to_html(cause) if cause else None),
         estimate=estimate,
         previous_estimates=previous,
         next_update=next_update,
@@ -588,13 +601,13 @@ def _parse_incident(
         postmortem=postmortem,
         started=started,
         digest=_digest(data),
-        meta=_with_summary_line(meta, body.summary_line),
+        meta=_with_summary_line(meta, body.summary_line, repeats),
     )
     return incident, problems
 
 
-def _with_summary_line(meta: FileMeta, line: int) -> FileMeta:
-    return replace(meta, summary_line=line)
+def _with_summary_line(meta: FileMeta, line: int, repeats: Repeats) -> FileMeta:
+    return repeats.one(replace(meta, key_lines=repeats.pairs(meta.key_lines), summary_line=line))
 
 
 def _show(moment: datetime, zone: tzinfo = UTC) -> str:
@@ -683,7 +696,7 @@ def _step_texts(data: YMap) -> list[str]:
     return texts
 
 
-def _prevention(fields: _Fields) -> tuple[PreventionStep, ...]:
+def _prevention(fields: _Fields, repeats: Repeats) -> tuple[PreventionStep, ...]:
     found = fields.entry("prevention")
     if found is None:
         return ()
@@ -748,24 +761,37 @@ def _prevention(fields: _Fields) -> tuple[PreventionStep, ...]:
             continue
         anchors.add(anchor)
         steps.append(
-            PreventionStep(text, markup.to_inline_html(text), markup.to_plain(text), done, anchor, line, done_day)
+            PreventionStep(
+                repeats.one(text),
+                repeats.one(markup.to_inline_html(text)),
+                repeats.one(markup.to_plain(text)),
+                done,
+                anchor,
+                line,
+                done_day,
+            )
         )
     return tuple(steps)
 
 
 def parse_maintenance(
-    data: bytes, file_id: str, path: str, zone: tzinfo, components: frozenset[str] | None
+    data: bytes,
+    file_id: str,
+    path: str,
+    zone: tzinfo,
+    components: frozenset[str] | None,
+    repeats: Repeats = NO_REPEATS,
 ) -> tuple[Maintenance | None, list[Problem]]:
     """Parse one maintenance file; never raises for bad input."""
     try:
-        window, problems = _parse_maintenance(data, file_id, path, zone, components)
+        window, problems = _parse_maintenance(data, file_id, path, zone, components, repeats)
     except markup.MarkupError as exc:
         return None, [Problem(path, 1, str(exc))]
     return window, single_line_problems(problems)
 
 
 def _parse_maintenance(
-    data: bytes, file_id: str, path: str, zone: tzinfo, components: frozenset[str] | None
+    data: bytes, file_id: str, path: str, zone: tzinfo, components: frozenset[str] | None, repeats: Repeats
 ) -> tuple[Maintenance | None, list[Problem]]:
     problems: list[Problem] = []
     name_ok, front = _read(data, file_id, path, problems)
@@ -813,12 +839,12 @@ def _parse_maintenance(
         )
     if problems or title is None or start is None or end is None or not name_ok:
         return None, problems
-    updates = build_updates(body.updates, "Scheduled")
+    updates = build_updates(body.updates, "Scheduled", repeats)
     maintenance = Maintenance(
         id=file_id,
         path=path,
         title=title,
-        components=tuple(affected),
+        components=repeats.one(tuple(affected)),
         start=start,
         end=end,
         updates=updates,
@@ -826,7 +852,7 @@ def _parse_maintenance(
         description_html=markup.to_html(description) if description else None,
         cancelled=cancelled,
         digest=_digest(data),
-        meta=_with_summary_line(meta, body.summary_line),
+        meta=_with_summary_line(meta, body.summary_line, repeats),
     )
     return maintenance, problems
 
@@ -865,42 +891,3 @@ def _future(path: str, updates: list[tuple[datetime, int, bool]], now: datetime,
                 )
             )
     return problems
-
-
-T = TypeVar("T")
-
-
-def share_repeats(item: Incident | Maintenance, seen: dict[Any, Any]) -> Incident | Maintenance:
-    """The same item, with one copy of each text and front-matter shape that ``seen`` holds already.
-
-    Updates repeat across incidents ("We are still working on a fix."): in a
-    site of 10,000 incidents, 75,000 updates hold 8,700 distinct texts; files
-    written from one template have the same keys on the same lines.  Each
-    process shares among the items it parsed, so that what it sends keeps
-    one copy (pickle keeps shared objects shared).
-
-    The item must be fresh from the parser, seen by nothing else yet: its
-    fields are swapped for equal values in place, which is what makes this
-    cheap (a copy of every update and the item cost a third of the time).
-    """
-
-    def one(value: T) -> T:
-        found: T = seen.setdefault(value, value)
-        return found
-
-    share = object.__setattr__
-    for update in item.updates:
-        for name in ("body", "html", "written_status", "status"):
-            share(update, name, one(getattr(update, name)))
-    share(item.meta, "key_lines", one(tuple(one(pair) for pair in item.meta.key_lines)))
-    share(item, "meta", one(item.meta))
-    if isinstance(item, Maintenance):
-        share(item, "components", one(item.components))
-        return item
-    for step in item.prevention:
-        for name in ("text", "html", "plain"):
-            share(step, name, one(getattr(step, name)))
-    for name in ("summary", "summary_html", "cause", "cause_html"):  # causes repeat too; plain ones skip the memo
-        share(item, name, one(getattr(item, name)))
-    share(item, "components", one(tuple(one(pair) for pair in item.components)))
-    return item

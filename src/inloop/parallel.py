@@ -12,7 +12,6 @@ The order of results is the order of the items, so output is deterministic.
 
 from __future__ import annotations
 
-import gc
 import itertools
 import multiprocessing
 import os
@@ -23,6 +22,8 @@ import traceback
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import Any, Generic, TypeVar
+
+from . import gc_policy
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -76,7 +77,7 @@ def _child(
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    gc.enable()
+    gc_policy.in_child()
     try:
         while (index := _claim(counter, len(bounds))) is not None:
             sender.send_bytes(pickle.dumps((index, _run(function, items, bounds[index])), -1))
@@ -110,6 +111,29 @@ def _runs(count: int, cores: int) -> list[tuple[int, int]]:
     return [(start, min(start + size, count)) for start in range(0, count, size)]
 
 
+#: A function and the arguments it is called with (a child's with its pipe's end last, a reader's first).
+_Call = tuple[Callable[..., None], tuple[Any, ...]]
+
+
+def _start(
+    context: Any, count: int, child: _Call, reader: _Call, children: list[Any], readers: list[threading.Thread]
+) -> None:
+    """Fork ``count`` children, each with a pipe back and a thread of this process reading it.
+
+    They are added to ``children`` and ``readers`` as they start, so that a
+    caller can end those that started if starting another fails.
+    """
+    for _ in range(count):
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(target=child[0], args=(*child[1], sender), daemon=True)
+        process.start()
+        sender.close()
+        thread = threading.Thread(target=reader[0], args=(receiver, *reader[1]), daemon=True)
+        thread.start()
+        children.append(process)
+        readers.append(thread)
+
+
 def will_fork(count: int, min_items: int | None = None) -> bool:
     """Whether :func:`fork_map` would spread ``count`` items over other processes."""
     return (
@@ -140,19 +164,12 @@ def fork_map_chunks(
     counter = context.Value("i", 0)
     results: dict[int, list[Any]] = {}
     failures: list[str] = []
-    children = []
-    readers = []
-    gc.freeze()  # what exists now is shared with the children: no collection may touch it
+    children: list[Any] = []
+    readers: list[threading.Thread] = []
+    gc_policy.before_fork()
     try:
-        for _ in range(cores - 1):
-            receiver, sender = context.Pipe(duplex=False)
-            child = context.Process(target=_child, args=(function, items, bounds, counter, sender), daemon=True)
-            child.start()
-            sender.close()
-            reader = threading.Thread(target=_receive, args=(receiver, results, failures), daemon=True)
-            reader.start()
-            children.append(child)
-            readers.append(reader)
+        work, reading = (_child, (function, items, bounds, counter)), (_receive, (results, failures))
+        _start(context, cores - 1, work, reading, children, readers)
         while (index := _claim(counter, len(bounds))) is not None:
             results[index] = _run(function, items, bounds[index])
         for reader in readers:
@@ -219,7 +236,7 @@ def _deferring_child(
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    gc.enable()
+    gc_policy.in_child()
     try:
         kept: dict[int, list[Any]] = {}
         while (index := _claim(counter, len(bounds))) is not None:
@@ -382,26 +399,14 @@ def fork_map_deferred(
     done: dict[int, list[Any]] = {}
     failures: list[str] = []
     arrived = threading.Condition()
-    children = []
-    readers = []
+    children: list[Any] = []
+    readers: list[threading.Thread] = []
     ours: set[int] = set()
-    gc.freeze()
+    gc_policy.before_fork()
     try:
-        for _ in range(cores - 1):
-            receiver, sender = context.Pipe(duplex=False)
-            child = context.Process(
-                target=_deferring_child,
-                args=(first_in_child, later, items, bounds, counter, flags, sender),
-                daemon=True,
-            )
-            child.start()
-            sender.close()
-            reader = threading.Thread(
-                target=_receive_deferred, args=(receiver, firsts, done, failures, arrived), daemon=True
-            )
-            reader.start()
-            children.append(child)
-            readers.append(reader)
+        work = (_deferring_child, (first_in_child, later, items, bounds, counter, flags))
+        reading = (_receive_deferred, (firsts, done, failures, arrived))
+        _start(context, cores - 1, work, reading, children, readers)
         while (index := _claim(counter, len(bounds))) is not None:
             results = _run(first, items, bounds[index])
             with arrived:

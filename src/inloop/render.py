@@ -14,18 +14,16 @@ import traceback
 from collections.abc import Callable, Mapping
 from gettext import NullTranslations
 from pathlib import Path
-from types import FunctionType, MethodType
 from typing import Any
 
 import jinja2
 import jinja2.meta
 from jinja2 import nodes
-from jinja2.compiler import CodeGenerator, Frame
-from jinja2.utils import _PassArg
 from markupsafe import Markup, escape
 
 from . import __version__
 from .errors import Problem
+from .jinja_speed import make_environment, stock_jinja
 
 THEME_DIR = Path(__file__).parent / "theme"
 THEME_TEMPLATES = THEME_DIR / "templates"
@@ -42,261 +40,6 @@ def _not_utf8(exc: UnicodeDecodeError) -> str:
     )
 
 
-#: Translated texts without placeholders kept by a template environment; more is a project translating content.
-_PLAIN_TEXTS_LIMIT = 10_000
-
-
-def _newstyle(text: str, autoescape: bool, variables: dict[str, Any]) -> str:
-    """What Jinja's newstyle gettext makes of a translation: Markup when escaping, always %-formatted."""
-    return (Markup(text) if autoescape else text) % variables
-
-
-def _fast_gettext(translations: NullTranslations) -> dict[str, Callable[..., str]]:
-    """``_``, ``gettext`` and ``ngettext`` as Jinja's newstyle i18n has them, at a fraction of the cost.
-
-    Jinja's ``_`` resolves ``gettext`` and calls it through the context twice, then
-    escapes and %-formats the translation on every call; a page has dozens.  The
-    result is the same; a text without placeholders is translated once.
-    """
-    gettext, ngettext = translations.gettext, translations.ngettext
-    plain: dict[tuple[str, bool], str] = {}
-
-    @jinja2.pass_context
-    def fast_gettext(context: jinja2.runtime.Context, string: str, /, **variables: Any) -> str:
-        autoescape = context.eval_ctx.autoescape
-        if variables or type(string) is not str:
-            return _newstyle(gettext(string), autoescape, variables)
-        key = (string, autoescape)
-        text = plain.get(key)
-        if text is None:
-            if len(plain) >= _PLAIN_TEXTS_LIMIT:
-                plain.clear()
-            text = plain[key] = _newstyle(gettext(string), autoescape, {})
-        return text
-
-    @jinja2.pass_context
-    def fast_ngettext(
-        context: jinja2.runtime.Context, singular: str, plural: str, num: int, /, **variables: Any
-    ) -> str:
-        variables.setdefault("num", num)
-        return _newstyle(ngettext(singular, plural, num), context.eval_ctx.autoescape, variables)
-
-    return {"_": fast_gettext, "gettext": fast_gettext, "ngettext": fast_ngettext}
-
-
-#: The names a template translates with; a call of one with a bare literal is translated when it is compiled.
-_GETTEXT_NAMES = frozenset({"_", "gettext"})
-
-
-def _shadows_gettext(tree: nodes.Template) -> bool:
-    """Whether a template binds ``_`` or ``gettext`` itself (a loop variable, a macro argument, an import)."""
-    for name in tree.find_all(nodes.Name):
-        if name.name in _GETTEXT_NAMES and name.ctx != "load":
-            return True
-    for imported in tree.find_all(nodes.Import):
-        if isinstance(imported, nodes.Import) and imported.target in _GETTEXT_NAMES:
-            return True
-    for from_import in tree.find_all(nodes.FromImport):
-        assert isinstance(from_import, nodes.FromImport)
-        if _GETTEXT_NAMES.intersection(n if isinstance(n, str) else n[1] for n in from_import.names):
-            return True
-    return False
-
-
-def _literal_text(node: nodes.Node) -> str | None:
-    """The text of ``_("literal")`` (no placeholders, nothing else passed), else None."""
-    if (
-        isinstance(node, nodes.Call)
-        and isinstance(node.node, nodes.Name)
-        and node.node.name in _GETTEXT_NAMES
-        and len(node.args) == 1
-        and isinstance(node.args[0], nodes.Const)
-        and type(node.args[0].value) is str
-        and not node.kwargs
-        and node.dyn_args is None
-        and node.dyn_kwargs is None
-    ):
-        return node.args[0].value
-    return None
-
-
-def _translate_literals(node: nodes.Node, translate: Callable[[str], str]) -> None:
-    """Replace each ``_("literal")`` under ``node`` by its translation, marked safe where escaping is on."""
-    for field, value in node.iter_fields():
-        children = value if isinstance(value, list) else [value]
-        for index, child in enumerate(children):
-            if not isinstance(child, nodes.Node):
-                continue
-            text = _literal_text(child)
-            translated = translate(text) if text is not None else None
-            if translated is None or "%" in translated:  # a "%" is left to gettext's formatting, as it was
-                _translate_literals(child, translate)
-                continue
-            folded = nodes.MarkSafeIfAutoescape(nodes.Const(translated, lineno=child.lineno), lineno=child.lineno)
-            if isinstance(value, list):
-                value[index] = folded
-            else:
-                setattr(node, field, folded)
-
-
-class _TranslatingCodeGenerator(CodeGenerator):
-    """Jinja's code generator, after translating ``_("literal")`` once, when the template is compiled.
-
-    Most texts on a page are such literals; as constants Jinja joins them to the
-    markup around them, so a page no longer calls gettext for them at all.  An
-    environment has one catalog for its life, so this is what each call would
-    have returned (Markup when autoescaping, a plain text when not).
-    """
-
-    def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
-        environment = self.environment
-        translate = environment.translate_literal if isinstance(environment, _Environment) else None
-        if translate is not None and not _shadows_gettext(node):
-            _translate_literals(node, translate)
-        super().visit_Template(node, frame)
-        # Last in the module, so that its functions find this escape, not the one imported first.
-        self.writeline(f"from {__name__} import escape_output as escape, text_macro")
-
-    def visit_Macro(self, node: nodes.Macro, frame: Frame) -> None:
-        """A macro that takes nothing and holds only text is marked, so that calling it is a lookup."""
-        super().visit_Macro(node, frame)
-        if _only_text(node):
-            self.writeline(f"text_macro({frame.symbols.ref(node.name)})")
-
-
-try:
-    from markupsafe._speedups import _escape_inner
-except ImportError:  # pragma: no cover - MarkupSafe built without its C speedups
-
-    def _escape_inner(text: str, /) -> str:
-        return str(escape(text))
-
-
-_new_str = str.__new__
-
-
-def escape_output(value: object) -> Markup:
-    """MarkupSafe's ``escape``, for what ``{{ ... }}`` prints, without its copies.
-
-    ``escape`` copies a value that is already Markup (a macro's result, a
-    translation, a ``<time>`` tag) into a new Markup, and checks a plain
-    text for ``__html__`` twice.  The result is equal; a page prints
-    about a hundred values, so this is a tenth of its rendering.
-    """
-    kind = type(value)
-    if kind is Markup:
-        return value  # type: ignore[return-value]
-    if kind is str:
-        return _new_str(Markup, _escape_inner(value))  # type: ignore[arg-type]
-    return escape(value)
-
-
-def _only_text(node: nodes.Macro) -> bool:
-    """Whether a macro takes no argument and its body is text alone (``local()`` in the theme)."""
-    return (
-        not node.args
-        and not node.defaults
-        and bool(node.body)
-        and all(
-            isinstance(child, nodes.Output) and all(isinstance(part, nodes.TemplateData) for part in child.nodes)
-            for child in node.body
-        )
-    )
-
-
-#: Where a macro marked by :func:`text_macro` keeps what it printed, by the autoescape setting of the call.
-_TEXT_MADE = "inloop_text_made"
-
-
-def text_macro(macro: jinja2.runtime.Macro) -> None:
-    """Mark a macro of text alone: :class:`_Context` calls it once per setting, then gives that text."""
-    setattr(macro, _TEXT_MADE, {})
-
-
-#: What Jinja's ``Context.call`` finds for a macro: it is called with the evaluation context first.
-_MACRO_PASSES_EVAL_CONTEXT = _PassArg.from_obj(jinja2.runtime.Macro.__call__) is _PassArg.eval_context
-
-
-class _Context(jinja2.runtime.Context):
-    """A template context that calls macros and functions without looking them over each time.
-
-    Jinja's ``call`` checks every callable for ``pass_context`` and its kin
-    (four attribute lookups) before calling it; a page makes dozens of calls,
-    nearly all to macros, to plain methods such as ``fmt.time_tag`` and to
-    ``_``.  What they are called with is the same; anything else (a callable
-    object, a context function given a loop's or a block's variables) goes
-    the usual way.
-    """
-
-    def call(__self, __obj: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        kind = type(__obj)
-        if kind is jinja2.runtime.Macro and _MACRO_PASSES_EVAL_CONTEXT:
-            if kwargs:
-                kwargs.pop("_block_vars", None)
-                kwargs.pop("_loop_vars", None)
-            made = __obj.__dict__.get(_TEXT_MADE)
-            if made is not None and not args and not kwargs:  # text alone: the same every time
-                autoescape = __self.eval_ctx.autoescape
-                text = made.get(autoescape)
-                if text is None:
-                    text = made[autoescape] = __obj(__self.eval_ctx)
-                return text
-            return __obj(__self.eval_ctx, *args, **kwargs)
-        if kind is MethodType or kind is FunctionType:
-            passes = getattr(__obj, "jinja_pass_arg", None)  # what _PassArg.from_obj reads
-            if passes is _PassArg.context and not kwargs.get("_loop_vars") and not kwargs.get("_block_vars"):
-                args = (__self, *args)
-            elif passes is not None:
-                return super().call(__obj, *args, **kwargs)
-            if kwargs:
-                kwargs.pop("_block_vars", None)
-                kwargs.pop("_loop_vars", None)
-            try:
-                return __obj(*args, **kwargs)
-            except StopIteration:  # as Jinja's own call answers it
-                return __self.environment.undefined(
-                    "value was undefined because a callable raised a StopIteration exception"
-                )
-        return super().call(__obj, *args, **kwargs)
-
-
-class _Template(jinja2.Template):
-    """A template whose ``{% import ... with context %}`` modules are made once for the same values.
-
-    Jinja makes the module again for every page that imports it with its
-    context: it runs the whole template and defines each macro anew.  The
-    pages of one kind give the imported template the same values (the
-    formatter, the labels, the root), so the module made for the first is
-    the module every other would make (see :meth:`Templates.module_for`).
-    """
-
-    environment: _Environment
-
-    def make_module(
-        self, vars: dict[str, Any] | None = None, shared: bool = False, locals: Mapping[str, Any] | None = None
-    ) -> jinja2.environment.TemplateModule:
-        module_for = self.environment.module_for
-        if module_for is not None and vars is not None and shared:
-            found = module_for(self, vars, locals or {})
-            if found is not None:
-                return found
-        return super().make_module(vars, shared, locals)
-
-
-class _Environment(jinja2.Environment):
-    """A Jinja environment whose templates translate their literal texts when compiled and print faster."""
-
-    code_generator_class = _TranslatingCodeGenerator
-    context_class = _Context
-    template_class = _Template
-    #: The catalog's gettext, set once translations are installed.
-    translate_literal: Callable[[str], str] | None = None
-    #: The module a template imported with a context makes, if it is known (see :meth:`Templates.module_for`).
-    module_for: (
-        Callable[[jinja2.Template, dict[str, Any], Mapping[str, Any]], jinja2.environment.TemplateModule | None] | None
-    ) = None
-
-
 #: The global that renders a template like ``{% include %}``, reusing its output for the same inputs.
 SHARED = "shared"
 #: Shared fragments kept by one environment; a watch session's old builds are dropped past this.
@@ -307,8 +50,6 @@ LISTED = "listed"
 ROW_MACROS = "_macros.html"
 #: Sets of rows kept by one environment (one per build's values); past this they are dropped.
 _ROW_SETS_LIMIT = 4
-#: Modules of templates imported with a context, kept by one environment; past this they are dropped.
-_MODULES_LIMIT = 256
 
 
 def references(tree: nodes.Template) -> list[str | None]:
@@ -367,7 +108,10 @@ class Templates:
         self.project_dir = (source / "templates").resolve()
         self.shown_source = shown_source
         theme = jinja2.FileSystemLoader(str(THEME_TEMPLATES))
-        self.env = _Environment(
+        #: ``INLOOP_STOCK_JINJA=1``: stock Jinja, and ``shared()`` and ``listed()`` render every time.
+        self.stock = stock_jinja()
+        self.env = make_environment(
+            translations,
             loader=jinja2.ChoiceLoader(
                 [
                     jinja2.FileSystemLoader(str(self.project_dir)),
@@ -383,12 +127,8 @@ class Templates:
             keep_trailing_newline=True,
             auto_reload=False,
         )
-        self.env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
-        self.env.globals.update(_fast_gettext(translations))
-        self.env.translate_literal = translations.gettext
         self.env.globals[SHARED] = self._render_shared
         self.env.globals[LISTED] = self._listed
-        self.env.module_for = self.module_for
         #: A root no page has, put in a row in place of the page's own, then replaced by it.
         self._root_mark = Markup(f"\x00{secrets.token_hex(16)}\x00")
         #: By the values the macros read: the macros' module and each item's row, by the item's id.
@@ -397,7 +137,6 @@ class Templates:
         self._loads: dict[str, list[str]] = {}
         self._shared: dict[tuple[object, ...], str] = {}
         self._inputs: dict[str, tuple[str, ...] | None] = {}
-        self._modules: dict[tuple[object, ...], jinja2.environment.TemplateModule] = {}
 
     def shown_path(self, filename: str | None) -> str:
         """A template's path as an author reads it in an error."""
@@ -480,39 +219,6 @@ class Templates:
         found = self._inputs[name] = tuple(sorted(names))
         return found
 
-    def module_for(
-        self, template: jinja2.Template, values: dict[str, Any], locals: Mapping[str, Any]
-    ) -> jinja2.environment.TemplateModule | None:
-        """``template``'s module made with a context of ``values`` and ``locals``, once for the values it reads.
-
-        ``locals`` are the importing template's own names (a loop variable);
-        those that hold a value override ``values``, as Jinja has it.  The
-        key is the template itself and the value of every name it, and every
-        template it loads, reads from the context (as for
-        :meth:`_render_shared`): a module reused is the module that
-        importing would make, so its macros print the same bytes.  None
-        when that cannot be known (a template loaded by a name computed
-        while rendering).
-        """
-        inputs = self.inputs(template.name) if template.name is not None else None
-        if inputs is None:
-            return None
-        missing = jinja2.utils.missing
-        key = (
-            _Same(template),
-            *(
-                _memo_key(found if (found := locals.get(name, missing)) is not missing else values.get(name, missing))
-                for name in inputs
-            ),
-        )
-        module = self._modules.get(key)
-        if module is None:
-            if len(self._modules) >= _MODULES_LIMIT:
-                self._modules.clear()
-            module = jinja2.environment.TemplateModule(template, template.new_context(values, True, locals))
-            self._modules[key] = module
-        return module
-
     @jinja2.pass_context
     def _render_shared(self, context: jinja2.runtime.Context, name: str) -> str:
         """``{{ shared("footer.html") }}``: what ``{% include "footer.html" %}`` renders, made once per inputs.
@@ -525,7 +231,7 @@ class Templates:
         any template it loads, reads from the context, so a fragment reused is
         byte for byte the one rendering would make; deterministic, never stale.
         """
-        inputs = self.inputs(name) if type(name) is str else None
+        inputs = self.inputs(name) if type(name) is str and not self.stock else None
         key: tuple[object, ...] | None = None
         if inputs is not None:
             key = (name, context.eval_ctx.autoescape, *(_memo_key(context.resolve_or_missing(n)) for n in inputs))
@@ -533,7 +239,7 @@ class Templates:
             if done is not None:
                 return done
         template = self.env.get_template(name, parent=context.name)
-        text = self.env.concat(template.root_render_func(template.new_context(context.get_all(), True)))
+        text = template.render(context.get_all())
         rendered: str = Markup(text) if context.eval_ctx.autoescape else text
         if key is not None:
             if len(self._shared) >= _SHARED_LIMIT:
@@ -554,7 +260,7 @@ class Templates:
         """
         inputs = self.inputs(ROW_MACROS)
         root = context.resolve_or_missing("root")
-        if inputs is None or type(root) is not str:
+        if inputs is None or type(root) is not str or self.stock:
             return self._row_module(context, root).item_row(item)  # type: ignore[no-any-return]
         key = tuple(_memo_key(context.resolve_or_missing(name)) for name in inputs if name != "root")
         found = self._rows.get(key)

@@ -90,19 +90,21 @@ def test_patched_rebuilds_equal_cold_builds(generated: Path, steps: list[tuple[s
         now = NOW
         watcher.build(now)
         for number, (kind, picks, what, minutes) in enumerate(steps):
-            boundary = next_change(watcher._planner[1].state.config, watcher._planner[1].state.content, now)
+            planner = watcher.renderer.planner
+            assert planner is not None
+            boundary = next_change(planner.state.config, planner.state.content, now)
             now += timedelta(minutes=minutes)
             candidates = files_of(source, kind)
             paths = sorted({candidates[pick % len(candidates)] for pick in picks})
-            before = {path: watcher._last_load[2][path] for path in paths} if watcher._last_load else {}
-            shown = watcher._planner[1].shown if watcher._planner else set()
+            before = {path: clean.items[path] for path in paths} if (clean := watcher.loader.clean) else {}
+            shown = planner.shown if (planner := watcher.renderer.planner) else set()
             for path in paths:
                 edit(path, what, number)
             report = watcher.build(now, [str(path.absolute()) for path in paths])
             cold = root / f"cold-{number}"
             Builder(source, cold, cache_dir=None).build(now)
             assert tree(root / "watch") == tree(cold)
-            after = {path: watcher._last_load[2][path] for path in paths} if watcher._last_load else {}
+            after = {path: clean.items[path] for path in paths} if (clean := watcher.loader.clean) else {}
             words_only = all(shape(before[p]) == shape(after[p]) for p in paths) and not any(
                 (item.kind, item.id) in shown for item in before.values()
             )
@@ -114,7 +116,7 @@ def test_a_word_edit_of_an_old_incident_renders_only_its_pages(generated: Path, 
     shutil.copytree(generated, source)
     watcher = Builder(source, tmp_path / "watch", cache_dir=None)
     watcher.build(NOW)
-    shown = watcher._planner[1].shown if watcher._planner else set()
+    shown = planner.shown if (planner := watcher.renderer.planner) else set()
     oldest = next(path for path in files_of(source, "incidents") if ("incident", path.stem) not in shown)
     edit(oldest, "words", 1)
     report = watcher.build(NOW, [str(oldest.absolute())])

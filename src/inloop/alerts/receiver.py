@@ -161,7 +161,7 @@ class Receiver:
         state.save(self.state_path)
         outcome.message = "; ".join(outcome.actions) or "nothing changed"
         if self.commit and outcome.changed:
-            self._commit(outcome, matched[0][0])
+            commit_changes(self.source, outcome, matched[0][0], self.log)
         return outcome
 
     def _group(
@@ -368,7 +368,7 @@ class Receiver:
         if incident is None or incident.resolved:
             outcome.actions.append(f"{group.incident}: every alert resolved (the incident is already resolved)")
             return
-        values = self._clear_values(group, incident, config, now)
+        values = _clear_values(group, incident, config, now)
         operational = tuple(f"{cid}=operational" for cid in group.components)
         if group.auto_resolve:
             request = Request(self._text(group, "Resolved", values), components=operational, resolve=True)
@@ -376,34 +376,6 @@ class Receiver:
         else:
             request = Request(self._text(group, "Monitoring", values), status="Monitoring", components=operational)
             self._post(group, request, now, outcome, "every alert resolved: Monitoring")
-
-    def _clear_values(self, group: Group, incident: Incident, config: SiteConfig, now: datetime) -> dict[str, str]:
-        names = [config.component(c).name for c in group.components if c in config.component_ids]
-        return {
-            "summary": "; ".join(group.quoted),
-            "components": join_names(names),
-            "component_ids": ", ".join(group.components),
-            "time": format_time(now.replace(second=0, microsecond=0)),
-            "title": incident.title,
-            "status": "resolved",
-        }
-
-    # -- git ------------------------------------------------------------------
-
-    def _commit(self, outcome: Outcome, alert: Alert) -> None:
-        paths = [p.relative_to(self.source).as_posix() for p in outcome.changed]
-        message = f"inloop receive: {alert.name} {alert.status}: " + "; ".join(outcome.actions)
-        for command in (["git", "add", "--", *paths], ["git", "commit", "-q", "-m", message, "--", *paths]):
-            try:
-                done = subprocess.run(command, cwd=self.source, capture_output=True, text=True, timeout=60, check=False)
-            except (OSError, subprocess.TimeoutExpired) as exc:
-                self.log(f"--commit: {' '.join(command[:2])} failed: {exc}")
-                return
-            if done.returncode != 0:
-                self.log(f"--commit: {' '.join(command[:2])} failed: {(done.stderr or done.stdout).strip()}")
-                return
-        self.log(f"committed {', '.join(paths)}: {message}")
-
 
 def _raise(components: dict[str, str], more: dict[str, str]) -> None:
     for cid, status in more.items():
@@ -413,3 +385,31 @@ def _raise(components: dict[str, str], more: dict[str, str]) -> None:
 
 def _labels(alert: Alert) -> str:
     return "{" + ", ".join(f"{k}={v!r}" for k, v in sorted(alert.labels.items())) + "}"
+
+
+def _clear_values(group: Group, incident: Incident, config: SiteConfig, now: datetime) -> dict[str, str]:
+    names = [config.component(c).name for c in group.components if c in config.component_ids]
+    return {
+        "summary": "; ".join(group.quoted),
+        "components": join_names(names),
+        "component_ids": ", ".join(group.components),
+        "time": format_time(now.replace(second=0, microsecond=0)),
+        "title": incident.title,
+        "status": "resolved",
+    }
+
+
+def commit_changes(source: Path, outcome: Outcome, alert: Alert, log: Callable[[str], None]) -> None:
+    """``receive --commit``: commit the files one alert changed, with a message naming it."""
+    paths = [p.relative_to(source).as_posix() for p in outcome.changed]
+    message = f"inloop receive: {alert.name} {alert.status}: " + "; ".join(outcome.actions)
+    for command in (["git", "add", "--", *paths], ["git", "commit", "-q", "-m", message, "--", *paths]):
+        try:
+            done = subprocess.run(command, cwd=source, capture_output=True, text=True, timeout=60, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            log(f"--commit: {' '.join(command[:2])} failed: {exc}")
+            return
+        if done.returncode != 0:
+            log(f"--commit: {' '.join(command[:2])} failed: {(done.stderr or done.stdout).strip()}")
+            return
+    log(f"committed {', '.join(paths)}: {message}")
