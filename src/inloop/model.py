@@ -207,8 +207,6 @@ class Incident:
     component_ids: tuple[str, ...] = field(init=False)
     #: Every change of a component's status, in time order, from the start (see :func:`status_timeline`).
     status_changes: tuple[StatusChange, ...] = field(init=False)
-    #: Each component's status after the latest update, in ``component_ids`` order.
-    latest_components: tuple[tuple[str, ComponentStatus], ...] = field(init=False)
 
     def __post_init__(self) -> None:
         status = self.updates[-1].status
@@ -226,10 +224,9 @@ class Incident:
         set_field(self, "resolved", resolved)
         set_field(self, "start", self.started if self.started is not None else self.updates[0].time)
         set_field(self, "end", end)
-        ids, changes, latest = status_timeline(self.start, self.components, self.updates)
+        ids, changes = status_timeline(self.start, self.components, self.updates)
         set_field(self, "component_ids", ids)
         set_field(self, "status_changes", changes)
-        set_field(self, "latest_components", latest)
 
     @property
     def latest(self) -> Update:
@@ -247,6 +244,14 @@ class Incident:
                 break
             statuses[change.component] = change.new
         return statuses
+
+    @property
+    def latest_components(self) -> tuple[tuple[str, ComponentStatus], ...]:
+        """Each component's status after the latest update, in ``component_ids`` order."""
+        statuses = dict.fromkeys(self.component_ids, ComponentStatus.OPERATIONAL)
+        for change in self.status_changes:
+            statuses[change.component] = change.new
+        return tuple(statuses.items())
 
     def changes_at(self, update: Update) -> tuple[StatusChange, ...]:
         """The changes that ``update``'s status lines made, as its page shows them."""
@@ -268,8 +273,8 @@ class Incident:
 
 def status_timeline(
     start: datetime, components: tuple[tuple[str, ComponentStatus], ...], updates: tuple[Update, ...]
-) -> tuple[tuple[str, ...], tuple[StatusChange, ...], tuple[tuple[str, ComponentStatus], ...]]:
-    """An incident's components, every change of their statuses, and their statuses after the latest update.
+) -> tuple[tuple[str, ...], tuple[StatusChange, ...]]:
+    """An incident's components, and every change of their statuses.
 
     A component holds the status the front matter gives it from ``start``,
     until an update's status line sets another; a status line may add a
@@ -303,7 +308,7 @@ def status_timeline(
             if new != shown[cid]:
                 changes.append(StatusChange(update.time, cid, shown[cid], new, update.anchor, cid in stated))
                 shown[cid] = new
-    return tuple(ids), tuple(changes), tuple((cid, shown[cid]) for cid in ids)
+    return tuple(ids), tuple(changes)
 
 
 @pickled_as_tuples
