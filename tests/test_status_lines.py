@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 import feedparser
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from inloop.content import parse_incident, parse_maintenance
 from inloop.errors import Problem
@@ -417,3 +419,22 @@ def test_the_feeds_state_the_change(story_site: Path) -> None:
         '<ul class="status-changes"><li>Public API: major outage → operational</li></ul>'
         "<p>The API works again; the dashboard is still slow.</p>"
     )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["api", "API", "dashbord", "", " ", "→", "->", ",", ":", "operational", "major outage"]),
+            st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=8),
+        ),
+        max_size=8,
+    ),
+    st.sampled_from(["Components:", "component :", "  COMPONENTS:", "Components"]),
+)
+def test_any_status_line_reads_or_fails_cleanly(parts: list[str], prefix: str) -> None:
+    line = prefix + " " + " ".join(parts) + " → x"
+    incident, problems = parse(FRONT + f"## 2026-11-26 10:00 UTC — Investigating\n{line}\nText.\n")
+    assert (incident is None) == bool(problems)
+    for problem in problems:
+        assert problem.path == PATH and 1 <= problem.line <= 9
