@@ -438,3 +438,12 @@ def test_any_status_line_reads_or_fails_cleanly(parts: list[str], prefix: str) -
     assert (incident is None) == bool(problems)
     for problem in problems:
         assert problem.path == PATH and 1 <= problem.line <= 9
+
+
+def test_a_new_status_line_is_more_than_a_text_edit() -> None:
+    """The incremental builder may patch only the pages of an item whose shape is unchanged: not here."""
+    from inloop.pages import shape
+
+    plain = parsed(STORY.replace("Components: api -> operational\n", ""))
+    assert shape(plain) != shape(parsed(STORY))
+    assert shape(plain) == shape(parsed(STORY.replace("Components: api -> operational\n", "Another line.\n")))
