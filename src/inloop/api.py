@@ -25,7 +25,7 @@ from typing import Any
 from text_unidecode import unidecode
 
 from . import derive
-from .model import ComponentStatus, Content, Incident, Maintenance, SiteConfig
+from .model import ComponentStatus, Content, Incident, Maintenance, SiteConfig, StatusChange
 
 API_DIR = "api/v2/"
 #: The files, by their path under ``api/v2/``.
@@ -136,13 +136,35 @@ class _Step:
     written: str
     status: str  # effective, as inloop names it ("In progress")
     body: str
+    anchor: str = ""  # the update's, on its page
 
 
 def _steps(item: Incident | Maintenance) -> list[_Step]:
     """The updates of ``item``, oldest first; a window without any gets one ``scheduled`` at its start."""
     if not item.updates and isinstance(item, Maintenance):
         return [_Step(f"{item.id}-scheduled", item.start, "Scheduled", "Scheduled", item.description or "")]
-    return [_Step(f"{item.id}-{u.anchor}", u.time, u.written_status, u.status, u.body) for u in item.updates]
+    return [_Step(f"{item.id}-{u.anchor}", u.time, u.written_status, u.status, u.body, u.anchor) for u in item.updates]
+
+
+def incident_statuses(incident: Incident) -> list[dict[str, ComponentStatus]]:
+    """After each update, the status of each component the incident names by then.
+
+    The front matter's components are named from the first update on, with
+    the statuses they have from the start; a status line adds its components.
+    """
+    by_update: dict[str | None, list[StatusChange]] = {}
+    for change in incident.status_changes:
+        by_update.setdefault(change.anchor, []).append(change)
+    current = {cid: ComponentStatus.OPERATIONAL for cid, _ in incident.components}
+    made = []
+    for index, update in enumerate(incident.updates):
+        for setting in update.settings:
+            current.setdefault(setting.component, ComponentStatus.OPERATIONAL)
+        at_start = by_update.get(None, []) if index == 0 else []
+        for change in [*at_start, *by_update.get(update.anchor, ())]:
+            current[change.component] = change.new
+        made.append(dict(current))
+    return made
 
 
 def _latest(steps: list[_Step], written: str) -> datetime | None:
@@ -272,20 +294,19 @@ class StatuspageApi:
         self,
         item: Incident | Maintenance,
         steps: list[_Step],
-        status_while: Callable[[_Step, str], ComponentStatus],
+        status_after: Callable[[int, _Step], dict[str, ComponentStatus]],
     ) -> list[Json]:
-        """Updates newest first, each with the old and new status of every component of ``item``."""
+        """Updates newest first, each with the old and new status of every component ``item`` names by then."""
         made: list[Json] = []
-        before = {cid: ComponentStatus.OPERATIONAL for cid in item.component_ids}
-        for step in steps:
+        before: dict[str, ComponentStatus] = {}
+        for index, step in enumerate(steps):
             affected = []
-            for cid in item.component_ids:
-                new = status_while(step, cid)
+            for cid, new in status_after(index, step).items():
                 affected.append(
                     {
                         "code": cid,
                         "name": self.config.component(cid).name,
-                        "old_status": str(before[cid]),
+                        "old_status": str(before.get(cid, ComponentStatus.OPERATIONAL)),
                         "new_status": str(new),
                     }
                 )
@@ -316,10 +337,10 @@ class StatuspageApi:
 
     def incident(self, incident: Incident) -> Json:
         steps = _steps(incident)
-        statuses = dict(incident.components)
+        statuses = incident_statuses(incident)
 
-        def status_while(step: _Step, cid: str) -> ComponentStatus:
-            return ComponentStatus.OPERATIONAL if step.status == "Resolved" else statuses[cid]
+        def status_after(index: int, step: _Step) -> dict[str, ComponentStatus]:
+            return statuses[index]
 
         resolved_at = _latest(steps, "Resolved") if incident.resolved else None
         monitoring_at = _latest(steps, "Monitoring")
@@ -335,7 +356,7 @@ class StatuspageApi:
             "shortlink": self.url(incident),
             "started_at": self.ts(incident.start),
             "page_id": self.page_id,
-            "incident_updates": self._updates(incident, steps, status_while),
+            "incident_updates": self._updates(incident, steps, status_after),
             "components": self._components_of(incident),
             "reminder_intervals": None,
         }
@@ -343,10 +364,10 @@ class StatuspageApi:
     def maintenance(self, window: Maintenance) -> Json:
         steps = _steps(window)
 
-        def status_while(step: _Step, cid: str) -> ComponentStatus:
-            if step.status in ("In progress", "Verifying"):
-                return ComponentStatus.UNDER_MAINTENANCE
-            return ComponentStatus.OPERATIONAL
+        def status_after(index: int, step: _Step) -> dict[str, ComponentStatus]:
+            during = step.status in ("In progress", "Verifying")
+            status = ComponentStatus.UNDER_MAINTENANCE if during else ComponentStatus.OPERATIONAL
+            return dict.fromkeys(window.components, status)
 
         status = maintenance_status(window, self.now)
         resolved_at: datetime | None = None
@@ -370,7 +391,7 @@ class StatuspageApi:
             "shortlink": self.url(window),
             "started_at": self.ts(created),
             "page_id": self.page_id,
-            "incident_updates": self._updates(window, steps, status_while),
+            "incident_updates": self._updates(window, steps, status_after),
             "components": self._components_of(window),
             "reminder_intervals": None,
             "scheduled_for": self.ts(window.start),

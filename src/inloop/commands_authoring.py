@@ -300,7 +300,17 @@ def new_maintenance(
     help="When the next update will come: as --estimate, a time, a clock time (the next one after the update) "
     "or a duration ('30m').",
 )
-@click.option("--component", "-c", "components", multiple=True, metavar="ID[=STATUS]", help=component_help)
+@click.option(
+    "--component",
+    "-c",
+    "components",
+    multiple=True,
+    metavar="ID[=STATUS]",
+    help="Incidents: a component's status from this update on, as ID=STATUS (operational, degraded_performance, "
+    "partial_outage, major_outage; ID alone means partial_outage), written as the status line "
+    "'Components: ID → STATUS' at the top of the update; a component not yet affected is added. "
+    "Maintenance: ID adds a component. Repeat for more.",
+)
 @click.option("--prevention", multiple=True, metavar="TEXT", help="Add a prevention step; repeat for more.")
 @click.option("--reopen", is_flag=True, help="Post to a resolved incident (or completed window), reopening it.")
 @now_option

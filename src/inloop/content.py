@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import markup
+from . import markup, statuslines
 from .config import SLUG, did_you_mean
 from .errors import Problem
 from .frontmatter import (
@@ -42,6 +42,7 @@ from .model import (
     Incident,
     Maintenance,
     PreventionStep,
+    StatusSetting,
     Update,
 )
 from .repeats import NO_REPEATS, Repeats
@@ -92,6 +93,8 @@ class RawUpdate:
     body: str
     line: int
     zone_given: bool
+    body_line: int = 0  # the line of the body's first line
+    settings: tuple[StatusSetting, ...] = ()  # what its status lines set (see :mod:`.statuslines`)
 
 
 @dataclass(slots=True)
@@ -182,7 +185,8 @@ def split_body(
         text = "\n".join(chunk).strip("\n")
         if current is not None:
             moment, status, line, zone_given = current
-            result.updates.append(RawUpdate(moment, status, text.strip(), line, zone_given))
+            offset = next((i for i, ln in enumerate(chunk) if ln.strip()), 0)
+            result.updates.append(RawUpdate(moment, status, text.strip(), line, zone_given, line + 1 + offset))
         elif not broken and not result.updates:
             result.summary = text.strip()
             offset = next((i for i, ln in enumerate(chunk) if ln.strip()), 0)
@@ -297,6 +301,7 @@ def build_updates(raw: list[RawUpdate], initial: str, repeats: Repeats = NO_REPE
                 item.line,
                 anchor,
                 item.zone_given,
+                item.settings,
             )
         )
     return tuple(updates)
@@ -539,6 +544,7 @@ def _parse_incident(
     if front is None:
         return None, problems
     body = split_body(front.body, front.body_line, path, INCIDENT_STATUSES, zone, problems)
+    _status_lines(body, path, components, problems)
     if front.data is None:
         return None, problems
     fields = _Fields(front.data, path, zone, problems)
@@ -581,6 +587,7 @@ def _parse_incident(
             front.data.entries["started"].key_line,
             f"'started' {_show(started, zone)} is after the first update ({_show(updates[0].time, zone)})",
         )
+    _settings_while_resolved(updates, path, problems)
     if problems:
         return None, problems
     incident = Incident(
@@ -604,6 +611,39 @@ def _parse_incident(
         meta=_with_summary_line(meta, body.summary_line, repeats),
     )
     return incident, problems
+
+
+def _status_lines(body: Body, path: str, known: frozenset[str] | None, problems: list[Problem]) -> None:
+    """Take the status lines out of the updates' text, into their settings."""
+    statuslines.misplaced(
+        body.summary,
+        body.summary_line,
+        path,
+        "a status line belongs in an update, below its '## ...' heading; "
+        "the statuses from the start are the front matter's 'components'",
+        problems,
+    )
+    for index, raw in enumerate(body.updates):
+        text, settings = statuslines.extract(raw.body, raw.body_line, path, known, problems)
+        if settings or text is not raw.body:
+            body.updates[index] = replace(raw, body=text, settings=settings)
+
+
+def _settings_while_resolved(updates: tuple[Update, ...], path: str, problems: list[Problem]) -> None:
+    """At resolution every component is operational: a resolved update cannot say otherwise."""
+    for update in updates:
+        if update.status != "Resolved":
+            continue
+        for setting in update.settings:
+            if setting.status != ComponentStatus.OPERATIONAL:
+                problems.append(
+                    Problem(
+                        path,
+                        setting.line,
+                        f"component '{setting.component}' cannot be {setting.status} once the incident is resolved: "
+                        "at resolution every component is operational (reopen it with an Investigating update first)",
+                    )
+                )
 
 
 def _with_summary_line(meta: FileMeta, line: int, repeats: Repeats) -> FileMeta:
@@ -799,6 +839,10 @@ def _parse_maintenance(
         return None, problems
     statuses = (*MAINTENANCE_STATUSES, "Update")
     body = split_body(front.body, front.body_line, path, statuses, zone, problems)
+    for text, line in [(body.summary, body.summary_line), *((u.body, u.body_line) for u in body.updates)]:
+        statuslines.misplaced(
+            text, line, path, "a maintenance window's components have no statuses: remove this status line", problems
+        )
     if front.data is None:
         return None, problems
     fields = _Fields(front.data, path, zone, problems)

@@ -47,6 +47,7 @@ class HistoryPage:
 
 
 def component_statuses(config: SiteConfig, content: Content, now: datetime) -> dict[str, ComponentStatus]:
+    """Each component's status at ``now``: the worst that an open incident or a window in progress gives it."""
     statuses = {c.id: ComponentStatus.OPERATIONAL for c in config.components}
     for window in content.maintenance:
         if window.in_progress(now):
@@ -54,7 +55,7 @@ def component_statuses(config: SiteConfig, content: Content, now: datetime) -> d
                 if cid in statuses and statuses[cid].rank < ComponentStatus.UNDER_MAINTENANCE.rank:
                     statuses[cid] = ComponentStatus.UNDER_MAINTENANCE
     for incident in unresolved(content):
-        for cid, status in incident.components:
+        for cid, status in incident.component_statuses_at(now).items():
             if cid in statuses and statuses[cid].rank < status.rank:
                 statuses[cid] = status
     return statuses

@@ -28,7 +28,7 @@ from typing import Any, Literal
 from markupsafe import escape
 
 from .formatting import Formatter
-from .model import Component, Content, Incident, Maintenance, PreventionStep, SiteConfig, Update
+from .model import STATUS_WORDS, Component, Content, Incident, Maintenance, PreventionStep, SiteConfig, Update
 from .times import utc_stamp
 from .xmlsafe import FORBIDDEN, strip_forbidden
 
@@ -232,14 +232,15 @@ class FeedIndex:
         if source.update is not None:
             update = source.update
             kind: EntryKind = "incident_update" if item.kind == "incident" else "maintenance_update"
+            changes = change_sentences(item, update, self.config, self.translations)
             return Entry(
                 link,
                 kind,
                 f"[{_(update.status)}] {item.title}",
                 link,
                 update.time,
-                update.html + self.details(item),
-                update.body,
+                _changes_html(changes) + update.html + self.details(item),
+                "\n".join([*changes, "", update.body]) if changes else update.body,
                 update.status,
                 item,
                 update,
@@ -262,6 +263,30 @@ class FeedIndex:
             item,
             None,
         )
+
+
+def change_sentences(
+    item: Incident | Maintenance, update: Update, config: SiteConfig, gettext: NullTranslations
+) -> list[str]:
+    """What ``update``'s status lines changed, one sentence each: "API: partial outage → operational"."""
+    if not isinstance(item, Incident) or not update.settings:
+        return []
+    _ = gettext.gettext
+    return [
+        _("%(component)s: %(old)s → %(new)s")
+        % {
+            "component": config.component(change.component).name,
+            "old": _(STATUS_WORDS[change.old]),
+            "new": _(STATUS_WORDS[change.new]),
+        }
+        for change in item.changes_at(update)
+    ]
+
+
+def _changes_html(sentences: list[str]) -> str:
+    if not sentences:
+        return ""
+    return '<ul class="status-changes">' + "".join(f"<li>{escape(s)}</li>" for s in sentences) + "</ul>"
 
 
 def _details_html(

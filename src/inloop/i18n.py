@@ -199,6 +199,7 @@ def dynamic_messages() -> list[str]:
 
     texts = [
         *model.STATUS_LABELS.values(),
+        *model.STATUS_WORDS.values(),
         *derive.OVERALL_SENTENCES.values(),
         *model.INCIDENT_STATUSES,
         *model.MAINTENANCE_STATUSES,

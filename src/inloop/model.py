@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 from operator import attrgetter
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar
 
 _Class = TypeVar("_Class", bound=type)
 
@@ -79,6 +79,15 @@ STATUS_LABELS = {
     ComponentStatus.MAJOR_OUTAGE: "Major outage",
 }
 
+#: A status inside a sentence: "API: partial outage → operational".
+STATUS_WORDS = {
+    ComponentStatus.OPERATIONAL: "operational",
+    ComponentStatus.UNDER_MAINTENANCE: "under maintenance",
+    ComponentStatus.DEGRADED_PERFORMANCE: "degraded performance",
+    ComponentStatus.PARTIAL_OUTAGE: "partial outage",
+    ComponentStatus.MAJOR_OUTAGE: "major outage",
+}
+
 #: Statuses an author may give a component in an incident.
 INCIDENT_COMPONENT_STATUSES = (
     ComponentStatus.OPERATIONAL,
@@ -119,6 +128,25 @@ class FileMeta:
         return 1
 
 
+class StatusSetting(NamedTuple):
+    """One entry of an update's status line (``Components: api → operational``)."""
+
+    component: str
+    status: ComponentStatus
+    line: int  # where it is written, for error messages
+
+
+class StatusChange(NamedTuple):
+    """A component's status changing during an incident: one step of its timeline."""
+
+    time: datetime
+    component: str
+    old: ComponentStatus
+    new: ComponentStatus
+    anchor: str | None  # the update it happens at; None: at the incident's start (the front matter)
+    stated: bool  # named by that update's status line; else implied (the start, resolving, reopening)
+
+
 @pickled_as_tuples
 @dataclass(frozen=True, slots=True)
 class Update:
@@ -127,11 +155,12 @@ class Update:
     time: datetime
     written_status: str  # as written, normalised: "Update", "In progress", ...
     status: str  # effective: never "Update"
-    body: str  # Markdown source
+    body: str  # Markdown source, without its status lines
     html: str
     line: int
     anchor: str  # "update-20261120T140200Z", suffixed if two share a second
     zone_given: bool = True
+    settings: tuple[StatusSetting, ...] = ()  # its status lines' entries, in the order written
 
 
 @pickled_as_tuples
@@ -174,7 +203,10 @@ class Incident:
     resolved: bool = field(init=False)
     start: datetime = field(init=False)
     end: datetime | None = field(init=False)  # when it was resolved; None while open
+    #: The front matter's components, then those that status lines add, in the order they come.
     component_ids: tuple[str, ...] = field(init=False)
+    #: Every change of a component's status, in time order, from the start (see :func:`status_timeline`).
+    status_changes: tuple[StatusChange, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         status = self.updates[-1].status
@@ -192,11 +224,40 @@ class Incident:
         set_field(self, "resolved", resolved)
         set_field(self, "start", self.started if self.started is not None else self.updates[0].time)
         set_field(self, "end", end)
-        set_field(self, "component_ids", tuple(cid for cid, _ in self.components))
+        ids, changes = status_timeline(self.start, self.components, self.updates)
+        set_field(self, "component_ids", ids)
+        set_field(self, "status_changes", changes)
 
     @property
     def latest(self) -> Update:
         return self.updates[-1]
+
+    def component_statuses_at(self, moment: datetime) -> dict[str, ComponentStatus]:
+        """Each component's status at ``moment``: as the latest update at or before it set it.
+
+        Before the start every component is operational; from the start, as
+        the front matter says; while resolved, operational again.
+        """
+        statuses = dict.fromkeys(self.component_ids, ComponentStatus.OPERATIONAL)
+        for change in self.status_changes:
+            if change.time > moment:
+                break
+            statuses[change.component] = change.new
+        return statuses
+
+    @property
+    def latest_components(self) -> tuple[tuple[str, ComponentStatus], ...]:
+        """Each component's status after the latest update, in ``component_ids`` order."""
+        statuses = dict.fromkeys(self.component_ids, ComponentStatus.OPERATIONAL)
+        for change in self.status_changes:
+            statuses[change.component] = change.new
+        return tuple(statuses.items())
+
+    def changes_at(self, update: Update) -> tuple[StatusChange, ...]:
+        """The changes that ``update``'s status lines made, as its page shows them."""
+        if not update.settings:
+            return ()
+        return tuple(c for c in self.status_changes if c.anchor == update.anchor and c.stated)
 
     @property
     def first_estimate(self) -> datetime | None:
@@ -208,6 +269,46 @@ class Incident:
         """Whether the incident was open at some moment of ``[start, end)``."""
         finish = self.end if self.end is not None else now
         return self.start < end and finish >= start
+
+
+def status_timeline(
+    start: datetime, components: tuple[tuple[str, ComponentStatus], ...], updates: tuple[Update, ...]
+) -> tuple[tuple[str, ...], tuple[StatusChange, ...]]:
+    """An incident's components, and every change of their statuses.
+
+    A component holds the status the front matter gives it from ``start``,
+    until an update's status line sets another; a status line may add a
+    component, which was operational until then.  While the incident is
+    resolved every component is operational; reopened, each holds again the
+    status it held before.
+    """
+    ids = [cid for cid, _ in components]
+    held = dict(components)
+    shown = dict(components)
+    changes = [
+        StatusChange(start, cid, ComponentStatus.OPERATIONAL, status, None, False)
+        for cid, status in components
+        if status != ComponentStatus.OPERATIONAL
+    ]
+    resolved = False
+    for update in updates:
+        now_resolved = update.status == "Resolved"
+        if not update.settings and now_resolved == resolved:
+            continue
+        resolved = now_resolved
+        stated: set[str] = set()
+        for setting in update.settings:
+            if setting.component not in held:
+                ids.append(setting.component)
+                shown[setting.component] = ComponentStatus.OPERATIONAL
+            held[setting.component] = setting.status
+            stated.add(setting.component)
+        for cid in ids:
+            new = ComponentStatus.OPERATIONAL if resolved else held[cid]
+            if new != shown[cid]:
+                changes.append(StatusChange(update.time, cid, shown[cid], new, update.anchor, cid in stated))
+                shown[cid] = new
+    return tuple(ids), tuple(changes)
 
 
 @pickled_as_tuples

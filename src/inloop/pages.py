@@ -21,7 +21,17 @@ from urllib.parse import urlsplit
 from . import api, badges, calendar, derive, feeds, i18n, sitefiles
 from .derive import BarDay, Item
 from .formatting import Formatter
-from .model import STATUS_LABELS, Component, ComponentStatus, Content, Impact, Incident, Maintenance, SiteConfig
+from .model import (
+    STATUS_LABELS,
+    STATUS_WORDS,
+    Component,
+    ComponentStatus,
+    Content,
+    Impact,
+    Incident,
+    Maintenance,
+    SiteConfig,
+)
 from .render import Templates
 
 
@@ -38,6 +48,7 @@ IMPACT_LABELS = {
 }
 OVERALL = {status: N_(text) for status, text in derive.OVERALL_SENTENCES.items()}
 STATUS_TEXT = {status: N_(text) for status, text in STATUS_LABELS.items()}
+CHANGE_WORDS = {status: N_(text) for status, text in STATUS_WORDS.items()}
 UPDATE_STATUSES = [
     N_("Investigating"),
     N_("Identified"),
@@ -146,6 +157,8 @@ def shape(item: Item) -> tuple[object, ...]:
             item.id,
             item.impact,
             item.components,
+            item.component_ids,
+            item.status_changes,
             timeline,
             prevention,
             item.estimate,
@@ -247,6 +260,7 @@ class Planner:
             "item_path": item_path,
             "impact_label": IMPACT_LABELS,
             "status_text": STATUS_TEXT,
+            "change_words": CHANGE_WORDS,
             "overall_text": OVERALL,
             **values,
         }

@@ -1,8 +1,8 @@
 """A model-based test of the authoring commands (issue 16).
 
 A hypothesis state machine drives random sequences of ``new incident``,
-``update``, ``resolve``, ``prevention add``, ``prevention done``, hand edits
-and the passing of time, with valid and invalid options, through the real
+``update`` (with ``--component`` status changes), ``resolve``, ``prevention
+add``, ``prevention done``, hand edits and the passing of time, with valid and invalid options, through the real
 command line, against a model of what each file should say.  After every
 step either the command succeeded and every file says what the model says
 (read by the parser ``build`` uses), or it failed with one line
@@ -31,7 +31,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invar
 from inloop.authoring.create import slugify
 from inloop.authoring.site import load_site, parse_item
 from inloop.cli import main
-from inloop.model import Incident
+from inloop.model import ComponentStatus, Incident
 
 LONG = os.environ.get("INLOOP_LONG_PROPERTIES") == "1"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -43,6 +43,10 @@ timezone = "Europe/Berlin"
 [[components]]
 id = "app"
 name = "The app"
+
+[[components]]
+id = "search"
+name = "Search"
 """
 START = datetime(2026, 12, 6, 15, 31, tzinfo=UTC)  # 16:31 in Berlin, as in the issue
 
@@ -58,6 +62,18 @@ STEPS = ["Alert on disks", "Bigger disks: twice", "Review [changes]", "{braces},
 CAUSES = ["A full disk.", "A long cause " + "with many words " * 8, "Two\nlines", "key: value"]
 NEW_STATUSES = [None, "investigating", "Identified", "monitoring", "resolved", "update", "bogus"]
 UPDATE_STATUSES = [None, "identified", "monitoring", "resolved", "investigating", "update", "bogus"]
+# (component, status or None for the ID alone); "nope" and "bogus" are refused
+COMPONENT = st.none() | st.tuples(
+    st.sampled_from(["app", "search", "nope"]),
+    st.sampled_from([None, "operational", "major_outage", "degraded performance", "bogus"]),
+)
+COMPONENT_STATUSES = {
+    None: ComponentStatus.PARTIAL_OUTAGE,
+    "operational": ComponentStatus.OPERATIONAL,
+    "major_outage": ComponentStatus.MAJOR_OUTAGE,
+    "degraded performance": ComponentStatus.DEGRADED_PERFORMANCE,
+}
+Setting = tuple[str, ComponentStatus]
 CANONICAL = {
     "investigating": "Investigating",
     "identified": "Identified",
@@ -118,7 +134,8 @@ class Step:
 class Model:
     """What one incident file should say."""
 
-    updates: list[tuple[datetime, str, str]]  # (time, written status, text), oldest first
+    #: (time, written status, text, what its status line sets), oldest first
+    updates: list[tuple[datetime, str, str, tuple[Setting, ...]]]
     cause: str | None = None
     estimate: datetime | None = None
     previous: list[datetime] = field(default_factory=list)
@@ -131,11 +148,30 @@ class Model:
 
     @property
     def resolved(self) -> bool:
+        return self.status_at(self.updates[-1][0]) == "Resolved"
+
+    def status_at(self, moment: datetime) -> str:
+        """The incident's status after the updates at or before ``moment``."""
         status = "Investigating"
-        for _, written, _ in self.updates:
-            if written != "Update":
+        for when, written, _, _ in self.updates:
+            if when <= moment and written != "Update":
                 status = written
-        return status == "Resolved"
+        return status
+
+    def components_at(self, moment: datetime) -> list[Setting]:
+        """Each component's status at ``moment``: as set by the latest update, operational while resolved.
+
+        A component that a later update adds is operational until then.
+        """
+        held: dict[str, ComponentStatus] = {"app": ComponentStatus.PARTIAL_OUTAGE}
+        for when, _, _, changes in self.updates:
+            for cid, status in changes:
+                if when <= moment:
+                    held[cid] = status
+                else:
+                    held.setdefault(cid, ComponentStatus.OPERATIONAL)
+        resolved = self.status_at(moment) == "Resolved"
+        return [(cid, ComponentStatus.OPERATIONAL if resolved else status) for cid, status in held.items()]
 
 
 class AuthoringMachine(RuleBasedStateMachine):
@@ -235,7 +271,7 @@ class AuthoringMachine(RuleBasedStateMachine):
         return self._new(title, status, at, message) or "nope"
 
     def _new(self, title: str, status: str | None, at: tuple[object, ...] | None, message: str) -> str | None:
-        args = ["new", "incident", title, "-m", message]
+        args = ["new", "incident", title, "-m", message, "-c", "app"]
         if status is not None:
             args += ["--status", status]
         try:
@@ -252,7 +288,7 @@ class AuthoringMachine(RuleBasedStateMachine):
         while (new_id := base if number == 1 else f"{base}-{number}") in self.models:
             number += 1
         written = CANONICAL[status.lower()] if status else "Investigating"
-        self.models[new_id] = Model([(moment, written, message)])
+        self.models[new_id] = Model([(moment, written, message, ())])
         return new_id
 
     @rule(target=ids, reference=ids)
@@ -261,7 +297,8 @@ class AuthoringMachine(RuleBasedStateMachine):
 
     @rule(reference=ids, message=st.sampled_from(MESSAGES), status=st.sampled_from(UPDATE_STATUSES), at=AT,
           estimate=LATER, next_update=LATER, cause=st.none() | st.sampled_from(CAUSES),
-          prevention=st.lists(st.sampled_from(STEPS), max_size=3), reopen=st.booleans())  # fmt: skip
+          prevention=st.lists(st.sampled_from(STEPS), max_size=3), reopen=st.booleans(),
+          component=COMPONENT)  # fmt: skip
     def update(
         self,
         reference: str,
@@ -273,15 +310,18 @@ class AuthoringMachine(RuleBasedStateMachine):
         cause: str | None,
         prevention: list[str],
         reopen: bool,
+        component: tuple[str, str | None] | None,
     ) -> None:
-        self._post(reference, message, status, at, estimate, next_update, cause, prevention, reopen, resolve=False)
+        self._post(
+            reference, message, status, at, estimate, next_update, cause, prevention, reopen, component, resolve=False
+        )
 
     @rule(reference=ids, message=st.sampled_from(MESSAGES), at=AT, cause=st.none() | st.sampled_from(CAUSES),
           prevention=st.lists(st.sampled_from(STEPS), max_size=3))  # fmt: skip
     def resolve(
         self, reference: str, message: str, at: tuple[object, ...] | None, cause: str | None, prevention: list[str]
     ) -> None:
-        self._post(reference, message, None, at, None, None, cause, prevention, False, resolve=True)
+        self._post(reference, message, None, at, None, None, cause, prevention, False, None, resolve=True)
 
     def _post(
         self,
@@ -294,10 +334,17 @@ class AuthoringMachine(RuleBasedStateMachine):
         cause: str | None,
         prevention: list[str],
         reopen: bool,
+        component: tuple[str, str | None] | None,
         *,
         resolve: bool,
     ) -> None:
         args = ["resolve" if resolve else "update", reference, message]
+        changes: tuple[Setting, ...] = ()
+        if component is not None:
+            cid, wanted = component
+            args += ["--component", cid if wanted is None else f"{cid}={wanted}"]
+            if cid != "nope" and wanted in COMPONENT_STATUSES:
+                changes = ((cid, COMPONENT_STATUSES[wanted]),)
         if status is not None:
             args += ["--status", status]
         if cause is not None:
@@ -320,11 +367,16 @@ class AuthoringMachine(RuleBasedStateMachine):
             written = self._status(model, moment, status, reopen, resolve)
             if any(not step.strip() for step in prevention):
                 raise Refused("empty step")
+            if component is not None and not changes:
+                raise Refused("unknown component or status")
+            effective = model.status_at(moment) if written == "Update" else written
+            if effective == "Resolved" and any(s != ComponentStatus.OPERATIONAL for _, s in changes):
+                raise Refused("a resolved update makes every component operational")
         except Refused as refused:
             self._run(args + refused.extra, expect_ok=False)
             return
         self._run(args, expect_ok=True)
-        model.updates.append((moment, written, message))
+        model.updates.append((moment, written, message, changes))
         model.updates.sort(key=lambda update: update[0])  # stable: a tie goes after the ones in the file
         if cause is not None:
             model.cause = cause
@@ -414,7 +466,13 @@ class AuthoringMachine(RuleBasedStateMachine):
             path = folder / f"{file_id}.md"
             item, problems = parse_item("incident", path.read_bytes(), file_id, str(path), self.config)
             assert problems == [] and isinstance(item, Incident), problems
-            assert [(u.time, u.written_status, u.body) for u in item.updates] == model.updates
+            assert [
+                (u.time, u.written_status, u.body, tuple((s.component, s.status) for s in u.settings))
+                for u in item.updates
+            ] == model.updates
+            for when, _, _, _ in model.updates:
+                assert list(item.component_statuses_at(when).items()) == model.components_at(when)
+            assert list(item.latest_components) == model.components_at(model.updates[-1][0])
             assert (_words(item.cause) if item.cause else None) == (_words(model.cause) if model.cause else None)
             assert item.estimate == model.estimate
             assert list(item.previous_estimates) == model.previous

@@ -74,26 +74,24 @@ def test_only_the_intended_lines_change(site: Path, ok: Callable[..., Any]) -> N
     result = ok(args, site)
     after = path.read_text("utf-8")
     removed, added = _diff(HANDWRITTEN, after)
-    assert removed == [
-        "  - api                # the public one",
-        "estimate: 2026-11-26 13:30 UTC   # when we expect service back",
-    ]
+    assert removed == ["estimate: 2026-11-26 13:30 UTC   # when we expect service back"]
     assert added == [
-        "  api: partial_outage",
-        "  dashboard: degraded_performance",
         "estimate: 2026-11-26 14:00 UTC   # when we expect service back",
         "previous_estimates:",
         "  - 2026-11-26 13:30 UTC",
         "next_update: 2026-11-26 12:30 UTC",
         "",
         "## 2026-11-26 12:00 UTC — Monitoring",
+        "Components: dashboard → degraded_performance",
+        "",
         "Rolled back; errors are falling.",
     ]
     # newest-first: the new update goes on top, above the newest
-    assert "A summary paragraph.\n\n## 2026-11-26 12:00 UTC — Monitoring\nRolled back; errors are falling.\n\n" \
-        "## 2026-11-26 11:40 UTC — Identified\n" in after
+    assert "A summary paragraph.\n\n## 2026-11-26 12:00 UTC — Monitoring\n" \
+        "Components: dashboard → degraded_performance\n\n" \
+        "Rolled back; errors are falling.\n\n## 2026-11-26 11:40 UTC — Identified\n" in after
     # every other byte as it was: the folded cause, the comments, the key order
-    assert after.startswith(HANDWRITTEN[: HANDWRITTEN.index("  - api")])
+    assert after.startswith(HANDWRITTEN[: HANDWRITTEN.index("estimate:")])
     assert "cause: >\n  A load balancer change took half of the API servers\n  out of rotation.\n\n" in after
     assert after.endswith("## 2026-11-26 11:02 UTC — Investigating\nWe see errors.\n")
     assert "posted Monitoring at 2026-11-26 12:00 UTC / 13:00 CET" in result.stdout
@@ -230,34 +228,79 @@ def test_previous_estimates_in_any_form(site: Path, ok: Callable[..., Any], fron
 
 
 @pytest.mark.parametrize(
-    ("front", "expected"),
+    "front",
     [
-        ("components:\n- api\n- email\n", "components:\n  api: partial_outage\n  email: major_outage\n"),
-        ("components: [api, email]  # both\n", "components: {api: partial_outage, email: major_outage}  # both\n"),
-        ("components:\n  api: degraded_performance  # slow\n  email: partial_outage\n",
-         "components:\n  api: degraded_performance  # slow\n  email: major_outage\n"),
-        ("components: {api: degraded_performance}\n",
-         "components: {api: degraded_performance, email: major_outage}\n"),
+        "components:\n- api\n- email\n",
+        "components: [api, email]  # both\n",
+        "components:\n  api: degraded_performance  # slow\n  email: partial_outage\n",
+        "components: {api: degraded_performance}\n",
     ],
-)  # fmt: skip
-def test_component_changes(site: Path, ok: Callable[..., Any], front: str, expected: str) -> None:
+)
+def test_component_changes_go_into_the_update_not_the_front_matter(
+    site: Path, ok: Callable[..., Any], front: str
+) -> None:
     text = f"---\ntitle: T\nimpact: minor\n{front}---\n## 2026-11-26 11:00 UTC — Investigating\nA\n"
     path = _write(site, "t", text)
     ok(["update", "t", "Email too.", "--component", "email=major_outage"], site)
-    assert path.read_text("utf-8").startswith(f"---\ntitle: T\nimpact: minor\n{expected}---\n")
+    assert path.read_text("utf-8") == text + (
+        "\n## 2026-11-26 12:00 UTC — Update\nComponents: email → major_outage\n\nEmail too.\n"
+    )
 
 
-def test_a_new_component_goes_below_the_others(site: Path, ok: Callable[..., Any]) -> None:
+def test_component_statuses_in_one_status_line(site: Path, ok: Callable[..., Any]) -> None:
     text = (
         "---\ntitle: T\ncomponents:\n  api: partial_outage\nimpact: minor\n---\n"
         "## 2026-11-26 11:00 UTC — Investigating\nA\n"
     )
     path = _write(site, "t", text)
-    ok(["update", "t", "Dashboard too.", "-c", "dashboard", "-c", "api=operational"], site)
-    assert path.read_text("utf-8").startswith(
-        "---\ntitle: T\ncomponents:\n  api: operational\n  dashboard: partial_outage\nimpact: minor\n---\n"
+    result = ok(["update", "t", "Dashboard too; the API is back.", "-c", "dashboard", "-c", "api=Operational",
+                 "--status", "monitoring"], site)  # fmt: skip
+    assert path.read_text("utf-8") == text + (
+        "\n## 2026-11-26 12:00 UTC — Monitoring\nComponents: dashboard → partial_outage, api → operational\n\n"
+        "Dashboard too; the API is back.\n"
+    )
+    assert "  components: dashboard: operational → partial_outage, api: partial_outage → operational\n" in result.stdout
+    result = ok(["update", "t", "Same.", "-c", "dashboard=partial_outage"], site, now="2026-11-26 12:05 UTC")
+    assert "  components: dashboard: partial_outage (unchanged)\n" in result.stdout
+
+
+def test_a_component_change_in_the_past_reads_the_status_at_that_time(site: Path, ok: Callable[..., Any]) -> None:
+    text = (
+        "---\ntitle: T\ncomponents: {api: major_outage}\nimpact: minor\n---\n"
+        "## 2026-11-26 10:00 UTC — Investigating\nA\n\n"
+        "## 2026-11-26 11:00 UTC — Update\nComponents: api -> degraded_performance\n\nB\n"
+    )
+    path = _write(site, "t", text)
+    result = ok(["update", "t", "Better.", "-c", "api=partial_outage", "--at", "2026-11-26 10:30 UTC"], site)
+    assert "  components: api: major_outage → partial_outage\n" in result.stdout
+    after = path.read_text("utf-8")
+    assert "## 2026-11-26 10:30 UTC — Update\nComponents: api → partial_outage\n\nBetter.\n\n## 2026-11-26 11:00" in (
+        after
     )
 
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-c", "dashbord=operational"], "unknown component 'dashbord': did you mean 'dashboard'?"),
+        (["-c", "api=fine"], "unknown component status 'fine': expected one of operational, degraded_performance, "
+         "partial_outage, major_outage"),
+        (["-c", "api=under_maintenance"], "unknown component status 'under_maintenance': expected one of "
+         "operational, degraded_performance, partial_outage, major_outage"),
+        (["-c", "api=", "-c", "email"], "--component 'api=': the status after '=' is missing"),
+        (["-c", "api=operational", "-c", "api=major_outage"], "component 'api' is given twice"),
+        (["--status", "resolved", "-c", "api=major_outage"],
+         "the update would make the file invalid: {path}:13: component 'api' cannot be major_outage once the "
+         "incident is resolved: at resolution every component is operational (reopen it with an Investigating "
+         "update first); nothing was written"),
+    ],
+)  # fmt: skip
+def test_component_errors_leave_the_file_alone(
+    site: Path, fails: Callable[..., str], args: list[str], message: str
+) -> None:
+    path = _write(site, "t", OLDEST_FIRST)
+    assert fails(["update", "t", "x", *args], site) == message.format(path=path)
+    assert path.read_text("utf-8") == OLDEST_FIRST
 
 # -- placement and headings ----------------------------------------------------------
 

@@ -19,6 +19,7 @@ from ..errors import Problem, UsageError
 from ..formatting import Formatter
 from ..frontmatter import split_front_matter
 from ..model import INCIDENT_STATUSES, MAINTENANCE_STATUSES, ComponentStatus, Incident, Maintenance, SiteConfig
+from ..statuslines import ARROW, format_line
 from .edit import Document, Edit, FrontMatterEditor
 from .files import Snapshot, replace_if_unchanged
 from .lookup import find
@@ -184,10 +185,12 @@ def post(source: Path, shown_source: str, reference: str, request: Request, now:
         )
     editor = FrontMatterEditor(Document(snapshot.data))
     done = _front_matter(editor, item, request, moment, config)
+    status_line, said = _status_line(item, request, moment, config)
+    done += said
     doc = editor.doc
     raw = _raw_updates(doc, shown, found.kind, config)
     heading = f"## {format_time(moment, seconds)} {_separator(doc, raw)} {status}"
-    data = doc.apply(insertion(doc, raw, moment, f"{heading}\n{message}"))
+    data = doc.apply(insertion(doc, raw, moment, f"{heading}\n{status_line}{message}"))
     new_item, problems = parse_item(found.kind, data, found.id, shown, config)
     if new_item is None or problems:
         first = sorted(problems)[0] if problems else f"{shown}:1: cannot be read back"
@@ -247,11 +250,6 @@ def _front_matter(
         _not_before_update("--next-update", promise.moment, moment, config)
         editor.set_inline("next_update", format_time(promise.moment))
         done.append(f"next update: by {show_time(promise.moment, config.zone)}")
-    changes = parse_components(request.components, config.component_ids)
-    if changes:
-        pairs = [(c.id, str(c.status or ComponentStatus.PARTIAL_OUTAGE)) for c in changes]
-        editor.set_mapping_values("components", pairs, str(ComponentStatus.PARTIAL_OUTAGE))
-        done.append("components: " + ", ".join(f"{cid} {status}" for cid, status in pairs))
     for step in request.prevention:
         if not step.strip():
             raise UsageError("--prevention is empty")
@@ -260,6 +258,26 @@ def _front_matter(
         count = len(request.prevention)
         done.append(f"prevention: added {count} step{'s' if count != 1 else ''}")
     return done
+
+
+def _status_line(
+    item: Incident | Maintenance, request: Request, moment: datetime, config: SiteConfig
+) -> tuple[str, list[str]]:
+    """The status line that opens an incident's update (``--component``), and what it changes, in words.
+
+    The front matter keeps the statuses from the start: an update changes
+    them from its time on, so the page, the API and the uptime say when.
+    """
+    if not isinstance(item, Incident) or not request.components:
+        return "", []
+    changes = parse_components(request.components, config.component_ids)
+    settings = [(c.id, c.status or ComponentStatus.PARTIAL_OUTAGE) for c in changes]
+    before = item.component_statuses_at(moment)
+    said = []
+    for cid, status in settings:
+        old = before.get(cid, ComponentStatus.OPERATIONAL)
+        said.append(f"{cid}: {status} (unchanged)" if old == status else f"{cid}: {old} {ARROW} {status}")
+    return format_line(settings) + "\n\n", ["components: " + ", ".join(said)]
 
 
 def _not_before_update(option: str, moment: datetime, update: datetime, config: SiteConfig) -> None:
