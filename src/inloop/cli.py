@@ -125,8 +125,16 @@ def serve(source: str, output: str | None, now: str | None, host: str, port: int
 def _register_commands() -> None:
     """The other commands live in modules of their own, each with a ``register(group)``."""
     from . import commands_authoring, commands_check, commands_import, commands_notify, commands_publish
+    from .subscriptions import cli as commands_subscriptions
 
-    for module in (commands_authoring, commands_check, commands_import, commands_notify, commands_publish):
+    for module in (
+        commands_authoring,
+        commands_check,
+        commands_import,
+        commands_notify,
+        commands_publish,
+        commands_subscriptions,
+    ):
         module.register(main)
 
 

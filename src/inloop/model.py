@@ -273,7 +273,9 @@ class SiteConfig:
     path: str = "inloop.toml"
     digest: str = ""
     check: tuple[tuple[str, object], ...] = ()
-    raw_tables: tuple[tuple[str, object], ...] = ()  # [notify], [publish]: read by their modules
+    raw_tables: tuple[tuple[str, object], ...] = ()  # [notify], [publish], [subscriptions]: read by their modules
+    subscribe_url: str | None = None  # [subscriptions] url: where the sign-up form posts
+    subscribe_languages: tuple[str, ...] = ()  # the languages the sign-up form offers
 
     def component(self, component_id: str) -> Component:
         for component in self.components:
