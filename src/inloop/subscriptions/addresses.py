@@ -8,14 +8,16 @@ import socket
 from ..notify.settings import address_ok
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+#: RFC 5322's dot-atom (letters of any script allowed, as RFC 6531 does): no quoted local parts, no comments.
+_LOCAL = re.compile(r"^[\w!#$%&'*+/=?^`{|}~-]+(?:\.[\w!#$%&'*+/=?^`{|}~-]+)*$")
 
 
 def address_valid(address: str) -> bool:
     """One ``local@domain`` with a dotted, DNS-shaped domain (internationalised names allowed), at most 254 long."""
-    if len(address) > 254 or not address_ok(address):
-        return False
     local, _, domain = address.rpartition("@")
-    if not local or len(local) > 64 or "." not in domain:
+    if len(address) > 254 or not _LOCAL.match(local) or not address_ok(address):
+        return False
+    if len(local) > 64 or "." not in domain:
         return False
     try:
         ascii_domain = domain.encode("idna").decode("ascii").lower()
