@@ -368,15 +368,24 @@ class Planner:
         return self.page("404.html", "404.html", (), dict)
 
     def subscribe_page(self) -> Page:
-        """``subscribe/``: the email sign-up form (with ``[subscriptions] url``) and every feed."""
+        """``subscribe/``: the email sign-up form (with ``[subscriptions] url``) and every feed.
+
+        Its "last updated" is the site's latest update, the last time the feeds it lists changed.
+        """
         from .subscriptions.settings import language_choices
 
-        config = self.state.config
+        config, content = self.state.config, self.state.content
+        updated = derive.last_updated([*content.incidents, *content.maintenance])
 
         def values() -> dict[str, Any]:
-            return {"languages": language_choices(config.subscribe_languages), "component_feeds": component_feeds}
+            return {
+                "languages": language_choices(config.subscribe_languages),
+                "component_feeds": component_feeds,
+                "updated": updated,
+            }
 
-        return self.page("subscribe/index.html", "subscribe.html", (config.subscribe_languages,), values)
+        key = (config.subscribe_languages, updated)
+        return self.page("subscribe/index.html", "subscribe.html", key, values, updated)
 
     def incident(self, incident: Incident) -> Page:
         now = self.state.now
