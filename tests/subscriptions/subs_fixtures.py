@@ -13,6 +13,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -146,7 +147,7 @@ starttls = false
 sender = "Test Status <status@test.example>"
 """
 
-START = 1_790_000_000.0
+START = float(int(time.time()))  # the real time: the commands run with the real clock
 
 
 @dataclass

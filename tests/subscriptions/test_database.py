@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from subs_fixtures import Mailbox, link, start_service
+from subs_fixtures import START, Mailbox, Running, link, start_service
 
 from inloop.subscriptions import store
 from inloop.subscriptions.db import Database
@@ -64,3 +64,11 @@ def test_the_secret_is_made_once(tmp_path: Path) -> None:
 def test_relative_sqlite_path_is_inside_the_site(tmp_path: Path) -> None:
     assert Database("sqlite:///data/s.db", tmp_path).path == tmp_path / "data" / "s.db"
     assert Database("sqlite:////abs/s.db", tmp_path).path == Path("/abs/s.db")
+
+
+def test_expired_sign_ups_are_deleted_without_another_sign_up(running: Running) -> None:
+    running.sign_up("pending@example.com")
+    running.clock.now = START + 7 * 24 * 3600 + 1
+    running.get("health")  # any request
+    with running.service.database.connect() as connection:
+        assert store.by_email(connection, "pending@example.com") is None

@@ -123,3 +123,63 @@ def test_import_reports_bad_rows_with_their_lines(running: Running) -> None:
     assert lines == ["3", "4"]
     code, out, _ = run(running.site, "subscriptions", "list")
     assert "ok@example.com" not in out  # all or nothing
+
+
+def test_the_wsgi_app_reads_inloop_toml_from_its_working_directory(
+    running: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wsgiref.util import setup_testing_defaults
+
+    from inloop.subscriptions import LazyApp
+
+    answers: list[str] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+        answers.append(status)
+
+    monkeypatch.chdir(running.site)
+    app = LazyApp()
+    environ: dict[str, object] = {"PATH_INFO": "/subscribe"}
+    setup_testing_defaults(environ)
+    body = b"".join(app(environ, start_response))
+    assert answers == ["200 OK"] and b'name="email"' in body
+    (running.site / "inloop.toml").write_text("title = 1\n")
+    broken = LazyApp()
+    body = b"".join(broken(dict(environ), start_response))
+    assert answers[-1].startswith("500") and b"cannot start" in body
+
+
+def test_serve_runs_the_service(running: Running) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from subs_fixtures import free_port
+
+    port = free_port()
+    command = [sys.executable, "-c", "import sys; from inloop.cli import main; sys.exit(main())"]
+    process = subprocess.Popen(
+        [*command, "subscriptions", "serve", "--port", str(port)],
+        cwd=running.site,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as answer:
+                    assert answer.read() == b"ok\n"
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("the service did not answer")
+    finally:
+        os.kill(process.pid, signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    assert f"serving the subscription service on http://127.0.0.1:{port}/" in out
+    assert "GET /health 200" in err
