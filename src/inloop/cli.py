@@ -132,6 +132,7 @@ def _register_commands() -> None:
         commands_publish,
         commands_receive,
     )
+    from .subscriptions import cli as commands_subscriptions
 
     for module in (
         commands_authoring,
@@ -140,6 +141,7 @@ def _register_commands() -> None:
         commands_notify,
         commands_publish,
         commands_receive,
+        commands_subscriptions,
     ):
         module.register(main)
 

@@ -18,13 +18,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .errors import Problem
 from .frontmatter import single_line_problems
 from .model import Component, SiteConfig
 from .xmlsafe import first_forbidden, forbidden_message
+
+if TYPE_CHECKING:
+    from .subscriptions.settings import SubscriptionSettings
 
 CONFIG_NAME = "inloop.toml"
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -44,6 +47,7 @@ TOP_KEYS = (
     "notify",
     "publish",
     "alerts",
+    "subscriptions",
 )
 COMPONENT_KEYS = ("id", "name", "group", "description")
 CHECK_KEYS = ("disable", "since", "max_silence_minutes", "prevention_days", "phrases", "template_text_minutes")
@@ -334,6 +338,21 @@ def _favicon(checker: _Checker, value: str | None, static_dir: Path | None) -> s
     return value
 
 
+def _subscriptions(
+    checker: _Checker, data: dict[str, Any], text: str, language: str, static_dir: Path | None
+) -> SubscriptionSettings | None:
+    """``[subscriptions]``, checked here so that a build reports its mistakes too."""
+    from .errors import BuildError
+    from .subscriptions.settings import read_subscription_settings
+
+    raw = data.get("subscriptions")
+    try:
+        return read_subscription_settings(raw, checker.path, text, language, static_dir.parent if static_dir else None)
+    except BuildError as exc:
+        checker.problems.extend(exc.problems)
+        return None
+
+
 def validate_config(
     data: dict[str, Any], text: str, shown: str, digest: str, *, static_dir: Path | None = None
 ) -> ConfigResult:
@@ -363,7 +382,8 @@ def validate_config(
     components, complete = _components(checker, data.get("components"))
     check = _check_table(checker, data.get("check"))
     raw_tables: list[tuple[str, object]] = []
-    for table_name in ("notify", "publish", "alerts"):
+    subscriptions = _subscriptions(checker, data, text, language, static_dir)
+    for table_name in ("notify", "publish", "alerts", "subscriptions"):
         if table_name in data:
             if not isinstance(data[table_name], dict):
                 checker.error(f"'{table_name}' must be a table ([{table_name}])", table_name)
@@ -388,6 +408,8 @@ def validate_config(
         digest=digest,
         check=check,
         raw_tables=tuple(raw_tables),
+        subscribe_url=subscriptions.url if subscriptions else None,
+        subscribe_languages=subscriptions.languages if subscriptions else (language,),
     )
     return ConfigResult(config, zone, component_ids, [], shown)
 

@@ -374,7 +374,10 @@ class SiteConfig:
     path: str = "inloop.toml"
     digest: str = ""
     check: tuple[tuple[str, object], ...] = ()
-    raw_tables: tuple[tuple[str, object], ...] = ()  # [notify], [publish], [alerts]: read by their modules
+    #: [notify], [publish], [alerts], [subscriptions]: read by their own modules
+    raw_tables: tuple[tuple[str, object], ...] = ()
+    subscribe_url: str | None = None  # [subscriptions] url: where the sign-up form posts
+    subscribe_languages: tuple[str, ...] = ()  # the languages the sign-up form offers
 
     def component(self, component_id: str) -> Component:
         for component in self.components:

@@ -287,7 +287,7 @@ class Planner:
         state = self.state
         content = state.content
         self.item_sum = sum(map(item_hash, content.incidents)) + sum(map(item_hash, content.maintenance))
-        pages = [self.index(), self.not_found()]
+        pages = [self.index(), self.not_found(), self.subscribe_page()]
         pages += [self.incident(i) for i in content.incidents]
         pages += [self.maintenance(m) for m in content.maintenance]
         everything, per_component = derive.history_index(content, state.config.component_ids)
@@ -380,6 +380,26 @@ class Planner:
 
     def not_found(self) -> Page:
         return self.page("404.html", "404.html", (), dict)
+
+    def subscribe_page(self) -> Page:
+        """``subscribe/``: the email sign-up form (with ``[subscriptions] url``) and every feed.
+
+        Its "last updated" is the site's latest update, the last time the feeds it lists changed.
+        """
+        from .subscriptions.settings import language_choices
+
+        config, content = self.state.config, self.state.content
+        updated = derive.last_updated([*content.incidents, *content.maintenance])
+
+        def values() -> dict[str, Any]:
+            return {
+                "languages": language_choices(config.subscribe_languages),
+                "component_feeds": component_feeds,
+                "updated": updated,
+            }
+
+        key = (config.subscribe_languages, updated)
+        return self.page("subscribe/index.html", "subscribe.html", key, values, updated)
 
     def incident(self, incident: Incident) -> Page:
         now = self.state.now

@@ -239,9 +239,11 @@ def address_ok(address: str) -> bool:
 
     if address.count("@") != 1 or _UNSAFE.search(address) or "," in address:
         return False
+    from email.errors import MessageError
+
     try:
         return str(Address(addr_spec=address)) == address
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, MessageError):  # HeaderParseError: '<script>"x@example.com'
         return False
 
 
