@@ -99,7 +99,7 @@ def test_parse_2014_with_its_zone(feeds_dir: Path) -> None:
     ]
 
 
-def test_postmortem_markdown_is_kept(feeds_dir: Path) -> None:
+def test_postmortem_markdown_is_rendered_and_written_back(feeds_dir: Path) -> None:
     feed = parse(feeds_dir / "statuspage-parse-2014-history.rss", "America/Los_Angeles")
     (item,) = [item for item in feed.items if item.base_id == "p9hy357zjvb3"]
     text = item.updates[-1].text
@@ -108,9 +108,9 @@ def test_postmortem_markdown_is_kept(feeds_dir: Path) -> None:
     )
     assert (
         "In response to this incident, we are taking the following steps:\n\n"
-        "* Adding extensive debug output to our API HTTP service so we can detect problems "
+        "- Adding extensive debug output to our API HTTP service so we can detect problems "
         "on startup within the monitoring service itself\n"
-        "* Rearchitecting our client discovery process"
+        "- Rearchitecting our client discovery process"
     ) in text
     assert text.endswith("through our [Help & Community](https://parse.com/help) portal.")
     assert "<br" not in text

@@ -172,8 +172,8 @@ def test_postmortem_becomes_an_update_with_its_markdown(feeds_dir: Path, tmp_pat
     text = path.read_text(encoding="utf-8")
     postmortem = text.split("## 2013-12-26 18:22 UTC \u2014 Update\n", 1)[1]
     assert postmortem.startswith("# Summary of the December 24 Parse Service Disruption\n\nWe would like to share")
-    assert "\n\n* Adding extensive debug output" in postmortem
-    assert "\n* Add functionality to automatically report this type of error" in postmortem
+    assert "\n\n- Adding extensive debug output" in postmortem
+    assert "\n- Add functionality to automatically report this type of error" in postmortem
     assert postmortem.endswith(
         "please reach out to us through our [Help & Community](https://parse.com/help) portal.\n"
     )
