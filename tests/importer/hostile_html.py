@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 import xml.etree.ElementTree as ET
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag
 from hypothesis import strategies as st
 
 SEEDS = [
@@ -160,7 +161,10 @@ def active_in_html(html: str, *, theme: bool = False) -> list[str]:
     """What in ``html`` could run or load.  With ``theme``, the theme's own script is allowed
     (a built page has it); in a fragment nothing is."""
     found: list[str] = []
-    for tag in BeautifulSoup(html, "html.parser").find_all(True):
+    with warnings.catch_warnings():  # a text that looks like a URL or a file name is still a text
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        soup = BeautifulSoup(html, "html.parser")
+    for tag in soup.find_all(True):
         name = tag.name.lower()
         if name in ACTIVE_TAGS and not (theme and name == "script" and _theme_script(tag)):
             found.append(f"<{name}>")
