@@ -127,3 +127,49 @@ def test_a_json_document_that_is_no_statuspage_api_is_an_error(tmp_path: Path) -
     source.write_text("{broken", encoding="utf-8")
     with pytest.raises(UsageError, match=r"^cannot import .*: not valid JSON \("):
         import_feed(str(source), tmp_path / "site", now=NOW)
+
+
+def test_summary_json_gives_the_page_its_components(tmp_path: Path, run_cli: Any) -> None:
+    """A quiet day's summary.json has no incidents, but it lists the page's components:
+    a new site gets them, in the page's order, and builds."""
+    site = tmp_path / "site"
+    source = API / "githubstatus-summary.json"
+    report = import_feed(str(source), site, now=NOW)
+    assert report.incidents_written == 0 and report.config_created
+    config = tomllib.loads((site / "inloop.toml").read_text(encoding="utf-8"))
+    page = json.loads(source.read_text(encoding="utf-8"))["components"]
+    assert [c["name"] for c in config["components"]] == [c["name"] for c in sorted(page, key=lambda c: c["position"])]
+    assert config["components"][:2] == [
+        {"id": "git-operations", "name": "Git Operations"},
+        {"id": "webhooks", "name": "Webhooks"},
+    ]
+    result = run_cli(["build", "--source", str(site), "--now", "2026-12-01 00:00 UTC"])
+    assert (result.exit_code, result.stderr) == (0, "")
+    # the incidents that follow use the same ids, and add nothing
+    before = (site / "inloop.toml").read_bytes()
+    import_feed(str(API / "githubstatus-incident-lc8s9rtyjmgq.json"), site, now=NOW)
+    assert (site / "inloop.toml").read_bytes() == before
+    assert front_matter(site / "content" / "incidents" / "lc8s9rtyjmgq.md")["components"] == ["actions"]
+
+
+def test_groups_of_the_page_are_kept(tmp_path: Path) -> None:
+    document = {
+        "page": {"id": "p", "name": "Acme", "url": "https://status.acme.example"},
+        "components": [
+            {"id": "g", "name": "Platform", "group": True, "position": 1},
+            {"id": "a", "name": "API", "group": False, "group_id": "g", "position": 2},
+            {"id": "w", "name": "Web", "group": False, "group_id": None, "position": 3},
+        ],
+        "incidents": [],
+        "scheduled_maintenances": [],
+    }
+    source = tmp_path / "summary.json"
+    source.write_text(json.dumps(document), encoding="utf-8")
+    import_feed(str(source), tmp_path / "site", now=NOW)
+    assert (
+        (tmp_path / "site" / "inloop.toml")
+        .read_text(encoding="utf-8")
+        .endswith(
+            '[[components]]\nid = "api"\nname = "API"\ngroup = "Platform"\n\n[[components]]\nid = "web"\nname = "Web"\n'
+        )
+    )

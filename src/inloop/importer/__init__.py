@@ -284,10 +284,20 @@ class _Components:
     """Component ids for the items: the source's names where it gives some, else the default;
     and the components the site lacks, in the order they are first used."""
 
-    def __init__(self, config: _Config, default: str) -> None:
+    def __init__(self, config: _Config, default: str, page: tuple[tuple[str, str | None], ...] = ()) -> None:
         self.config = config
         self.default = default
         self.new: dict[str, str] = {}  # id -> name, for components inloop.toml lacks
+        self.groups: dict[str, str] = {}  # id -> group name, for those
+        self.page: list[str] = []  # the page's own components, declared in a new inloop.toml
+        for name, group in page:
+            if name.casefold() in config.id_by_name:
+                continue
+            slug = slugify(name) or "component"
+            component_id = slug if slug in config.ids else self._new_id(slug, name)
+            if group and component_id in self.new:
+                self.groups[component_id] = group
+            self.page.append(component_id)
 
     def of(self, item: FeedItem) -> tuple[tuple[str, ...], bool]:
         """(ids, whether they are the default)."""
@@ -315,9 +325,11 @@ class _Components:
         return candidate
 
     def missing(self, used: list[str]) -> list[tuple[str, str]]:
-        """(id, name) of each used component that inloop.toml does not declare."""
+        """(id, name) of each used component that inloop.toml does not declare; a new
+        inloop.toml declares the page's own components too, in the page's order."""
         out: list[tuple[str, str]] = []
-        for component_id in dict.fromkeys(used):
+        wanted = [*self.page, *used] if self.config.current is None else used
+        for component_id in dict.fromkeys(wanted):
             if component_id not in self.config.ids:
                 out.append((component_id, self.new.get(component_id, component_name(component_id))))
         return out
@@ -337,14 +349,20 @@ class _Planned:
 
 
 def _config_bytes(
-    config: _Config, feed: Feed, source: str, source_timezone: str, today: date, add: list[tuple[str, str]]
+    config: _Config,
+    feed: Feed,
+    source: str,
+    source_timezone: str,
+    today: date,
+    add: list[tuple[str, str]],
+    groups: dict[str, str],
 ) -> bytes | None:
     """The new ``inloop.toml`` (None when it stays as it is); raises UsageError."""
     if config.current is not None:
         if not add:
             return None
         try:
-            return append_components(config.current, add)
+            return append_components(config.current, add, groups)
         except ValueError as error:
             names = ", ".join(repr(component_id) for component_id, _ in add)
             raise UsageError(f"cannot add component {names} to {config.path} ({error}); add it by hand") from None
@@ -363,6 +381,7 @@ def _config_bytes(
         components=add,
         source=source,
         since=today,
+        groups=groups,
     )
     return text.encode("utf-8")
 
@@ -408,7 +427,7 @@ def import_feed(
     incidents_dir = site_dir / "content" / "incidents"
     maintenance_dir = site_dir / "content" / "maintenance"
     known = existing_sources([incidents_dir, maintenance_dir])
-    components = _Components(config, component_id)
+    components = _Components(config, component_id, feed.components)
     planned: list[_Planned] = []
     for item, item_id in _assign_ids(list(feed.items)):
         directory = maintenance_dir if item.maintenance else incidents_dir
@@ -462,7 +481,7 @@ def import_feed(
         )
 
     add = components.missing([c for plan in planned for c in plan.components])
-    config_bytes = _config_bytes(config, feed, source, source_timezone, today, add)
+    config_bytes = _config_bytes(config, feed, source, source_timezone, today, add, components.groups)
     try:
         for plan in planned:
             if not write_new(plan.path, plan.text):

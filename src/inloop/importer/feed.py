@@ -155,6 +155,8 @@ class Feed:
     link: str
     items: tuple[FeedItem, ...]
     warnings: tuple[str, ...]
+    #: The page's own components (name, group name), in its order: the API's summary.json says.
+    components: tuple[tuple[str, str | None], ...] = ()
 
 
 def slugify(text: str) -> str:

@@ -111,7 +111,29 @@ def parse_statuspage_json(data: bytes, *, origin: str = "the document") -> Feed:
         link=page_url,
         items=tuple(items),
         warnings=tuple(warnings),
+        components=_page_components(document),
     )
+
+
+def _page_components(document: Any) -> tuple[tuple[str, str | None], ...]:
+    """(name, group name) of the page's components (``summary.json``, ``components.json``), by position."""
+    raw = document.get("components") if isinstance(document, dict) else None
+    if not isinstance(raw, list):
+        return ()
+    records = [c for c in raw if isinstance(c, dict) and plain_text(_text(c.get("name")))]
+    groups = {_text(c.get("id")): plain_text(_text(c.get("name"))) for c in records if c.get("group") is True}
+
+    def position(record: Mapping[str, Any]) -> float:
+        value = record.get("position")
+        return float(value) if isinstance(value, int | float) else float("inf")
+
+    found: dict[str, tuple[str, str | None]] = {}
+    for record in sorted(records, key=position):
+        if record.get("group") is True:
+            continue
+        name = plain_text(_text(record.get("name")))
+        found.setdefault(name.casefold(), (name, groups.get(_text(record.get("group_id"))) or None))
+    return tuple(found.values())
 
 
 def _item(record: Mapping[str, Any], position: int, page_url: str, warnings: list[str]) -> FeedItem | None:

@@ -12,7 +12,7 @@ import os
 import re
 import tempfile
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -290,8 +290,11 @@ def component_name(component: str) -> str:
     return component.replace("-", " ").capitalize()
 
 
-def _component_table(component: str, name: str, newline: str = "\n") -> str:
-    return newline.join(["[[components]]", f"id = {_toml_string(component)}", f"name = {_toml_string(name)}", ""])
+def _component_table(component: str, name: str, group: str | None = None, newline: str = "\n") -> str:
+    lines = ["[[components]]", f"id = {_toml_string(component)}", f"name = {_toml_string(name)}"]
+    if group:
+        lines.append(f"group = {_toml_string(group)}")
+    return newline.join([*lines, ""])
 
 
 def _shown_source(source: str) -> str:
@@ -304,9 +307,16 @@ def _shown_source(source: str) -> str:
 
 
 def render_config(
-    *, title: str, base_url: str, timezone: str, components: Sequence[tuple[str, str]], source: str, since: date
+    *,
+    title: str,
+    base_url: str,
+    timezone: str,
+    components: Sequence[tuple[str, str]],
+    source: str,
+    since: date,
+    groups: Mapping[str, str] | None = None,
 ) -> str:
-    """A new ``inloop.toml`` that declares ``components`` ((id, name), each used by an imported file)."""
+    """A new ``inloop.toml`` that declares ``components`` ((id, name)), in ``groups`` (id -> group name)."""
     head = [
         f"# Written by `inloop import` from {_shown_source(source)}",
         "# Edit the title, the components and their names; see the README for every setting.",
@@ -320,7 +330,8 @@ def render_config(
         f"since = {since.isoformat()}",
         "",
     ]
-    return "\n".join(head) + "\n" + "\n".join(_component_table(c, name) for c, name in components)
+    groups = groups or {}
+    return "\n".join(head) + "\n" + "\n".join(_component_table(c, name, groups.get(c)) for c, name in components)
 
 
 def has_check_since(config_text: str) -> bool:
@@ -343,7 +354,9 @@ def component_ids(config_text: str) -> set[str]:
     return {component_id for component_id, _ in config_components(config_text)}
 
 
-def append_components(config_bytes: bytes, components: Sequence[tuple[str, str]]) -> bytes:
+def append_components(
+    config_bytes: bytes, components: Sequence[tuple[str, str]], groups: Mapping[str, str] | None = None
+) -> bytes:
     """``config_bytes`` with a ``[[components]]`` table for each (id, name) added at the end;
     every byte before them stays.  Raises ValueError when the result would not declare them
     (``components`` written as an inline array, say)."""
@@ -352,7 +365,8 @@ def append_components(config_bytes: bytes, components: Sequence[tuple[str, str]]
     for component, name in components:
         if result and not result.endswith(b"\n"):
             result += newline.encode()
-        result += (newline + _component_table(component, name, newline)).encode("utf-8")
+        table = _component_table(component, name, (groups or {}).get(component), newline)
+        result += (newline + table).encode("utf-8")
     try:
         ids = component_ids(result.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
