@@ -71,8 +71,8 @@ def test_a_maintenance_announced_with_one_time_builds(make_feed: Any, tmp_path: 
     assert (two["start"], two["end"]) == ("2024-01-05 08:00 UTC", "2024-01-05 09:00 UTC")
     lines = result.stdout.splitlines()
     assert lines[-3:] == [
-        "maintenance windows without In progress or Completed updates; "
-        "their times were guessed from their first and last update, check them:",
+        "maintenance windows whose start or end the source does not give (no In progress or "
+        "Completed update, or one time only); a guessed time is the first or last update's, check them:",
         f"  {maintenance / 'one.md'}: start guessed; end set to the default, 1 hour after the start "
         "(the source gives one time) (start 2024-01-03 10:00 UTC, end 2024-01-03 11:00 UTC)",
         f"  {maintenance / 'two.md'}: end set to the default, 1 hour after the start "

@@ -56,7 +56,8 @@ def rendered_text(md: str) -> str:
         ("<ul><li>a<ul><li>b</li></ul></li></ul>", "- a\n    - b"),
         ("<p>use <code>a`b</code></p>", "use ``a`b``"),
         # a zero-width space after "<" keeps plain-text outputs from holding a tag
-        ("<pre>line 1\n  line 2 &lt;x&gt;</pre>", "    line 1\n      line 2 <\u200bx>"),
+        # first in an update, whose text is read stripped: an invisible paragraph keeps the indent
+        ("<pre>line 1\n  line 2 &lt;x&gt;</pre>", "&#8203;\n\n    line 1\n      line 2 <\u200bx>"),
         ("<h1>Title</h1>", "# Title"),
         ("<h2>Impact</h2>", "### Impact"),
         ("<h3>Three</h3><h6>Six</h6>", "### Three\n\n###### Six"),

@@ -17,12 +17,15 @@ import html
 import json
 import os
 import tempfile
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
+import pytest
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 from click.testing import CliRunner
 from hostile_html import active_in_email, active_in_html, active_in_json, active_in_xml, hostile_fragments
 from hypothesis import HealthCheck, given, settings
@@ -232,6 +235,12 @@ def build(site: Path) -> None:
     assert (result.exit_code, result.stderr) == (0, ""), result.stderr
 
 
+def html_tags(text: str) -> list[str]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        return [tag.name for tag in BeautifulSoup(text, "html.parser").find_all(True)]
+
+
 @dataclass
 class Imported:
     site: Path
@@ -247,8 +256,12 @@ def imported(shape: str, document: bytes, feed: list[Item]) -> Iterator[Imported
         report = import_feed(str(source), site, now=NOW)
         left_out = [w for w in report.warnings if w.startswith("left out")]
         expected = sum(1 for item in feed if item.knowable(shape))
-        assert report.incidents_written + report.maintenance_written == expected, report.lines()
+        assert report.incidents_written + report.maintenance_written == expected, "\n".join(report.lines())
         assert len(left_out) == len(feed) - expected, left_out
+        for path in report.written:
+            if path.suffix == ".md":  # the Markdown written holds no HTML tag at all
+                assert active_in_html(path.read_text(encoding="utf-8")) == []
+                assert not html_tags(path.read_text(encoding="utf-8").split("\n---\n", 1)[1]), path
         if report.written:
             build(site)
             before = snapshot(site)
@@ -258,6 +271,7 @@ def imported(shape: str, document: bytes, feed: list[Item]) -> Iterator[Imported
         yield Imported(site, shape, feed)
 
 
+@pytest.mark.timeout(3600 if LONG else 300)
 @PROPERTY_SETTINGS
 @given(feeds())
 def test_generated_feeds_import_build_and_reimport_as_no_ops(generated: tuple[str, bytes, list[Item]]) -> None:
@@ -296,6 +310,7 @@ def active_anywhere(site: Path) -> list[str]:
     return found
 
 
+@pytest.mark.timeout(3600 if LONG else 300)
 @PROPERTY_SETTINGS
 @given(feeds(hostile=True))
 def test_hostile_feeds_script_no_page_feed_or_email(generated: tuple[str, bytes, list[Item]]) -> None:

@@ -145,8 +145,8 @@ class ImportReport:
         out.extend(self._default_lines())
         if self.guessed:
             out.append(
-                "maintenance windows without In progress or Completed updates; "
-                "their times were guessed from their first and last update, check them:"
+                "maintenance windows whose start or end the source does not give (no In progress or "
+                "Completed update, or one time only); a guessed time is the first or last update's, check them:"
             )
             length = _minutes(DEFAULT_MAINTENANCE_LENGTH)
             for window in self.guessed:

@@ -330,8 +330,9 @@ class _Inline:
 
 def _resolve_em(text: str) -> str:
     """Choose each emphasis mark: ``*`` works inside words, but next to the ``**`` of
-    bold it can be misread; ``_`` is then clear, if no letter touches it from outside,
-    and in the rare case that one does, ``<em>`` is."""
+    bold it can be misread; ``_`` is then clear, if no letter touches it from outside.
+    In the rare case that one does, only HTML would be clear, and imported text gets
+    none: the emphasis goes, its words stay."""
 
     def mark(match: re.Match[str]) -> str:
         inner = match.group(1)
@@ -341,7 +342,7 @@ def _resolve_em(text: str) -> str:
             return f"*{inner}*"
         if not _is_word(before) and not _is_word(after):
             return f"_{inner}_"
-        return f"<em>{inner}</em>"  # inside a word and next to bold: only HTML is clear
+        return inner
 
     return _EM_PAIR.sub(mark, text)
 
@@ -522,6 +523,10 @@ def html_to_markdown(fragment: str) -> str:
     """
     clean = clean_html(fragment)
     blocks = [block for block in _blocks(_parse(clean)) if block.strip()]
+    if blocks and blocks[0].startswith(" "):
+        # an update's text is read stripped: a code block first would lose its indent and
+        # become a paragraph, so an invisible paragraph goes first
+        blocks.insert(0, _ITEM_OPENER)
     markdown = demote_level2_headings("\n\n".join(blocks))
     if markdown_is_inert(markdown):
         return markdown

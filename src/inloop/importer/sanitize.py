@@ -47,8 +47,7 @@ DROPPED_WITH_CONTENT = frozenset(
     """script style template noscript iframe frame frameset object embed applet title textarea select
     xmp noembed noframes svg math""".split()
 )
-#: The tags the Markdown of imported text may produce: the allowed ones, and ``<em>``
-#: that the converter itself writes where ``*`` would be misread.
+#: The tags the Markdown of imported text may produce.
 _RENDERED_TAGS = ALLOWED_TAGS
 _URL_ATTRIBUTES = frozenset({"href", "src"})
 _SAFE_URL = re.compile(r"^(?:https?:|mailto:|[^:/?#]*(?:[/?#]|$))", re.IGNORECASE)
@@ -114,7 +113,7 @@ class _Audit(HTMLParser):
         self.found: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in _RENDERED_TAGS and tag != "em":
+        if tag not in _RENDERED_TAGS:
             self.found.append(f"<{tag}>")
         allowed = ALLOWED_ATTRIBUTES.get(tag, set())
         for name, value in attrs:
@@ -144,8 +143,8 @@ def markdown_is_inert(markdown_text: str) -> bool:
     from inloop import markup  # the build's own renderer: what it makes is what a page shows
 
     audit = _Audit()
-    try:
-        audit.feed(markup.to_html(markdown_text))
+    try:  # stripped, as an update's text is read from its file
+        audit.feed(markup.to_html(markdown_text.strip()))
         audit.close()
     except (AssertionError, ValueError):
         return False
