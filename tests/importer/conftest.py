@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytest.register_assert_rewrite("hostile_html")
+
 FEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "feeds"
 STREAMYARD_RSS = FEEDS / "statuspage-streamyard-history.rss"
 STREAMYARD_ATOM = FEEDS / "statuspage-streamyard-history.atom"

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from inloop.errors import UsageError
-from inloop.importer.feed import Feed, parse_feed
+from inloop.importer.feed import Feed, FeedUpdate, parse_feed
 
 LA = ZoneInfo("America/Los_Angeles")
 
@@ -99,7 +99,7 @@ def test_parse_2014_with_its_zone(feeds_dir: Path) -> None:
     ]
 
 
-def test_postmortem_markdown_is_kept(feeds_dir: Path) -> None:
+def test_postmortem_markdown_is_rendered_and_written_back(feeds_dir: Path) -> None:
     feed = parse(feeds_dir / "statuspage-parse-2014-history.rss", "America/Los_Angeles")
     (item,) = [item for item in feed.items if item.base_id == "p9hy357zjvb3"]
     text = item.updates[-1].text
@@ -108,9 +108,9 @@ def test_postmortem_markdown_is_kept(feeds_dir: Path) -> None:
     )
     assert (
         "In response to this incident, we are taking the following steps:\n\n"
-        "* Adding extensive debug output to our API HTTP service so we can detect problems "
+        "- Adding extensive debug output to our API HTTP service so we can detect problems "
         "on startup within the monitoring service itself\n"
-        "* Rearchitecting our client discovery process"
+        "- Rearchitecting our client discovery process"
     ) in text
     assert text.endswith("through our [Help & Community](https://parse.com/help) portal.")
     assert "<br" not in text
@@ -192,7 +192,7 @@ def test_content_encoded_is_read(make_feed: Any) -> None:
     assert parsed.updates[0].text == "All *good*."
 
 
-def test_odd_items_are_left_out_with_a_warning(make_feed: Any) -> None:
+def test_odd_items_are_imported_with_a_warning(make_feed: Any) -> None:
     published = "Thu, 08 Feb 2024 09:00:00 +0000"
     good = make_feed.item(
         "Good", "https://s.example.com/incidents/good", published, [("Feb  8, 09:00 UTC", "Resolved", "ok")]
@@ -201,14 +201,27 @@ def test_odd_items_are_left_out_with_a_warning(make_feed: Any) -> None:
         "Odd", "https://s.example.com/incidents/odd", published, [("Feb  8, 09:00 UTC", "Degraded", "hm")]
     )
     bad_time = make_feed.item(
-        "Bad", "https://s.example.com/incidents/bad", published, [("sometime", "Resolved", "when?")]
+        "Bad",
+        "https://s.example.com/incidents/bad",
+        published,
+        [("sometime", "Update", "when?"), ("Feb  8, 08:00 UTC", "Investigating", "looking")],
     )
-    feed = parse(make_feed.rss([good, odd_status, bad_time]))
-    assert [i.base_id for i in feed.items] == ["good", "odd"]
+    only_bad = make_feed.item(
+        "Only bad", "https://s.example.com/incidents/only-bad", published, [("sometime", "Resolved", "when?")]
+    )
+    feed = parse(make_feed.rss([good, odd_status, bad_time, only_bad]))
+    assert [i.base_id for i in feed.items] == ["good", "odd", "bad", "only-bad"]
     assert feed.items[1].updates[0].status == "Update"
+    # an unreadable time is text of the update next to it; with none before it, the item's date stands in
+    assert [(u.status, u.text) for u in feed.items[2].updates] == [
+        ("Investigating", "looking\n\nsometime  \n**Update** - when?")
+    ]
+    assert feed.items[3].undated and feed.items[3].updates[0].time == datetime(2024, 2, 8, 9, 0, tzinfo=UTC)
     assert feed.warnings == (
         "https://s.example.com/incidents/odd: unknown status 'Degraded' imported as Update",
-        "left out https://s.example.com/incidents/bad: cannot read the time 'sometime'",
+        "https://s.example.com/incidents/bad: cannot read the time 'sometime'; kept as text of the update next to it",
+        "https://s.example.com/incidents/only-bad: cannot read the time 'sometime'; "
+        "kept as text of the update next to it",
     )
 
 
@@ -223,7 +236,29 @@ def test_item_without_updates_is_left_out(tmp_path: Path) -> None:
     )
     feed = parse(path)
     assert feed.items == ()
-    assert feed.warnings == ("left out https://blog.example.com/hello: no dated Statuspage updates in it",)
+    assert feed.warnings == (
+        "left out https://blog.example.com/hello: no dated Statuspage updates in it, and no date of its own",
+    )
+
+
+def test_item_without_dated_updates_gets_one_final_update_at_its_own_date(tmp_path: Path) -> None:
+    path = tmp_path / "plain.rss"
+    path.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Blog</title>'
+        "<link>https://blog.example.com</link><item><title>Hello</title>"
+        "<link>https://blog.example.com/hello</link><description>Hi &lt;b&gt;there&lt;/b&gt;</description>"
+        "<pubDate>Thu, 08 Feb 2024 10:00:00 +0000</pubDate></item>"
+        "<item><title>Window</title><link>https://blog.example.com/maintenances/w1</link>"
+        "<description>Done</description><pubDate>Fri, 09 Feb 2024 10:00:00 +0000</pubDate></item>"
+        "</channel></rss>",
+        encoding="utf-8",
+    )
+    feed = parse(path)
+    assert feed.warnings == ()
+    assert [(i.title, i.maintenance, i.undated, i.updates) for i in feed.items] == [
+        ("Hello", False, True, (FeedUpdate(datetime(2024, 2, 8, 10, 0, tzinfo=UTC), "Resolved", "Hi **there**"),)),
+        ("Window", True, True, (FeedUpdate(datetime(2024, 2, 9, 10, 0, tzinfo=UTC), "Completed", "Done"),)),
+    ]
 
 
 def test_not_a_feed_is_a_usage_error(tmp_path: Path) -> None:

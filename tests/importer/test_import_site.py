@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import html
 import http.server
 import os
 import shutil
@@ -172,8 +173,8 @@ def test_postmortem_becomes_an_update_with_its_markdown(feeds_dir: Path, tmp_pat
     text = path.read_text(encoding="utf-8")
     postmortem = text.split("## 2013-12-26 18:22 UTC \u2014 Update\n", 1)[1]
     assert postmortem.startswith("# Summary of the December 24 Parse Service Disruption\n\nWe would like to share")
-    assert "\n\n* Adding extensive debug output" in postmortem
-    assert "\n* Add functionality to automatically report this type of error" in postmortem
+    assert "\n\n- Adding extensive debug output" in postmortem
+    assert "\n- Add functionality to automatically report this type of error" in postmortem
     assert postmortem.endswith(
         "please reach out to us through our [Help & Community](https://parse.com/help) portal.\n"
     )
@@ -432,10 +433,14 @@ def test_maintenance_windows(make_feed: Any, tmp_path: Path) -> None:
         "## 2021-11-07 10:00 UTC \u2014 Verifying\nChecking.\n\n"
         "## 2021-11-07 12:01 UTC \u2014 Completed\nDone.\n"
     )
+    # one time known: a window must end after it starts, so it lasts the documented default
     guessed_front = front_matter(maintenance / "m2.md")
-    assert (guessed_front["start"], guessed_front["end"]) == ("2021-11-03 10:00 UTC", "2021-11-03 10:00 UTC")
-    assert [(g.path, g.start_guessed, g.end_guessed) for g in report.guessed] == [(maintenance / "m2.md", True, True)]
-    assert f"  {maintenance / 'm2.md'}: start and end guessed " in "\n".join(report.lines())
+    assert (guessed_front["start"], guessed_front["end"]) == ("2021-11-03 10:00 UTC", "2021-11-03 11:00 UTC")
+    assert [(g.path, g.start_guessed, g.end_default) for g in report.guessed] == [(maintenance / "m2.md", True, True)]
+    assert (
+        f"  {maintenance / 'm2.md'}: start guessed; end set to the default, 1 hour after the start "
+        "(the source gives one time) (start 2021-11-03 10:00 UTC, end 2021-11-03 11:00 UTC)"
+    ) in report.lines()
 
 
 def test_colliding_ids_get_suffixes_and_rss_and_atom_agree(make_feed: Any, tmp_path: Path) -> None:
@@ -495,8 +500,11 @@ def test_titles_that_need_quoting_read_back(make_feed: Any, tmp_path: Path) -> N
 
 def test_feed_without_a_link_needs_a_config(tmp_path: Path) -> None:
     feed = tmp_path / "h.rss"
+    update = html.escape("<p><small>Feb  8, 10:00 UTC</small><br><strong>Resolved</strong> - Fixed.</p>")
     feed.write_text(
-        '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>',
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+        f"<item><title>Down</title><pubDate>Thu, 08 Feb 2024 10:00:00 +0000</pubDate>"
+        f"<description>{update}</description></item></channel></rss>",
         encoding="utf-8",
     )
     with pytest.raises(UsageError, match="cannot tell the status page's address"):

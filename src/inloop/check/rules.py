@@ -439,12 +439,15 @@ def imported_defaults(subject: Subject) -> Iterator[Found]:
     """Set the real impact and components of what you imported.
 
     Status-page feeds name neither components nor impact, so `inloop import`
-    fills in defaults (`--component`, `--impact`) and records them under
-    `imported:` in the front matter.  Fires while an imported item's impact
-    or components still equal those defaults, whatever `since` says, because
-    the history pages and bars are only as good as these values.  When a
-    default is right, delete its line under `imported:` (or ignore the rule
-    for the file with `check: {disable: [imported-defaults]}`).
+    fills in defaults for what its source does not say, and records them
+    under `imported:` in the front matter.  A value you chose (`--component`,
+    `--impact`) or that the source said (the Statuspage API's impact and
+    components) is no default and is not recorded.  Fires while an imported
+    item's impact or components still equal the recorded defaults, whatever
+    `since` says, because the history pages and bars are only as good as
+    these values.  When a default is right, delete its line under
+    `imported:` (or ignore the rule for the file with
+    `check: {disable: [imported-defaults]}`).
     """
     item = subject.item
     defaults = dict(item.meta.imported)

@@ -21,8 +21,11 @@ an http(s) URL.
 
 from __future__ import annotations
 
+import http.client
 import io
 import re
+import socket
+import ssl
 import time
 import urllib.error
 import urllib.request
@@ -42,6 +45,7 @@ from inloop import __version__
 from inloop.errors import UsageError
 
 from .html2md import html_to_markdown, markdown_from_feed_text
+from .sanitize import plain_text
 
 __all__ = [
     "INCIDENT_STATUSES",
@@ -53,6 +57,7 @@ __all__ = [
     "parse_feed",
     "read_source",
     "slugify",
+    "status_name",
 ]
 
 #: Statuspage's incident statuses (lowercased) and how inloop spells them.
@@ -82,7 +87,7 @@ _MONTHS = {
     )
 }
 _MARKER = re.compile(
-    r"<small\b[^>]*>(?P<when>.*?)</small>\s*(?:<br\s*/?>\s*)?"
+    r"<small\b[^>]*>(?P<when>(?:(?!<small\b).)*?)</small>\s*(?:<br\s*/?>\s*)?"
     r"<(?P<tag>strong|b)\b[^>]*>(?P<status>.*?)</(?P=tag)>\s*(?:[-\u2013\u2014:]\s*)?",
     re.IGNORECASE | re.DOTALL,
 )
@@ -122,12 +127,22 @@ class FeedItem:
     updates: tuple[FeedUpdate, ...]
     maintenance: bool
     position: int
+    #: What the Statuspage API says and feeds never do: the impact, the names of the
+    #: affected components, and a maintenance's announced (start, end).
+    impact: str | None = None
+    components: tuple[str, ...] = ()
+    scheduled: tuple[datetime, datetime | None] | None = None
+    #: The id to use when the link gives none (the API's own incident id).
+    fallback_id: str = ""
+    #: No dated updates: one final update at the item's own date stands for them.
+    undated: bool = False
 
     @property
     def base_id(self) -> str:
         """The id the link gives (``.../incidents/abc123xyz`` -> ``abc123xyz``)."""
         segments = [s for s in urlsplit(self.link).path.split("/") if s]
-        return (slugify(segments[-1]) if segments else "") or slugify(self.title) or "incident"
+        from_link = slugify(segments[-1]) if segments else ""
+        return from_link or slugify(self.fallback_id) or slugify(self.title) or "incident"
 
     @property
     def first_time(self) -> datetime:
@@ -140,6 +155,8 @@ class Feed:
     link: str
     items: tuple[FeedItem, ...]
     warnings: tuple[str, ...]
+    #: The page's own components (name, group name), in its order: the API's summary.json says.
+    components: tuple[tuple[str, str | None], ...] = ()
 
 
 def slugify(text: str) -> str:
@@ -154,30 +171,18 @@ def is_url(source: str) -> bool:
     return source.lower().startswith(("http://", "https://"))
 
 
-def read_source(source: str, *, timeout: float = 30.0) -> tuple[bytes, dict[str, str]]:
-    """The feed's bytes and (for a URL) the response headers; failures are UsageErrors."""
+#: How long ``inloop import`` may take to fetch a URL, in all: connecting, waiting, reading.
+DEFAULT_DEADLINE = 60.0
+
+
+def read_source(source: str, *, deadline: float = DEFAULT_DEADLINE) -> tuple[bytes, dict[str, str]]:
+    """The feed's bytes and (for a URL) the response headers; failures are UsageErrors.
+
+    A URL must be read whole within ``deadline`` seconds: a server that
+    trickles a byte now and then cannot hold the import for longer.
+    """
     if is_url(source):
-        request = urllib.request.Request(
-            source,
-            headers={
-                "User-Agent": f"inloop/{__version__} (status page import)",
-                "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.1",
-            },
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                data: bytes = response.read(MAX_FEED_BYTES + 1)
-                headers = {k.lower(): v for k, v in response.headers.items()}
-        except urllib.error.HTTPError as error:
-            error.close()  # it holds the response, and its socket
-            raise UsageError(f"cannot fetch {source}: HTTP {error.code} {error.reason}") from None
-        except urllib.error.URLError as error:
-            raise UsageError(f"cannot fetch {source}: {error.reason}") from None
-        except (TimeoutError, OSError, ValueError) as error:
-            raise UsageError(f"cannot fetch {source}: {error}") from None
-        if len(data) > MAX_FEED_BYTES:
-            raise UsageError(f"cannot import {source}: larger than {MAX_FEED_BYTES} bytes")
-        return data, headers
+        return _fetch(source, deadline)
     if "://" in source:
         raise UsageError(f"cannot import {source}: give a file or an http(s) URL")
     path = Path(source)
@@ -189,6 +194,90 @@ def read_source(source: str, *, timeout: float = 30.0) -> tuple[bytes, dict[str,
         raise UsageError(f"cannot read {source}: it is a directory, not a feed") from None
     except OSError as error:
         raise UsageError(f"cannot read {source}: {error.strerror or error}") from None
+
+
+class _Deadline:
+    """The sockets of one fetch, each given only the time that is left before every wait."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+        self.sockets: list[socket.socket] = []
+
+    def left(self) -> float:
+        left = self.end - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("deadline")
+        for sock in self.sockets:
+            if sock.fileno() != -1:  # a redirect's connection is closed by now
+                sock.settimeout(left)
+        return left
+
+    def opener(self) -> urllib.request.OpenerDirector:
+        deadline = self
+
+        class Connection(http.client.HTTPConnection):
+            def connect(self) -> None:
+                super().connect()
+                deadline.sockets.append(self.sock)
+
+        class SecureConnection(http.client.HTTPSConnection):
+            def connect(self) -> None:
+                super().connect()
+                deadline.sockets.append(self.sock)
+
+        context = ssl.create_default_context()
+
+        class Handler(urllib.request.HTTPHandler):
+            def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+                return self.do_open(Connection, req)
+
+        class SecureHandler(urllib.request.HTTPSHandler):
+            def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+                return self.do_open(SecureConnection, req, context=context)
+
+        return urllib.request.build_opener(Handler, SecureHandler(context=context))
+
+
+def _fetch(source: str, seconds: float) -> tuple[bytes, dict[str, str]]:
+    request = urllib.request.Request(
+        source,
+        headers={
+            "User-Agent": f"inloop/{__version__} (status page import)",
+            "Accept": "application/rss+xml, application/atom+xml, application/json;q=0.9, "
+            "application/xml;q=0.9, */*;q=0.1",
+        },
+    )
+    deadline = _Deadline(seconds)
+    too_slow = (
+        f"cannot fetch {source}: no complete answer within {seconds:g} seconds (the deadline; give more with --timeout)"
+    )
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        with deadline.opener().open(request, timeout=deadline.left()) as response:
+            headers = {k.lower(): v for k, v in response.headers.items()}
+            while True:
+                deadline.left()
+                chunk = response.read1(65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > MAX_FEED_BYTES:
+                    raise UsageError(f"cannot import {source}: larger than {MAX_FEED_BYTES} bytes")
+    except urllib.error.HTTPError as error:
+        error.close()  # it holds the response, and its socket
+        raise UsageError(f"cannot fetch {source}: HTTP {error.code} {error.reason}") from None
+    except urllib.error.URLError as error:
+        if isinstance(error.reason, TimeoutError):
+            raise UsageError(too_slow) from None
+        raise UsageError(f"cannot fetch {source}: {error.reason}") from None
+    except TimeoutError:
+        raise UsageError(too_slow) from None
+    except (OSError, ValueError, http.client.HTTPException) as error:
+        raise UsageError(f"cannot fetch {source}: {error}") from None
+    return b"".join(chunks), headers
 
 
 # --- parsing -----------------------------------------------------------------
@@ -219,8 +308,9 @@ def _plain(fragment: str) -> str:
 class _Times:
     """Turns Statuspage's ``Mon D, HH:MM ZONE`` into UTC, and notes odd zones."""
 
-    def __init__(self, zone: ZoneInfo) -> None:
+    def __init__(self, zone: ZoneInfo, now: datetime | None = None) -> None:
         self.zone = zone
+        self.now = now
         self.unexpected_abbreviations: dict[str, int] = {}
 
     def parse(self, text: str, reference: datetime | None) -> datetime | None:
@@ -247,8 +337,13 @@ class _Times:
                 tz = timezone(sign * timedelta(hours=int(offset[2]), minutes=int(offset[3] or 0)))
             else:
                 abbreviation = zone_name.upper()
+        latest: datetime | None = None
         if match["year"]:
             year = int(match["year"])
+        elif reference is None and self.now is not None:
+            # nothing dates the item: the year that puts the time nearest before now
+            latest = self.now
+            year = self.now.astimezone(tz).year
         elif reference is not None:
             local_ref = reference.astimezone(tz)
             year = local_ref.year
@@ -268,12 +363,20 @@ class _Times:
                 int(match["second"] or 0),
                 tzinfo=tz,
             )
-        except ValueError:
+        except (ValueError, OverflowError):
             return None
+        if latest is not None and local > latest:
+            try:
+                local = local.replace(year=year - 1)
+            except ValueError:  # 29 February
+                return None
         if abbreviation is not None and abbreviation not in self._names(year):
             self.unexpected_abbreviations.setdefault(abbreviation, 0)
             self.unexpected_abbreviations[abbreviation] += 1
-        return local.astimezone(UTC)
+        try:
+            return local.astimezone(UTC)
+        except (ValueError, OverflowError):  # year 1 or 9999 with an offset
+            return None
 
     def _names(self, year: int) -> set[str]:
         names = set()
@@ -284,7 +387,7 @@ class _Times:
         return names
 
 
-def _status(raw: str) -> str | None:
+def status_name(raw: str) -> str | None:
     key = _WS.sub(" ", _plain(raw).lower().replace("-", "").replace("_", " ")).strip(" :")
     key = {"inprogress": "in progress", "post mortem": "postmortem"}.get(key, key)
     return INCIDENT_STATUSES.get(key) or MAINTENANCE_STATUSES.get(key)
@@ -300,11 +403,8 @@ def _entry_html(entry: Mapping[str, Any]) -> str:
 
 
 def _entry_title(entry: Mapping[str, Any]) -> str:
-    title = str(entry.get("title", "") or "")
-    detail = entry.get("title_detail") or {}
-    if "html" in str(detail.get("type", "")):
-        title = _plain(title)
-    return _WS.sub(" ", title).strip()
+    """A title is plain text: no tag survives, whatever type the feed gives it."""
+    return plain_text(str(entry.get("title", "") or ""))
 
 
 def _entry_link(entry: Mapping[str, Any]) -> str:
@@ -315,16 +415,30 @@ def _entry_link(entry: Mapping[str, Any]) -> str:
     return link.strip()
 
 
+def _undated_item(title: str, link: str, published: datetime | None, fragment: str, position: int) -> FeedItem | None:
+    """An item without Statuspage's dated updates (another generator's feed): one update at the
+    item's own date, saying what the item says, and final, since a history holds what is over."""
+    if published is None:
+        return None
+    maintenance = "/maintenances/" in urlsplit(link).path.lower()
+    update = FeedUpdate(published, "Completed" if maintenance else "Resolved", html_to_markdown(fragment))
+    return FeedItem(title, link, published, (update,), maintenance, position, undated=True)
+
+
 def parse_feed(
     data: bytes,
     *,
     source_timezone: ZoneInfo,
     headers: Mapping[str, str] | None = None,
     origin: str = "the feed",
+    now: datetime | None = None,
 ) -> Feed:
     """Parse a Statuspage-style history feed.  Items whose updates cannot be read are
-    left out, each with a warning; a document that is no feed at all is a UsageError."""
-    parsed = feedparser.parse(io.BytesIO(data), response_headers=dict(headers or {}))
+    left out, each with a warning; a document that is no feed at all is a UsageError.
+    ``now`` dates a time without a year in an item and a feed without dates."""
+    # feedparser's own sanitizer is off: it can mangle hostile HTML so far that an update's time
+    # goes, and every fragment passes nh3 (see .sanitize) before it becomes Markdown anyway
+    parsed = feedparser.parse(io.BytesIO(data), response_headers=dict(headers or {}), sanitize_html=False)
     feed_info = parsed.get("feed", {})
     entries = parsed.get("entries", [])
     if parsed.get("bozo") and not entries and not feed_info.get("title"):
@@ -333,7 +447,7 @@ def parse_feed(
     if not entries and not parsed.get("version"):
         raise UsageError(f"cannot import {origin}: not an RSS or Atom feed")
     feed_date = _entry_date(feed_info)
-    times = _Times(source_timezone)
+    times = _Times(source_timezone, now)
     warnings: list[str] = []
     items: list[FeedItem] = []
     for position, entry in enumerate(entries):
@@ -343,29 +457,37 @@ def parse_feed(
         published = _entry_date(entry)
         reference = published or feed_date
         fragment = _entry_html(entry)
-        markers = list(_MARKER.finditer(fragment))
-        if not markers:
-            warnings.append(f"left out {name}: no dated Statuspage updates in it")
-            continue
-        updates: list[FeedUpdate] = []
-        bad = False
-        for index, marker in enumerate(markers):
-            end = markers[index + 1].start() if index + 1 < len(markers) else len(fragment)
-            body = _TRAILING_PARAGRAPH.sub("", fragment[marker.end() : end])
+        markers: list[tuple[re.Match[str], datetime]] = []
+        lead = ""  # unreadable updates above the first readable one
+        for marker in _MARKER.finditer(fragment):
             when_text = _plain(marker["when"])
             when = times.parse(when_text, reference)
             if when is None:
-                warnings.append(f"left out {name}: cannot read the time {when_text!r}")
-                bad = True
-                break
-            status = _status(marker["status"])
+                # kept as text of the update next to it: one unreadable time costs no history
+                warnings.append(f"{name}: cannot read the time {when_text!r}; kept as text of the update next to it")
+                if not markers and not lead:
+                    lead = fragment[marker.start() :]
+            else:
+                if lead and not markers:
+                    lead = lead[: len(lead) - (len(fragment) - marker.start())]
+                markers.append((marker, when))
+        if not markers:
+            undated = _undated_item(title, link, published, fragment, position)
+            if undated is None:
+                warnings.append(f"left out {name}: no dated Statuspage updates in it, and no date of its own")
+            else:
+                items.append(undated)
+            continue
+        updates: list[FeedUpdate] = []
+        for index, (marker, when) in enumerate(markers):
+            end = markers[index + 1][0].start() if index + 1 < len(markers) else len(fragment)
+            body = _TRAILING_PARAGRAPH.sub("", fragment[marker.end() : end] + (lead if index == 0 else ""))
+            status = status_name(marker["status"])
             if status is None:
                 warnings.append(f"{name}: unknown status {_plain(marker['status'])!r} imported as Update")
                 status = "Update"
             text = markdown_from_feed_text(body) if status == "Postmortem" else html_to_markdown(body)
             updates.append(FeedUpdate(time=when, status=status, text=text))
-        if bad:
-            continue
         # The feed lists newest first; same-minute updates keep that order reversed.
         updates.reverse()
         updates.sort(key=lambda update: update.time)
@@ -389,7 +511,7 @@ def parse_feed(
             "(give the status page's own time zone if that is wrong)"
         )
     return Feed(
-        title=_WS.sub(" ", str(feed_info.get("title", "") or "")).strip(),
+        title=plain_text(str(feed_info.get("title", "") or "")),
         link=str(feed_info.get("link", "") or "").strip(),
         items=tuple(items),
         warnings=tuple(warnings),

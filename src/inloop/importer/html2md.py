@@ -12,6 +12,13 @@ Level-2 headings never come out: in an incident file they are updates, so an
 ``<h2>`` becomes ``###`` and :func:`demote_level2_headings` does the same to
 Markdown that arrives as Markdown (Statuspage postmortems).
 
+Imported HTML is untrusted: :func:`html_to_markdown` first passes it through
+the allow-list sanitizer (:mod:`.sanitize`), escapes whatever the Markdown
+renderer would read as HTML (``<``, entities, ``{: attribute lists}``, a code
+block where it would not be read as one), and checks the result with the
+build's own renderer; Markdown that would still hold anything beyond the
+allow-list is replaced by its plain text.
+
 Nothing here raises on any input text: broken HTML gives the best text it can.
 """
 
@@ -20,6 +27,8 @@ from __future__ import annotations
 import re
 from html import unescape
 from html.parser import HTMLParser
+
+from .sanitize import TAG_BREAKER, clean_html, defuse_tags, markdown_is_inert, without_control_characters
 
 __all__ = ["demote_level2_headings", "html_to_markdown", "markdown_from_feed_text"]
 
@@ -38,6 +47,8 @@ _WS = re.compile(r"[ \t\n\r\f]+")
 #: An ``&`` that a browser could read as the start of a character reference.
 _ENTITY_LIKE = re.compile(r"&(?=[#A-Za-z])")
 _LINE_START = re.compile(r"^([#>+-]|\d+(?=[.)]))")
+#: The first paragraph of a list item that opens with a code block: a zero-width space.
+_ITEM_OPENER = "&#8203;"
 _LIST_BLOCK = re.compile(r"^(?:- |\d+\. )")
 _SAFE_SCHEME = re.compile(r"^(?:https?:|mailto:|[^:/?#]*(?:[/?#]|$))", re.IGNORECASE)
 
@@ -116,14 +127,15 @@ def _escape_text(text: str) -> str:
     text = _ENTITY_LIKE.sub("&amp;", text)
     out: list[str] = []
     for i, char in enumerate(text):
-        if char in "\\`*[]":
+        if char in "\\`*[]{}":
             out.append("\\" + char)
         elif char == "_":
             before = text[i - 1] if i > 0 else " "
             after = text[i + 1] if i + 1 < len(text) else " "
             out.append("_" if before.isalnum() and after.isalnum() else "\\_")
         elif char == "<":
-            out.append("&lt;")
+            # "&lt;" is decoded in plain-text outputs: the zero-width space keeps a tag from forming
+            out.append("&lt;" + (TAG_BREAKER if re.match(r"[A-Za-z/!?]", text[i + 1 : i + 2]) else ""))
         else:
             out.append(char)
     return "".join(out)
@@ -271,11 +283,13 @@ class _Inline:
         if tag in ("em", "i", "cite", "dfn"):
             return self._emphasis(node, "em", _EM_OPEN)
         if tag in ("code", "kbd", "samp", "tt"):
-            return _code_span(_raw_text(node))
+            return _code_span(defuse_tags(_raw_text(node)))
         if tag == "a":
             return self._link(node)
         if tag == "img":
             src = _safe_url(node.attrs.get("src", ""))
+            if src is not None and not re.match(r"https?://", src, re.IGNORECASE):
+                src = None  # relative to a page that is not this site's: it shows nothing here
             alt = _escape_text(_WS.sub(" ", node.attrs.get("alt", "")).strip())
             return f"![{alt}]({src})" if src and not self.link else alt
         if tag in ("td", "th"):
@@ -316,8 +330,9 @@ class _Inline:
 
 def _resolve_em(text: str) -> str:
     """Choose each emphasis mark: ``*`` works inside words, but next to the ``**`` of
-    bold it can be misread; ``_`` is then clear, if no letter touches it from outside,
-    and in the rare case that one does, ``<em>`` is."""
+    bold it can be misread; ``_`` is then clear, if no letter touches it from outside.
+    In the rare case that one does, only HTML would be clear, and imported text gets
+    none: the emphasis goes, its words stay."""
 
     def mark(match: re.Match[str]) -> str:
         inner = match.group(1)
@@ -327,7 +342,7 @@ def _resolve_em(text: str) -> str:
             return f"*{inner}*"
         if not _is_word(before) and not _is_word(after):
             return f"_{inner}_"
-        return f"<em>{inner}</em>"  # inside a word and next to bold: only HTML is clear
+        return inner
 
     return _EM_PAIR.sub(mark, text)
 
@@ -393,7 +408,7 @@ def _block(node: _Node) -> list[str]:
     if tag == "hr":
         return ["* * *"]
     if tag == "pre":
-        code = _raw_text(node).expandtabs(4).strip("\n")
+        code = defuse_tags(_raw_text(node).expandtabs(4).strip("\n"))
         if not code.strip():
             return []
         return ["\n".join(("    " + line) if line.strip() else "" for line in code.split("\n"))]
@@ -434,6 +449,10 @@ def _list(node: _Node) -> list[str]:
     bodies: list[str] = []
     for blocks in items:
         if blocks:
+            if blocks[0].startswith(" "):
+                # a code block cannot open a list item ("-     <b>" is text with HTML in it):
+                # an invisible first paragraph lets it stand as the item's second block
+                blocks = [_ITEM_OPENER, *blocks]
             body = blocks[0]
             for index, block in enumerate(blocks[1:], start=1):
                 # "- a\n    - b" keeps the list tight; after a second paragraph it needs a gap
@@ -496,9 +515,33 @@ def demote_level2_headings(markdown: str) -> str:
 
 
 def html_to_markdown(fragment: str) -> str:
-    """Markdown for an HTML fragment; blocks are separated by a blank line."""
-    blocks = [block for block in _blocks(_parse(fragment)) if block.strip()]
-    return demote_level2_headings("\n\n".join(blocks))
+    """Markdown for an untrusted HTML fragment; blocks are separated by a blank line.
+
+    The fragment is sanitized first; the Markdown is checked with the build's
+    renderer, and replaced by the fragment's escaped text if it would make
+    anything beyond the allow-list (see :mod:`.sanitize`).
+    """
+    clean = clean_html(fragment)
+    blocks = [block for block in _blocks(_parse(clean)) if block.strip()]
+    if blocks and blocks[0].startswith(" "):
+        # an update's text is read stripped: a code block first would lose its indent and
+        # become a paragraph, so an invisible paragraph goes first
+        blocks.insert(0, _ITEM_OPENER)
+    markdown = demote_level2_headings("\n\n".join(blocks))
+    if markdown_is_inert(markdown):
+        return markdown
+    return _plain_markdown(clean)
+
+
+def _plain_markdown(clean: str) -> str:
+    """The text of sanitized HTML as paragraphs that no renderer reads as markup."""
+    text = _raw_text(_parse(clean))
+    paragraphs = [_WS.sub(" ", part).strip() for part in re.split(r"\n\s*\n", text)]
+    escaped = "\n\n".join(_escape_line_start(_escape_text(part)) for part in paragraphs if part)
+    if markdown_is_inert(escaped):
+        return escaped
+    # the last resort: every character that is not a letter, digit or space as a character reference
+    return "".join(char if char.isalnum() or char == " " else f"&#{ord(char)};" for char in escaped)
 
 
 _HTML_BLOCK_TAG = re.compile(r"<(?:p|div|h[1-6]|ul|ol|li|pre|blockquote|table)\b", re.IGNORECASE)
@@ -506,19 +549,25 @@ _MARKDOWN_NEWLINE = re.compile(r"\n[ \t]*<br\s*/?>|<br\s*/?>[ \t]*\n", re.IGNORE
 
 
 def markdown_from_feed_text(fragment: str) -> str:
-    """Text that Statuspage stored as Markdown (postmortems), kept as written.
+    """Text that Statuspage stored as Markdown (postmortems), as inloop Markdown.
 
     The feed shows such text with every newline followed by ``<br />``; those
-    tags go, entities are decoded, everything else stays byte for byte (inline
-    HTML in Markdown is Markdown).  A fragment of HTML blocks without those
-    newlines was rendered before it reached the feed: it is converted like an update.
+    tags go and entities are decoded, which gives the Markdown as written.  It
+    is untrusted like any imported text: it is rendered with the build's own
+    Markdown renderer, and that HTML is sanitized and converted like an
+    update's.  A fragment of HTML blocks without those newlines was rendered
+    before it reached the feed: it is converted like an update.
     """
+    from inloop import markup  # the renderer the build uses, so that the text reads as it did
+
     if _HTML_BLOCK_TAG.search(fragment) and not _MARKDOWN_NEWLINE.search(fragment):
         return html_to_markdown(fragment)
     text = fragment.replace("\r\n", "\n").replace("\r", "\n")
     text = re.sub(r"\n[ \t]*<br\s*/?>", "\n", text, flags=re.IGNORECASE)
     text = re.sub(r"<br\s*/?>[ \t]*(?=\n)", "", text, flags=re.IGNORECASE)
     text = re.sub(r"<br\s*/?>", "\n", text, flags=re.IGNORECASE)
-    text = unescape(text)
+    text = without_control_characters(unescape(text))
     text = "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
-    return demote_level2_headings(text)
+    if not text.strip():
+        return ""
+    return html_to_markdown(markup.to_html(text))

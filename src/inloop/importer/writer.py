@@ -12,7 +12,7 @@ import os
 import re
 import tempfile
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -24,9 +24,12 @@ from .feed import MAINTENANCE_STATUSES, FeedItem, FeedUpdate
 
 __all__ = [
     "CLOSED_ON_IMPORT",
+    "DEFAULT_MAINTENANCE_LENGTH",
     "MaintenanceWindow",
-    "append_component",
+    "append_components",
     "component_ids",
+    "component_name",
+    "config_components",
     "existing_sources",
     "floor_minute",
     "format_time",
@@ -43,6 +46,8 @@ __all__ = [
 ]
 
 CLOSED_ON_IMPORT = "Closed on import: the status page this incident was imported from never marked it resolved."
+#: How long a maintenance window lasts when its source gives only one time (a window must end after it starts).
+DEFAULT_MAINTENANCE_LENGTH = timedelta(hours=1)
 
 _SEPARATOR = "\u2014"  # em dash, as in the README's example
 _YAML_NON_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -72,12 +77,12 @@ def yaml_string(value: str) -> str:
     return _YAML_NON_PRINTABLE.sub(escape, quoted)
 
 
-def _imported_block(source: str, component: str, impact: str | None) -> list[str]:
-    lines = [
-        "imported:",
-        f"  source: {yaml_string(source)}",
-        f"  component: {yaml_string(component)}",
-    ]
+def _imported_block(source: str, component: str | None, impact: str | None) -> list[str]:
+    """``imported:``: the source, and the defaults written for what it did not say (and only
+    those: a value the user chose, or the source gave, is no default to point out)."""
+    lines = ["imported:", f"  source: {yaml_string(source)}"]
+    if component is not None:
+        lines.append(f"  component: {yaml_string(component)}")
     if impact is not None:
         lines.append(f"  impact: {yaml_string(impact)}")
     return lines
@@ -97,12 +102,15 @@ def _body(updates: Iterable[tuple[datetime, str, str]]) -> str:
 def render_incident(
     item: FeedItem,
     *,
-    component: str,
+    components: Sequence[str],
     impact: str,
     closed_at: datetime | None = None,
+    default_component: str | None = None,
+    default_impact: str | None = None,
 ) -> str:
     """The incident file: front matter, then the updates oldest first.  A Postmortem
-    becomes an ``Update``; ``closed_at`` adds a final ``Resolved`` update."""
+    becomes an ``Update``; ``closed_at`` adds a final ``Resolved`` update.  The
+    ``default_*`` values are recorded under ``imported:``."""
     updates = [
         (u.time, "Update" if u.status == "Postmortem" else u.status, u.text)
         for u in item.updates
@@ -115,8 +123,8 @@ def render_incident(
         f"title: {yaml_string(item.title)}",
         f"impact: {yaml_string(impact)}",
         "components:",
-        f"  - {yaml_string(component)}",
-        *_imported_block(item.link, component, impact),
+        *(f"  - {yaml_string(c)}" for c in components),
+        *_imported_block(item.link, default_component, default_impact),
         "---",
     ]
     return "\n".join(front) + "\n\n" + _body(updates)
@@ -128,19 +136,30 @@ class MaintenanceWindow:
     end: datetime
     start_guessed: bool
     end_guessed: bool
+    end_default: bool = False
 
 
-def maintenance_window(updates: Sequence[FeedUpdate]) -> MaintenanceWindow:
-    """Start at the first ``In progress``, end at the last ``Completed``; else the first
-    and last update (guessed)."""
+def maintenance_window(
+    updates: Sequence[FeedUpdate], scheduled: tuple[datetime, datetime | None] | None = None
+) -> MaintenanceWindow:
+    """Start at the first ``In progress``, end at the last ``Completed``; else the announced
+    window (``scheduled``, from the API); else the first and last update (guessed).  A window
+    whose end would not come after its start (one time known) lasts DEFAULT_MAINTENANCE_LENGTH."""
     starts = [u.time for u in updates if u.status == "In progress"]
     ends = [u.time for u in updates if u.status == "Completed"]
-    start = starts[0] if starts else updates[0].time
-    end = ends[-1] if ends else updates[-1].time
-    return MaintenanceWindow(start=start, end=max(start, end), start_guessed=not starts, end_guessed=not ends)
+    announced_start, announced_end = scheduled if scheduled is not None else (None, None)
+    start = starts[0] if starts else announced_start or updates[0].time
+    end = ends[-1] if ends else announced_end or updates[-1].time
+    start_guessed = not starts and announced_start is None
+    end_guessed = not ends and announced_end is None
+    if end <= start:
+        return MaintenanceWindow(start, start + DEFAULT_MAINTENANCE_LENGTH, start_guessed, True, end_default=True)
+    return MaintenanceWindow(start, end, start_guessed, end_guessed)
 
 
-def render_maintenance(item: FeedItem, *, component: str, window: MaintenanceWindow) -> str:
+def render_maintenance(
+    item: FeedItem, *, components: Sequence[str], window: MaintenanceWindow, default_component: str | None = None
+) -> str:
     """The maintenance file.  Updates with an incident status keep the window's status
     before them (``Scheduled`` at first), since maintenance has only its own four."""
     status = "Scheduled"
@@ -153,10 +172,10 @@ def render_maintenance(item: FeedItem, *, component: str, window: MaintenanceWin
         "---",
         f"title: {yaml_string(item.title)}",
         "components:",
-        f"  - {yaml_string(component)}",
+        *(f"  - {yaml_string(c)}" for c in components),
         f"start: {format_time(window.start)}",
         f"end: {format_time(window.end)}",
-        *_imported_block(item.link, component, None),
+        *_imported_block(item.link, default_component, None),
         "---",
     ]
     return "\n".join(front) + "\n\n" + _body(updates)
@@ -271,15 +290,11 @@ def component_name(component: str) -> str:
     return component.replace("-", " ").capitalize()
 
 
-def _component_table(component: str, newline: str = "\n") -> str:
-    return newline.join(
-        [
-            "[[components]]",
-            f"id = {_toml_string(component)}",
-            f"name = {_toml_string(component_name(component))}",
-            "",
-        ]
-    )
+def _component_table(component: str, name: str, group: str | None = None, newline: str = "\n") -> str:
+    lines = ["[[components]]", f"id = {_toml_string(component)}", f"name = {_toml_string(name)}"]
+    if group:
+        lines.append(f"group = {_toml_string(group)}")
+    return newline.join([*lines, ""])
 
 
 def _shown_source(source: str) -> str:
@@ -291,7 +306,17 @@ def _shown_source(source: str) -> str:
     return source
 
 
-def render_config(*, title: str, base_url: str, timezone: str, component: str, source: str, since: date) -> str:
+def render_config(
+    *,
+    title: str,
+    base_url: str,
+    timezone: str,
+    components: Sequence[tuple[str, str]],
+    source: str,
+    since: date,
+    groups: Mapping[str, str] | None = None,
+) -> str:
+    """A new ``inloop.toml`` that declares ``components`` ((id, name)), in ``groups`` (id -> group name)."""
     head = [
         f"# Written by `inloop import` from {_shown_source(source)}",
         "# Edit the title, the components and their names; see the README for every setting.",
@@ -305,7 +330,8 @@ def render_config(*, title: str, base_url: str, timezone: str, component: str, s
         f"since = {since.isoformat()}",
         "",
     ]
-    return "\n".join(head) + "\n" + _component_table(component)
+    groups = groups or {}
+    return "\n".join(head) + "\n" + "\n".join(_component_table(c, name, groups.get(c)) for c, name in components)
 
 
 def has_check_since(config_text: str) -> bool:
@@ -314,29 +340,38 @@ def has_check_since(config_text: str) -> bool:
     return isinstance(check, dict) and "since" in check
 
 
-def component_ids(config_text: str) -> set[str]:
-    """Component ids declared in an ``inloop.toml``; raises tomllib.TOMLDecodeError."""
+def config_components(config_text: str) -> list[tuple[str, str]]:
+    """(id, name) of the components an ``inloop.toml`` declares; raises tomllib.TOMLDecodeError."""
     data = tomllib.loads(config_text)
     components = data.get("components", [])
     if not isinstance(components, list):
-        return set()
-    return {str(c["id"]) for c in components if isinstance(c, dict) and "id" in c}
+        return []
+    return [(str(c["id"]), str(c.get("name", c["id"]))) for c in components if isinstance(c, dict) and "id" in c]
 
 
-def append_component(config_bytes: bytes, component: str) -> bytes:
-    """``config_bytes`` with a ``[[components]]`` table for ``component`` added at the end;
-    every byte before it stays.  Raises ValueError when the result would not declare it
+def component_ids(config_text: str) -> set[str]:
+    """Component ids declared in an ``inloop.toml``; raises tomllib.TOMLDecodeError."""
+    return {component_id for component_id, _ in config_components(config_text)}
+
+
+def append_components(
+    config_bytes: bytes, components: Sequence[tuple[str, str]], groups: Mapping[str, str] | None = None
+) -> bytes:
+    """``config_bytes`` with a ``[[components]]`` table for each (id, name) added at the end;
+    every byte before them stays.  Raises ValueError when the result would not declare them
     (``components`` written as an inline array, say)."""
     newline = "\r\n" if b"\r\n" in config_bytes else "\n"
-    prefix = config_bytes
-    if prefix and not prefix.endswith(b"\n"):
-        prefix += newline.encode()
-    result = prefix + (newline + _component_table(component, newline)).encode("utf-8")
+    result = config_bytes
+    for component, name in components:
+        if result and not result.endswith(b"\n"):
+            result += newline.encode()
+        table = _component_table(component, name, (groups or {}).get(component), newline)
+        result += (newline + table).encode("utf-8")
     try:
         ids = component_ids(result.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ValueError(str(error)) from None
-    if component not in ids:
+    if any(component not in ids for component, _ in components):
         raise ValueError("the appended [[components]] table is not read as a component")
     return result
 
