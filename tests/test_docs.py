@@ -14,6 +14,7 @@ import click
 import yaml
 
 from inloop import config
+from inloop.alerts.settings import ALERTS_KEYS, RULE_KEYS
 from inloop.check.settings import PHRASE_LISTS
 from inloop.notify.settings import NOTIFY_KEYS, SMTP_KEYS, WEBHOOK_KEYS
 from inloop.publish.settings import PublishSettings
@@ -110,8 +111,10 @@ def test_the_configuration_page_lists_every_key_of_inloop_toml() -> None:
         *NOTIFY_KEYS,
         *SMTP_KEYS,
         *WEBHOOK_KEYS,
+        *ALERTS_KEYS,
+        *RULE_KEYS,
         *(field.name for field in dataclasses.fields(PublishSettings)),
     }
-    tables = {"components", "check", "phrases", "notify", "publish", "smtp", "webhooks"}
+    tables = {"components", "check", "phrases", "notify", "publish", "smtp", "webhooks", "alerts"}
     missing = sorted(keys - tables - _documented_keys("configuration.md"))
     assert missing == [], "docs/configuration.md has no row for these keys"

@@ -346,7 +346,7 @@ def test_an_optional_step_does_nothing_when_its_input_is_off(name: str, tmp_path
 
 def test_every_input_is_documented_and_used() -> None:
     text = (REPO / "action.yml").read_text("utf-8")
-    notes = (REPO / "docs" / "notes" / "ci.md").read_text("utf-8")
+    notes = (REPO / "docs" / "ci.md").read_text("utf-8")
     for name, spec in ACTION["inputs"].items():
         assert spec["description"].strip(), name
         assert f"inputs.{name} " in text or f"inputs.{name}\n" in text or f"inputs.{name} }}}}" in text, name
@@ -412,8 +412,8 @@ def test_the_install_step_installs_from_the_actions_folder(tmp_path: Path) -> No
 
 
 def documented_yaml(heading: str) -> Any:
-    """The first YAML block under ``heading`` in docs/notes/ci.md."""
-    text = (REPO / "docs" / "notes" / "ci.md").read_text("utf-8")
+    """The first YAML block under ``heading`` in docs/ci.md."""
+    text = (REPO / "docs" / "ci.md").read_text("utf-8")
     section = text.split(f"\n## {heading}\n", 1)[1]
     return yaml.safe_load(section.split("```yaml\n", 1)[1].split("\n```", 1)[0])
 

@@ -1,4 +1,4 @@
-"""Every surface names the same state, each in its documented words (docs/notes/pages.md).
+"""Every surface names the same state, each in its documented words (docs/page.md).
 
 The page's headline and the site's badge say the worst component status in
 inloop's words; the API's ``status`` is that same state in Statuspage's
