@@ -15,7 +15,7 @@ import click
 
 from .build import build_time
 from .errors import UsageError
-from .options import source_option
+from .options import report_errors, source_option
 
 #: Unlike a build's --now, the authoring commands' --now ignores SOURCE_DATE_EPOCH:
 #: an update posted at a build's fixed time would be posted at the wrong time.
@@ -62,6 +62,7 @@ def _echo(lines: list[str]) -> None:
 )
 @click.option("--timezone", default="UTC", show_default=True, metavar="ZONE", help="IANA time zone for shown times.")
 @now_option
+@report_errors
 def init(folder: str, title: str, base_url: str, timezone: str, now: str | None) -> None:
     """Start a new status site in DIR (default: here).
 
@@ -149,6 +150,7 @@ def _variables(given: tuple[str, ...]) -> dict[str, str]:
 @var_option
 @click.option("--edit", is_flag=True, help="Open the new file in $EDITOR.")
 @now_option
+@report_errors
 def new_incident(
     title: str | None,
     source: str,
@@ -231,6 +233,7 @@ def new_incident(
 @var_option
 @click.option("--edit", is_flag=True, help="Open the new file in $EDITOR.")
 @now_option
+@report_errors
 def new_maintenance(
     title: str | None,
     source: str,
@@ -314,6 +317,7 @@ def new_maintenance(
 @click.option("--prevention", multiple=True, metavar="TEXT", help="Add a prevention step; repeat for more.")
 @click.option("--reopen", is_flag=True, help="Post to a resolved incident (or completed window), reopening it.")
 @now_option
+@report_errors
 def update(
     reference: str,
     message: str,
@@ -358,6 +362,7 @@ def update(
 @click.option("--cause", default=None, metavar="TEXT", help="What was wrong (sets 'cause').")
 @click.option("--prevention", multiple=True, metavar="TEXT", help="Add a prevention step; repeat for more.")
 @now_option
+@report_errors
 def resolve(
     reference: str,
     message: str,
@@ -389,6 +394,7 @@ def prevention() -> None:
 @click.argument("step", metavar="STEP")
 @source_option
 @now_option
+@report_errors
 def prevention_add(reference: str, step: str, source: str, now: str | None) -> None:
     """Add STEP at the end of the prevention steps of incident ID.
 
@@ -412,6 +418,7 @@ def prevention_add(reference: str, step: str, source: str, now: str | None) -> N
     "or '... UTC', or a clock time '14:05' (today). Not in the future, not before the incident started.",
 )
 @now_option
+@report_errors
 def prevention_done(reference: str, number: str, source: str, at: str | None, now: str | None) -> None:
     """Mark step N of incident ID done (1 is the first, as the page numbers them)."""
     from .authoring.prevention import mark_done
@@ -426,6 +433,7 @@ def prevention_done(reference: str, number: str, source: str, at: str | None, no
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts (its keys: see the docs).")
 @now_option
+@report_errors
 def list_command(source: str, everything: bool, as_json: bool, now: str | None) -> None:
     """List the open incidents and the maintenance in progress or upcoming.
 
@@ -454,17 +462,6 @@ COMMANDS: tuple[click.Command, ...] = (init, new, update, resolve, prevention, l
 
 
 def register(group: click.Group) -> None:
-    """Add the authoring commands to ``group``, with inloop's error reporting."""
-    from . import cli  # imported here: cli imports this module at its end
-
-    def wrap(command: click.Command) -> None:
-        if command.callback is not None and not getattr(command.callback, "_inloop_wrapped", False):
-            command.callback = cli.report_errors(command.callback)
-            command.callback._inloop_wrapped = True  # type: ignore[attr-defined]
-        if isinstance(command, click.Group):
-            for sub in command.commands.values():
-                wrap(sub)
-
+    """Add the authoring commands to ``group``."""
     for command in COMMANDS:
-        wrap(command)
         group.add_command(command)
