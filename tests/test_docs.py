@@ -18,6 +18,7 @@ from inloop.alerts.settings import ALERTS_KEYS, RULE_KEYS
 from inloop.check.settings import PHRASE_LISTS
 from inloop.notify.settings import NOTIFY_KEYS, SMTP_KEYS, WEBHOOK_KEYS
 from inloop.publish.settings import PublishSettings
+from inloop.subscriptions.settings import KEYS as SUBSCRIPTIONS_KEYS
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
@@ -114,7 +115,8 @@ def test_the_configuration_page_lists_every_key_of_inloop_toml() -> None:
         *ALERTS_KEYS,
         *RULE_KEYS,
         *(field.name for field in dataclasses.fields(PublishSettings)),
+        *SUBSCRIPTIONS_KEYS,
     }
-    tables = {"components", "check", "phrases", "notify", "publish", "smtp", "webhooks", "alerts"}
+    tables = {"components", "check", "phrases", "notify", "publish", "smtp", "webhooks", "alerts", "subscriptions"}
     missing = sorted(keys - tables - _documented_keys("configuration.md"))
     assert missing == [], "docs/configuration.md has no row for these keys"

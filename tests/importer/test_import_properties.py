@@ -8,7 +8,7 @@ imported into a fresh site, built with ``inloop build`` (in this process),
 and imported again.
 
 The normal run keeps to a few examples; ``INLOOP_LONG_PROPERTIES=1`` runs
-many more (see docs/notes/import.md).
+many more (see docs/development.md, "Longer property-based runs").
 """
 
 from __future__ import annotations

@@ -110,7 +110,7 @@ def text_lines(listing: Listing, *, everything: bool) -> list[str]:
 
 
 def json_text(listing: Listing) -> str:
-    """The ``--json`` document: see docs/notes/auth.md for its keys."""
+    """The ``--json`` document: see docs/authoring.md ("What is open: inloop list") for its keys."""
     base = listing.config.base_url
     items: list[dict[str, Any]] = []
     for row in listing.rows:

@@ -106,7 +106,7 @@ def annotation(entry: Entry) -> str:
 
 
 def json_document(command: str, entries: Sequence[Entry], checked: dict[str, int] | None = None) -> str:
-    """The ``--format json`` document (see docs/notes/ci.md and tests/schemas/report.schema.json)."""
+    """The ``--format json`` document (see docs/ci.md and tests/schemas/report.schema.json)."""
     errors = sum(1 for entry in entries if entry.severity == "error")
     document: dict[str, object] = {
         "version": JSON_VERSION,
