@@ -413,10 +413,6 @@ def test_follows_the_host_pages_colour_scheme_and_axe_finds_nothing(
     assert response["violations"] == [], response["violations"]
     unsure = [rule for rule in response["incomplete"] if rule["id"] == "color-contrast"]
     assert unsure == [], unsure
-    screenshots = os.environ.get("INLOOP_EMBED_SCREENSHOTS")
-    if screenshots:  # docs/screenshots/embed-light.png and embed-dark.png
-        page.set_viewport_size({"width": 720, "height": 300})
-        page.screenshot(path=str(Path(screenshots) / f"embed-{scheme}.png"))
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -443,3 +439,29 @@ def test_the_embed_page_is_valid_html(status: StatusSite) -> None:
         [java, "-jar", str(VNU), "--errors-only", str(page)], capture_output=True, text=True, timeout=120, check=False
     )
     assert done.returncode == 0 and not (done.stderr + done.stdout).strip(), done.stderr + done.stdout
+
+
+DOCS_HOST = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="color-scheme" content="light dark"><title>Acme app</title></head>
+<body style="font-family: system-ui, sans-serif; margin: 2rem">
+<h1>Acme dashboard</h1><p>Your projects, builds and invoices.</p>
+<script src="{status}embed.js" async></script>
+</body>
+</html>
+"""
+
+
+@pytest.mark.skipif(
+    not os.environ.get("INLOOP_EMBED_SCREENSHOTS"), reason="set INLOOP_EMBED_SCREENSHOTS=docs/screenshots"
+)
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_screenshots_for_the_docs(browse: Callable[..., Watched], host: Host, status: StatusSite, scheme: str) -> None:
+    """``INLOOP_EMBED_SCREENSHOTS=docs/screenshots``: embed-light.png and embed-dark.png."""
+    status.write("search-down", incident("Search is failing for some customers", datetime.now(UTC)))
+    status.build()
+    (host.folder / "docs.html").write_text(DOCS_HOST.format(status=status.url), encoding="utf-8")
+    page = browse(color_scheme=scheme, viewport={"width": 720, "height": 280}).open(host.url + "docs.html")
+    expect(banner(page)).to_be_visible(timeout=WITHIN_MS)
+    folder = Path(os.environ["INLOOP_EMBED_SCREENSHOTS"])
+    page.screenshot(path=str(folder / f"embed-{scheme}.png"))
