@@ -18,7 +18,7 @@ from gettext import NullTranslations
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import api, badges, calendar, derive, feeds, i18n, sitefiles
+from . import api, badges, calendar, derive, embed, feeds, i18n, sitefiles
 from .derive import BarDay, Item
 from .formatting import Formatter
 from .model import (
@@ -301,6 +301,7 @@ class Planner:
         pages.append(self.calendar_page())
         pages += self.api_pages()
         pages += self.badge_pages()
+        pages += self.embed_pages()
         pages += self.site_files()
         self.pages = pages
         self.positions = {page.path: number for number, page in enumerate(pages)}
@@ -585,6 +586,27 @@ class Planner:
                 Page(folder + "badge.json", key_of(self.common_key, key, "json"), endpoint),
             ]
         return pages
+
+    def embed_pages(self) -> list[Page]:
+        """``embed.js``, and the ``embed/`` page it reads: the open incidents and maintenance (see :mod:`.embed`)."""
+        state = self.state
+        items = embed.open_items(state.content, state.now)
+        shown = (state.overall, [(i.kind, i.id, i.digest, embed.item_state(i, state.now)) for i in items])
+        gettext = self.translations.gettext
+        updated = derive.last_updated(items)  # the sitemap's and the footer's time
+
+        def values() -> dict[str, Any]:
+            made = embed.message(state.config, state.overall, items, state.now, gettext, item_path)
+            return {"overall": state.overall, "items": items, "message": made, "updated": updated}
+
+        def script() -> bytes:
+            return self.templates.render(embed.SCRIPT_PATH, self.context(embed.SCRIPT_PATH)).encode("utf-8")
+
+        fingerprint = self.templates.fingerprint(embed.SCRIPT_PATH)
+        return [
+            Page(embed.SCRIPT_PATH, key_of(self.common_key, "embed", fingerprint), script),
+            self.page(embed.PAGE_PATH, embed.PAGE_PATH, shown, values, updated),
+        ]
 
     # -- sitemap, robots.txt, script, favicon, live.json ----------------------------
 

@@ -2,6 +2,16 @@
    Optional: every page reads completely without it.  Served as inloop.<hash>.js. */
 (function () {
   "use strict";
+  /* On the embed/ page in a frame: tell the page that framed it (the site's embed.js) the status.
+     The message holds only what the page shows anyone, so any origin may have it. */
+  var embedded = document.getElementById("inloop-status");
+  if (embedded && window.parent !== window) {
+    try {
+      window.parent.postMessage(JSON.parse(embedded.getAttribute("data-message")), "*");
+    } catch (error) {
+      /* nothing to tell: embed.js shows nothing */
+    }
+  }
   var script = document.currentScript;
   if (!script || !window.Intl) return;
   var lang = document.documentElement.lang || undefined;
