@@ -35,6 +35,9 @@ HELPER_MODULES = (
     "publish.seaweed",
     "publish.support",
     "watch.support",
+    "alert_support",
+    "subs_fixtures",
+    "hostile_html",
 )
 pytest.register_assert_rewrite(*HELPER_MODULES)
 

@@ -700,8 +700,8 @@ def test_a_source_given_through_a_symlink(acme: Path, tmp_path: Path, make_watch
 def test_an_input_folder_given_through_a_symlink(
     acme: Path, tmp_path: Path, make_watch: Callable[..., WatchSession]
 ) -> None:
-    """``content/`` may be a symlink to a folder kept elsewhere (another checkout)."""
-    shared = tmp_path / "shared-content"
+    """``content/`` may be a symlink to another folder of the project (never to one outside it)."""
+    shared = acme / "shared-content"
     os.rename(acme / "content", shared)
     (acme / "content").symlink_to(shared, target_is_directory=True)
     session = make_watch(acme)
