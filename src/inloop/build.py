@@ -990,6 +990,11 @@ class Builder:
             self._boundary = next_change(*self._boundary_inputs)
         return self._boundary
 
+    def forget_output(self) -> None:
+        """Another process wrote the output folder: next time compare every file with the disk, trust no memory."""
+        self._last_files = None
+        self._previous_files = None
+
     def known_inputs(self) -> set[str]:
         """Absolute paths of every input file the last build read."""
         inputs = {os.path.abspath(path) for path in self._parsed}

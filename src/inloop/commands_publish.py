@@ -10,7 +10,8 @@ import click
 from .build import build_time
 from .config import CONFIG_NAME, TomlLines
 from .errors import BuildError, Problem
-from .options import make_builder, now_option, output_option, report_errors, source_option
+from .options import make_builder, no_wait_option, now_option, output_option, report_errors, say_waiting, source_option
+from .outputlock import output_lock
 
 
 def _publish_settings(source: Path, shown_config: str, raw: object) -> object:
@@ -34,6 +35,7 @@ def _publish_settings(source: Path, shown_config: str, raw: object) -> object:
 @click.option("--dry-run", is_flag=True, help="List what would change; upload, delete and send nothing.")
 @click.option("--notify", "and_notify", is_flag=True, help="After publishing, run 'inloop notify'.")
 @click.option("--verbose", "-v", is_flag=True, help="List every uploaded and deleted file.")
+@no_wait_option
 @report_errors
 def publish(
     dest: str,
@@ -44,6 +46,7 @@ def publish(
     dry_run: bool,
     and_notify: bool,
     verbose: bool,
+    no_wait: bool,
 ) -> None:
     """Build the site, then upload it to DEST: a folder or s3://bucket/prefix.
 
@@ -56,16 +59,18 @@ def publish(
 
     builder = make_builder(source, output)
     moment = build_time(now)
-    report = builder.build_once(moment)
-    click.echo(f"built {report.files} files: {len(report.written)} written")
-    loaded = builder.load(moment).config
-    assert loaded.config is not None
-    raw = dict(loaded.config.raw_tables).get("publish", {})
-    settings = _publish_settings(builder.source, loaded.path, raw)
-    assert isinstance(settings, PublishSettings)
-    result = publish_site(
-        builder.output, dest, full=full, dry_run=dry_run, settings=settings, progress=sys.stderr.isatty()
-    )
+    # the output folder stays as built until it is uploaded: no other build may write it meanwhile
+    with output_lock(builder.output, "inloop publish", wait=not no_wait, on_wait=say_waiting):
+        report = builder.build_once(moment)
+        click.echo(f"built {report.files} files: {len(report.written)} written")
+        loaded = builder.load(moment).config
+        assert loaded.config is not None
+        raw = dict(loaded.config.raw_tables).get("publish", {})
+        settings = _publish_settings(builder.source, loaded.path, raw)
+        assert isinstance(settings, PublishSettings)
+        result = publish_site(
+            builder.output, dest, full=full, dry_run=dry_run, settings=settings, progress=sys.stderr.isatty()
+        )
     lines = result.lines()
     for line in lines if verbose or dry_run else lines[-1:]:
         click.echo(line)

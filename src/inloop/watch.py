@@ -19,6 +19,7 @@ import time
 import warnings
 import weakref
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -141,8 +142,12 @@ class Watcher:
         *,
         follow_clock: bool,
         on_rebuild: Callable[[RebuildOutcome], None],
+        holding: Callable[[], AbstractContextManager[bool | None]] = contextlib.nullcontext,
     ) -> None:
         self.builder = builder
+        #: Entered around each build: the output folder's lock, for ``watch`` and ``serve``; it
+        #: gives True when another process may have written the output since the last build.
+        self.holding = holding
         self.now = now
         self.follow_clock = follow_clock
         self.on_rebuild = on_rebuild
@@ -353,7 +358,11 @@ class Watcher:
             hints = None if self._rescan else [os.path.abspath(path) for path in changed]
             self._rescan = False
         try:
-            report = self.builder.build(self.now(), hints)
+            with self.holding() as elsewhere:
+                if elsewhere:  # what the builder remembers writing may not be what is there
+                    self.builder.forget_output()
+                    hints = None
+                report = self.builder.build(self.now(), hints)
         except BuildError as exc:
             outcome = RebuildOutcome(False, None, exc.problems, changed, time.perf_counter() - started)
         except Exception as exc:  # whatever goes wrong, keep the last good site and watch on
