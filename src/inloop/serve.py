@@ -39,13 +39,32 @@ QUERY_SAFE = PATH_SAFE + "?%"
 RELOAD_SCRIPT = """<script>/* inloop serve: live reload */(function(){var g=%d;try{var s=new EventSource("%s");
 s.onmessage=function(e){if(e.data!==String(g)){s.close();location.reload();}};}catch(e){}})();</script>"""
 
-OVERLAY = """<div id="inloop-errors" role="alert" style="position:fixed;inset:0;z-index:2147483647;overflow:auto;\
-background:rgba(20,20,20,.92);color:#fff;font:15px/1.5 ui-monospace,Menlo,Consolas,monospace;padding:2rem">\
-<h2 style="margin:0 0 1rem;font:700 20px/1.3 system-ui,sans-serif;color:#ff9f9a">%s</h2>\
-<pre style="white-space:pre-wrap;margin:0 0 1rem">%s</pre>\
-<p style="font-family:system-ui,sans-serif">The last good site is still in place; \
-this page reloads when you save again.</p>\
-</div>"""
+#: The error overlay: opaque, with a colour of its own for every text in either colour scheme, and a
+#: style that the site's own CSS cannot reach (an id, !important), so that it reads on any theme.
+OVERLAY_STYLE = (
+    "#inloop-errors{position:fixed!important;inset:0!important;z-index:2147483647!important;"
+    "box-sizing:border-box!important;overflow:auto!important;margin:0!important;padding:2rem!important;"
+    "opacity:1!important;filter:none!important;text-align:left!important;border:0!important;"
+    "background:#1f2024!important;color:#f1f2f4!important;"
+    "font:15px/1.5 ui-monospace,Menlo,Consolas,monospace!important}"
+    "#inloop-errors *{background:transparent!important;color:inherit!important;opacity:1!important;"
+    "text-shadow:none!important;border:0!important;padding:0!important}"
+    "#inloop-errors h2{margin:0 0 1rem!important;font:700 20px/1.3 system-ui,sans-serif!important;"
+    "color:#ffb4a9!important}"
+    "#inloop-errors pre{white-space:pre-wrap!important;margin:0 0 1rem!important;font:inherit!important;"
+    "overflow:visible!important}"
+    "#inloop-errors p{margin:0!important;font:15px/1.5 system-ui,sans-serif!important}"
+    "@media (prefers-color-scheme:light){#inloop-errors{background:#fffdfc!important;color:#1b1f24!important}"
+    "#inloop-errors h2{color:#a3161c!important}}"
+)
+OVERLAY = (
+    '<div id="inloop-errors" role="alert" aria-labelledby="inloop-errors-title">'
+    f"<style>{OVERLAY_STYLE}</style>"
+    '<h2 id="inloop-errors-title">%s</h2>'
+    "<pre>%s</pre>"
+    "<p>The last good site is still in place; this page reloads when you save again.</p>"
+    "</div>"
+)
 
 
 class LiveState:
