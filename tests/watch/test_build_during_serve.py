@@ -24,7 +24,10 @@ from .support import NOW_TEXT, REBUILT, WAIT, assert_same_site, start_serve
 INLOOP = [sys.executable, "-c", "import sys; from inloop.cli import main; sys.exit(main())"]
 WAITING = re.compile(r"waiting for the build of acme/site/ by pid \d+ \(inloop (serve|build)\) to finish")
 
-pytestmark = pytest.mark.timeout(180)
+#: Builds run one after another while the server rebuilds; more for a longer run: INLOOP_STRESS_BUILDS=12.
+BUILDS = int(os.environ.get("INLOOP_STRESS_BUILDS", "2"))
+
+pytestmark = pytest.mark.timeout(60 + 30 * BUILDS)
 
 
 def test_builds_while_serve_rebuilds_take_turns(acme: Path) -> None:
@@ -46,7 +49,7 @@ def test_builds_while_serve_rebuilds_take_turns(acme: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
     try:
         flipper.start()
-        for _ in range(3):
+        for _ in range(BUILDS):
             build = subprocess.run(
                 [*INLOOP, "build", "--source", "acme", "--now", NOW_TEXT, "--no-cache"],
                 cwd=acme.parent,
