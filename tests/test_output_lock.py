@@ -230,3 +230,12 @@ def test_a_lock_held_again_knows_whether_another_process_held_it_between(tmp_pat
     with lock.held() as elsewhere:
         assert elsewhere is False
     assert lock_path(output).read_text() == f"{os.getpid()} inloop serve\n"  # left for the next time
+
+
+def test_a_lock_makes_the_folder_for_its_file_and_removes_it_if_nothing_was_built(tmp_path: Path) -> None:
+    with output_lock(tmp_path / "new" / "deeper" / "site", "inloop build"):
+        assert (tmp_path / "new" / "deeper" / ".site.inloop-lock").is_file()
+    assert list(tmp_path.iterdir()) == []  # a build that failed leaves no folder behind
+    with output_lock(tmp_path / "new" / "site", "inloop build"):
+        (tmp_path / "new" / "site").mkdir()
+    assert [p.name for p in tmp_path.rglob("*")] == ["new", "site"]  # a build that wrote keeps them

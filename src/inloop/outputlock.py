@@ -119,6 +119,8 @@ class OutputLock:
         self.again = again
         self._mark = f"{os.getpid()} {command}\n".encode()
         self._left_mark = False
+        #: Folders above the output that this lock made to hold its file, removed again if still empty.
+        self._made: list[Path] = []
 
     @contextlib.contextmanager
     def held(self, *, wait: bool = True) -> Iterator[bool]:
@@ -141,6 +143,10 @@ class OutputLock:
             else:
                 with contextlib.suppress(OSError):
                     os.unlink(path)  # while still held: a waiter that locked the old file sees it is gone
+                for folder in reversed(self._made):  # a build that failed leaves no folder behind
+                    with contextlib.suppress(OSError):
+                        folder.rmdir()
+                self._made = []
             os.close(descriptor)
 
     def close(self) -> None:
@@ -151,14 +157,18 @@ class OutputLock:
         with contextlib.suppress(OutputBusy, OSError), self.held(wait=False):
             pass
 
-    def _acquire(self, wait: bool) -> tuple[Path, int]:
+    def _attempt(self) -> tuple[Path, int | None]:
+        """One try at the lock, making the folder that holds its file if need be (a first build)."""
         path = lock_path(self.output)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            descriptor = _try_lock(path)
-        except OSError:
+            self._made += _make_folders(path.parent)
+            return path, _try_lock(path)
+        except OSError:  # a parent folder we may not write in
             path = _fallback_path(self.output)
-            descriptor = _try_lock(path)
+            return path, _try_lock(path)
+
+    def _acquire(self, wait: bool) -> tuple[Path, int]:
+        path, descriptor = self._attempt()
         told = False
         while descriptor is None:
             holder = _holder(path)
@@ -174,8 +184,24 @@ class OutputLock:
                 raise OutputBusy(f"stopped while waiting for the build of {self.shown} by {holder}")
             if self.stop is None:
                 time.sleep(POLL_SECONDS)
-            descriptor = _try_lock(path)
+            path, descriptor = self._attempt()
         return path, descriptor
+
+
+def _make_folders(folder: Path) -> list[Path]:
+    """Make ``folder`` and any missing folder above it; the ones this call made, outermost first."""
+    missing = []
+    while not folder.is_dir() and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    made = []
+    for each in reversed(missing):
+        try:
+            each.mkdir()
+        except FileExistsError:
+            continue  # made by another process meanwhile: not ours to remove
+        made.append(each)
+    return made
 
 
 def _read_all(descriptor: int) -> bytes:
