@@ -222,9 +222,9 @@ def test_a_new_folder_is_restored_whole_and_moved_in(
 
     monkeypatch.setattr(inloop.ledger_io, "staging_folder", spy)
     real, _ = build_once(example_copy, tmp_path / "second")
-    assert not real and staged == [tmp_path / ".second.inloop-staging"]
+    assert not real and staged == [tmp_path / f".second.inloop-staging-{os.getpid()}"]
     assert tree(tmp_path / "second") == tree(tmp_path / "first")
-    assert not (tmp_path / ".second.inloop-staging").exists()
+    assert not list(tmp_path.glob(".second.inloop-staging*"))
     (tmp_path / "third").mkdir()
     (tmp_path / "third" / "notes.txt").write_text("not inloop's\n")
     real, _ = build_once(example_copy, tmp_path / "third")  # a folder with something in it: file by file

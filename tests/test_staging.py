@@ -9,6 +9,8 @@ file, as before; either way the bytes are the same.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -64,7 +66,7 @@ def test_a_first_build_is_staged_and_moved_in_whole(
 
     monkeypatch.setattr(inloop.build, "staging_folder", spy)
     report = Builder(generated, output, cache_dir=None).build(NOW)
-    assert staged == [tmp_path / ".site-out.inloop-staging"]
+    assert staged == [tmp_path / f".site-out.inloop-staging-{os.getpid()}"]
     assert tree(output) == file_by_file(generated, tmp_path)
     assert sorted(report.written) == sorted(set(tree(output)) - {RECORD_NAME})  # as any fresh build reports them
     assert leftovers(tmp_path) == []
@@ -115,9 +117,9 @@ def test_a_folder_that_fills_while_building_is_written_file_by_file(
 
 
 def test_the_staging_folder_is_only_for_a_missing_or_empty_real_folder(tmp_path: Path) -> None:
-    assert staging_folder(tmp_path / "missing") == tmp_path / ".missing.inloop-staging"
+    assert staging_folder(tmp_path / "missing") == tmp_path / f".missing.inloop-staging-{os.getpid()}"
     (tmp_path / "empty").mkdir()
-    assert staging_folder(tmp_path / "empty") == tmp_path / ".empty.inloop-staging"
+    assert staging_folder(tmp_path / "empty") == tmp_path / f".empty.inloop-staging-{os.getpid()}"
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "index.html").write_text("a site\n")
     assert staging_folder(tmp_path / "full") is None
@@ -128,12 +130,21 @@ def test_the_staging_folder_is_only_for_a_missing_or_empty_real_folder(tmp_path:
     assert staging_folder(tmp_path / "no-parent" / "out") is None  # nothing is made above the output
 
 
-def test_a_staging_folder_left_by_a_killed_build_is_replaced(tmp_path: Path) -> None:
-    left = tmp_path / ".out.inloop-staging"
-    (left / "incidents" / "old").mkdir(parents=True)
-    (left / "incidents" / "old" / "index.html").write_text("half a site\n")
-    staging = staging_folder(tmp_path / "out")
-    assert staging == left and list(staging.iterdir()) == []
+def test_staging_folders_left_by_killed_builds_are_removed(tmp_path: Path) -> None:
+    """Each process stages in a folder of its own; those of processes that are gone are removed."""
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, check=True)
+    left = [tmp_path / ".out.inloop-staging", tmp_path / f".out.inloop-staging-{int(dead.stdout)}"]
+    for folder in left:
+        (folder / "incidents" / "old").mkdir(parents=True)
+        (folder / "incidents" / "old" / "index.html").write_text("half a site\n")
+    with subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE) as alive:
+        theirs = tmp_path / f".out.inloop-staging-{alive.pid}"  # another build, still running
+        theirs.mkdir()
+        staging = staging_folder(tmp_path / "out")
+        assert staging == tmp_path / f".out.inloop-staging-{os.getpid()}" and list(staging.iterdir()) == []
+        assert sorted(tmp_path.iterdir()) == sorted([staging, theirs])
+        assert alive.stdin is not None
+        alive.stdin.close()
 
 
 def test_write_new_refuses_to_follow_or_replace_anything(tmp_path: Path) -> None:

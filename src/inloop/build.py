@@ -240,6 +240,10 @@ class Builder:
         """When the output of the last build changes by itself (a window starts, a new day)."""
         return self._boundary.next if self._boundary is not None else None
 
+    def forget_output(self) -> None:
+        """Another process wrote the output folder: next time compare every file with the disk, trust no memory."""
+        self._last_files = None
+
     def known_inputs(self) -> set[str]:
         """Absolute paths of every input file the last build read."""
         inputs = {os.path.abspath(path) for path in self.loader.parsed}

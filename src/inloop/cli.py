@@ -16,10 +16,13 @@ from . import __version__
 from .build import build_time
 from .options import format_option
 from .options import make_builder as make_builder
+from .options import no_wait_option as no_wait_option
 from .options import now_option as now_option
 from .options import output_option as output_option
 from .options import report_errors as report_errors
+from .options import say_waiting as say_waiting
 from .options import source_option as source_option
+from .outputlock import output_lock
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -42,6 +45,7 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="Fail, writing nothing, if 'inloop check' finds anything.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache in .inloop-cache/.")
 @format_option
+@no_wait_option
 @report_errors
 def build(
     source: str,
@@ -51,21 +55,25 @@ def build(
     strict: bool,
     no_cache: bool,
     output_format: str,
+    no_wait: bool,
 ) -> None:
     """Build the site into the output folder.
 
     Every error in every file is listed as path:line: message, and then
-    nothing is written: the last good site stays as it was.  With '--format
-    github' the errors are GitHub Actions annotations, with '--format json'
-    one JSON document on stdout (the build's own line then goes to stderr).
+    nothing is written: the last good site stays as it was.  One build at a
+    time writes an output folder: a second one waits for the first.  With
+    '--format github' the errors are GitHub Actions annotations, with
+    '--format json' one JSON document on stdout (the build's own line then
+    goes to stderr).
     """
     builder = make_builder(source, output, base_url, cache=not no_cache)
     moment = build_time(now)
-    if strict:
-        from .commands_check import strict_gate
+    with output_lock(builder.output, "inloop build", wait=not no_wait, on_wait=say_waiting):
+        if strict:
+            from .commands_check import strict_gate
 
-        strict_gate(builder, moment, output_format)
-    report = builder.build_once(moment)
+            strict_gate(builder, moment, output_format)
+        report = builder.build_once(moment)
     how = "" if not report.from_ledger else " (inputs as at the last build: output checked, nothing rendered)"
     if output_format == "json":
         from .check.formats import render

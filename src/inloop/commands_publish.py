@@ -11,7 +11,8 @@ import click
 from .build import Builder, build_time, shown_path
 from .config import CONFIG_NAME, TomlLines, load_config
 from .errors import BuildError, Problem, UsageError
-from .options import make_builder, now_option, output_option, report_errors, source_option
+from .options import make_builder, no_wait_option, now_option, output_option, report_errors, say_waiting, source_option
+from .outputlock import output_lock
 
 if TYPE_CHECKING:
     from .publish import PublishSettings
@@ -79,6 +80,7 @@ def settings_before_build(builder: Builder, and_notify: bool) -> PublishSettings
 @click.option("--dry-run", is_flag=True, help="List what would change; upload, delete and send nothing.")
 @click.option("--notify", "and_notify", is_flag=True, help="After publishing, run 'inloop notify'.")
 @click.option("--verbose", "-v", is_flag=True, help="List every uploaded and deleted file.")
+@no_wait_option
 @report_errors
 def publish(
     dest: str,
@@ -89,6 +91,7 @@ def publish(
     dry_run: bool,
     and_notify: bool,
     verbose: bool,
+    no_wait: bool,
 ) -> None:
     """Build the site, then upload it to DEST: a folder or s3://bucket/prefix.
 
@@ -102,12 +105,14 @@ def publish(
     builder = make_builder(source, output)
     moment = build_time(now)
     checked = settings_before_build(builder, and_notify)
-    report = builder.build_once(moment)
-    click.echo(f"built {report.files} files: {len(report.written)} written")
-    settings = checked if checked is not None else _publish_settings(builder.source, CONFIG_NAME, {})
-    result = publish_site(
-        builder.output, dest, full=full, dry_run=dry_run, settings=settings, progress=sys.stderr.isatty()
-    )
+    # the output folder stays as built until it is uploaded: no other build may write it meanwhile
+    with output_lock(builder.output, "inloop publish", wait=not no_wait, on_wait=say_waiting):
+        report = builder.build_once(moment)
+        click.echo(f"built {report.files} files: {len(report.written)} written")
+        settings = checked if checked is not None else _publish_settings(builder.source, CONFIG_NAME, {})
+        result = publish_site(
+            builder.output, dest, full=full, dry_run=dry_run, settings=settings, progress=sys.stderr.isatty()
+        )
     lines = result.lines()
     for line in lines if verbose or dry_run else lines[-1:]:
         click.echo(line)

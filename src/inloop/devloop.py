@@ -19,6 +19,8 @@ import click
 
 from .build import Builder
 from .config import load_config
+from .options import say_waiting
+from .outputlock import OutputLock
 from .serve import LiveState, mount_path, open_server
 from .watch import RebuildOutcome, Watcher, describe
 
@@ -65,10 +67,21 @@ def _mount(builder: Builder) -> str | None:
     return mount_path(builder.base_url or config.base_url) if config else None
 
 
+def _locking(builder: Builder, command: str, stop: threading.Event) -> OutputLock:
+    """Each rebuild holds the output folder's lock: another build of it waits, or is waited for."""
+    return OutputLock(builder.output, command, on_wait=say_waiting, stop=stop, again=True)
+
+
 def run_watch(builder: Builder, now: Callable[[], datetime], follow_clock: bool) -> None:
     stop = threading.Event()
     _stop_on_signals(stop)
-    watcher = Watcher(builder, now, follow_clock=follow_clock, on_rebuild=lambda o: _echo(describe(o)))
+    watcher = Watcher(
+        builder,
+        now,
+        follow_clock=follow_clock,
+        on_rebuild=lambda o: _echo(describe(o)),
+        holding=(lock := _locking(builder, "inloop watch", stop)).held,
+    )
     watcher.start()
     _echo([f"watching {builder.shown_source} (Ctrl-C to stop)"])
     loop = threading.Thread(target=watcher.run, args=(stop,), name="inloop-watch", daemon=True)
@@ -80,6 +93,7 @@ def run_watch(builder: Builder, now: Callable[[], datetime], follow_clock: bool)
         stop.set()
         watcher.stop()
         loop.join(timeout=10)
+        lock.close()
 
 
 def run_serve(
@@ -94,7 +108,13 @@ def run_serve(
         live.publish(outcome.problems, _mount(builder) if outcome.ok else None)
         _echo(describe(outcome))
 
-    watcher = Watcher(builder, now, follow_clock=follow_clock, on_rebuild=on_rebuild)
+    watcher = Watcher(
+        builder,
+        now,
+        follow_clock=follow_clock,
+        on_rebuild=on_rebuild,
+        holding=(lock := _locking(builder, "inloop serve", stop)).held,
+    )
     try:
         watcher.start()  # a source folder that is not there: an error, and no site/ made in it
     except BaseException:
@@ -121,3 +141,4 @@ def run_serve(
         server.shutdown()
         server.server_close()
         loop.join(timeout=10)
+        lock.close()

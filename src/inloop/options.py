@@ -81,6 +81,17 @@ now_option = click.option(
     "Default: $SOURCE_DATE_EPOCH, else the clock.",
 )
 
+no_wait_option = click.option(
+    "--no-wait",
+    is_flag=True,
+    help="If another inloop process is building the same output folder, exit with status 1 instead of waiting.",
+)
+
+
+def say_waiting(message: str) -> None:
+    """How a command that waits for another's build of its output folder says so (on stderr)."""
+    click.echo(message, err=True)
+
 
 def make_builder(source: str, output: str | None, base_url: str | None = None, *, cache: bool = True) -> Builder:
     source_path = Path(source)

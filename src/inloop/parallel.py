@@ -12,12 +12,15 @@ The order of results is the order of the items, so output is deterministic.
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import multiprocessing
 import os
 import pickle
 import signal
+import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
@@ -62,12 +65,62 @@ def _run(function: Callable[[Sequence[Any]], list[Any]], items: Sequence[Any], b
     return results
 
 
+#: prctl(2)'s option that asks the kernel for a signal when the parent dies (Linux).
+_PR_SET_PDEATHSIG = 1
+#: How often a worker without that signal looks whether its parent is still there.
+ORPHAN_POLL_SECONDS = 0.1
+
+
+def _die_with_parent(parent: int, inherited: Sequence[Connection]) -> None:
+    """In a child, first thing: end at once when the parent dies, however it dies.
+
+    A parent killed with ``kill -9`` runs no cleanup: its worker would block
+    for ever on a full pipe, holding the caller's stdout open (``inloop build |
+    cat`` never ending).  Linux sends the child SIGKILL when its parent dies;
+    elsewhere a thread watches the parent's pid.  The child also closes the
+    read ends of the pipes it inherited, its own among them, so that a write
+    to a parent that is gone fails instead of filling a pipe only it can read.
+    """
+    for receiver in inherited:
+        receiver.close()
+    if not _parent_death_signal(signal.SIGKILL):
+        threading.Thread(target=_watch_parent, args=(parent,), name="inloop-orphan-check", daemon=True).start()
+    if os.getppid() != parent:  # it died before the signal was asked for
+        os._exit(1)
+
+
+def _parent_death_signal(signum: int) -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return int(libc.prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_POLL_SECONDS)
+    os._exit(1)
+
+
+def _send(sender: Connection, message: object) -> None:
+    """Send to the parent; a parent that is gone ends the child quietly (no traceback on the caller's stderr)."""
+    try:
+        sender.send_bytes(pickle.dumps(message, -1))
+    except OSError:
+        os._exit(1)
+
+
 def _child(
     function: Callable[[Sequence[Any]], list[Any]],
     items: Sequence[Any],
     bounds: list[tuple[int, int]],
     counter: Any,
     sender: Connection,
+    parent: int,
+    inherited: Sequence[Connection],
 ) -> None:
     """A child's whole life: claim chunks until none is left, send each result, exit.
 
@@ -77,13 +130,14 @@ def _child(
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent(parent, inherited)
     gc_policy.in_child()
     try:
         while (index := _claim(counter, len(bounds))) is not None:
-            sender.send_bytes(pickle.dumps((index, _run(function, items, bounds[index])), -1))
-        sender.send_bytes(pickle.dumps((None, None), -1))
+            _send(sender, (index, _run(function, items, bounds[index])))
+        _send(sender, (None, None))
     except BaseException:
-        sender.send_bytes(pickle.dumps((-1, traceback.format_exc()), -1))
+        _send(sender, (-1, traceback.format_exc()))
     finally:
         sender.close()
 
@@ -123,9 +177,13 @@ def _start(
     They are added to ``children`` and ``readers`` as they start, so that a
     caller can end those that started if starting another fails.
     """
+    receivers: list[Connection] = []  # each child closes those it inherits (see _die_with_parent)
     for _ in range(count):
         receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(target=child[0], args=(*child[1], sender), daemon=True)
+        receivers.append(receiver)
+        process = context.Process(
+            target=child[0], args=(*child[1], sender, os.getpid(), list(receivers)), daemon=True
+        )
         process.start()
         sender.close()
         thread = threading.Thread(target=reader[0], args=(receiver, *reader[1]), daemon=True)
@@ -227,6 +285,8 @@ def _deferring_child(
     counter: Any,
     flags: Any,
     sender: Connection,
+    parent: int,
+    inherited: Sequence[Connection],
 ) -> None:
     """Claim runs for the first work and send each result; then do the later work of those runs.
 
@@ -236,21 +296,22 @@ def _deferring_child(
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent(parent, inherited)
     gc_policy.in_child()
     try:
         kept: dict[int, list[Any]] = {}
         while (index := _claim(counter, len(bounds))) is not None:
             kept[index] = _run(first, items, bounds[index])
-            sender.send_bytes(pickle.dumps((_FIRST, index, kept[index]), -1))
+            _send(sender, (_FIRST, index, kept[index]))
         for index in sorted(kept):
             results = kept.pop(index)
             for part in range(LATER_PARTS):
                 if _take(flags, index * LATER_PARTS + part):
                     done = _later_part(later, items, bounds[index], part, results)
-                    sender.send_bytes(pickle.dumps((_LATER, index * LATER_PARTS + part, done), -1))
-        sender.send_bytes(pickle.dumps((_DONE, None, None), -1))
+                    _send(sender, (_LATER, index * LATER_PARTS + part, done))
+        _send(sender, (_DONE, None, None))
     except BaseException:
-        sender.send_bytes(pickle.dumps((_FAILED, -1, traceback.format_exc()), -1))
+        _send(sender, (_FAILED, -1, traceback.format_exc()))
     finally:
         sender.close()
 

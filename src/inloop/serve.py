@@ -11,11 +11,15 @@ changed for this, and every other file is served byte for byte.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import html
 import http.server
+import os
 import posixpath
+import socket
 import socketserver
+import sys
 import threading
 import urllib.parse
 from pathlib import Path
@@ -24,17 +28,43 @@ from .errors import Problem, UsageError
 
 EVENTS_PATH = "/__inloop/events"
 KEEPALIVE_SECONDS = 15.0
+#: A connection that sends nothing for this long, or has not sent a whole request after it, is dropped:
+#: a client that opens connections and never finishes a request holds no thread for long.
+IDLE_SECONDS = 10.0
+#: What a path keeps unescaped in a ``Location`` header (RFC 3986's pchar and ``/``); all else is %XX.
+PATH_SAFE = "/!$&'()*+,;=:@-._~"
+#: The same for a query, whose escapes came from the client and stay as they are.
+QUERY_SAFE = PATH_SAFE + "?%"
 
 RELOAD_SCRIPT = """<script>/* inloop serve: live reload */(function(){var g=%d;try{var s=new EventSource("%s");
 s.onmessage=function(e){if(e.data!==String(g)){s.close();location.reload();}};}catch(e){}})();</script>"""
 
-OVERLAY = """<div id="inloop-errors" role="alert" style="position:fixed;inset:0;z-index:2147483647;overflow:auto;\
-background:rgba(20,20,20,.92);color:#fff;font:15px/1.5 ui-monospace,Menlo,Consolas,monospace;padding:2rem">\
-<h2 style="margin:0 0 1rem;font:700 20px/1.3 system-ui,sans-serif;color:#ff9f9a">%s</h2>\
-<pre style="white-space:pre-wrap;margin:0 0 1rem">%s</pre>\
-<p style="font-family:system-ui,sans-serif">The last good site is still in place; \
-this page reloads when you save again.</p>\
-</div>"""
+#: The error overlay: opaque, with a colour of its own for every text in either colour scheme, and a
+#: style that the site's own CSS cannot reach (an id, !important), so that it reads on any theme.
+OVERLAY_STYLE = (
+    "#inloop-errors{position:fixed!important;inset:0!important;z-index:2147483647!important;"
+    "box-sizing:border-box!important;overflow:auto!important;margin:0!important;padding:2rem!important;"
+    "opacity:1!important;filter:none!important;text-align:left!important;border:0!important;"
+    "background:#1f2024!important;color:#f1f2f4!important;"
+    "font:15px/1.5 ui-monospace,Menlo,Consolas,monospace!important}"
+    "#inloop-errors *{background:transparent!important;color:inherit!important;opacity:1!important;"
+    "text-shadow:none!important;border:0!important;padding:0!important}"
+    "#inloop-errors h2{margin:0 0 1rem!important;font:700 20px/1.3 system-ui,sans-serif!important;"
+    "color:#ffb4a9!important}"
+    "#inloop-errors pre{white-space:pre-wrap!important;margin:0 0 1rem!important;font:inherit!important;"
+    "overflow:visible!important}"
+    "#inloop-errors p{margin:0!important;font:15px/1.5 system-ui,sans-serif!important}"
+    "@media (prefers-color-scheme:light){#inloop-errors{background:#fffdfc!important;color:#1b1f24!important}"
+    "#inloop-errors h2{color:#a3161c!important}}"
+)
+OVERLAY = (
+    '<div id="inloop-errors" role="alert" aria-labelledby="inloop-errors-title">'
+    f"<style>{OVERLAY_STYLE}</style>"
+    '<h2 id="inloop-errors-title">%s</h2>'
+    "<pre>%s</pre>"
+    "<p>The last good site is still in place; this page reloads when you save again.</p>"
+    "</div>"
+)
 
 
 class LiveState:
@@ -71,10 +101,19 @@ class PreviewServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
     allow_reuse_address = True
     block_on_close = False
 
-    def __init__(self, address: tuple[str, int], directory: Path, live: LiveState | None) -> None:
+    def __init__(
+        self, address: tuple[str, int], directory: Path, live: LiveState | None, idle_seconds: float = IDLE_SECONDS
+    ) -> None:
         self.directory = directory
         self.live = live
+        self.idle_seconds = idle_seconds
         super().__init__(address, PreviewHandler)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that went away or was too slow is no error of ours: no traceback on the terminal."""
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class PreviewHandler(http.server.SimpleHTTPRequestHandler):
@@ -84,6 +123,28 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
         server = args[2]
         assert isinstance(server, PreviewServer)
         super().__init__(*args, directory=str(server.directory), **kwargs)  # type: ignore[arg-type]
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.idle_seconds)  # for each read and write on the socket
+        # That is for each read: a client sending a byte now and then would keep a request
+        # half-sent for ever.  The whole request must arrive within the time too.
+        self._deadline = threading.Timer(self.server.idle_seconds, self._drop)
+        self._deadline.daemon = True
+        self._deadline.start()
+
+    def _drop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    def parse_request(self) -> bool:
+        self._deadline.cancel()  # the request line and the headers are in
+        return super().parse_request()
+
+    def finish(self) -> None:
+        self._deadline.cancel()
+        with contextlib.suppress(OSError):  # a client that went away: nothing left to flush to
+            super().finish()
 
     def log_message(self, format: str, *args: object) -> None:
         return
@@ -102,13 +163,14 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
 
     def _respond(self, head: bool) -> None:
         url = urllib.parse.urlsplit(self.path)
-        path = urllib.parse.unquote(url.path)
+        # the request line's bytes (read as Latin-1), %XX decoded once, as UTF-8
+        path = urllib.parse.unquote_to_bytes(url.path.encode("latin-1", "replace")).decode("utf-8", "replace")
         if path == EVENTS_PATH and self.server.live is not None:
             self._events(head)
             return
         mount = self.mount
         if path == "/" and mount != "/":
-            self._redirect(mount)
+            self._redirect(urllib.parse.unquote(mount))
             return
         if not path.startswith(mount) and path + "/" != mount:
             self._not_found(head)
@@ -118,19 +180,35 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
         if normal.startswith("..") or any(part.startswith(".") for part in normal.split("/") if part):
             self._not_found(head)
             return
-        target = Path(self.server.directory, normal) if normal not in ("", ".") else Path(self.server.directory)
-        if target.is_dir():
+        if normal == ".":
+            normal = ""
+        target = self._real(normal)
+        if target is not None and target.is_dir():
             if not path.endswith("/"):
-                self._redirect(path + "/" + (f"?{url.query}" if url.query else ""))
+                # to the folder's path as normalised, never to the bytes of the request
+                self._redirect(urllib.parse.unquote(mount) + normal + "/", url.query)
                 return
-            target = target / "index.html"
-        if not target.is_file():
+            target = self._real(normal + "/index.html" if normal else "index.html")
+        if target is None or not target.is_file():
             self._not_found(head)
             return
         if target.suffix == ".html":
             self._send_html(200, target.read_bytes(), head)
             return
         self._send_file(target, head)
+
+    def _real(self, relative: str) -> Path | None:
+        """The file or folder at ``relative`` in the output, by its real path; None if that is outside the output.
+
+        A link inside the output to a file elsewhere (``site/x -> /etc/passwd``)
+        is not served: only what really is in the output folder.
+        """
+        root = Path(os.path.realpath(self.server.directory))
+        try:
+            real = Path(os.path.realpath(os.path.join(root, relative)))
+        except (OSError, ValueError):  # a loop of links, a NUL in the name
+            return None
+        return real if real == root or real.is_relative_to(root) else None
 
     def _send_file(self, target: Path, head: bool) -> None:
         """Any other file, byte for byte (the path is decoded once, and checked: no stdlib lookup again)."""
@@ -147,7 +225,11 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
         if not head:
             self.wfile.write(data)
 
-    def _redirect(self, location: str) -> None:
+    def _redirect(self, path: str, query: str = "") -> None:
+        """A 301 to ``path`` (decoded), percent-encoded: no byte of it can end the header or start another."""
+        location = urllib.parse.quote_from_bytes(path.encode("utf-8", "surrogateescape"), safe=PATH_SAFE)
+        if query:  # as the client sent it (a str of Latin-1 code points), escapes kept, anything else escaped
+            location += "?" + urllib.parse.quote_from_bytes(query.encode("latin-1", "replace"), safe=QUERY_SAFE)
         self.send_response(301)
         self.send_header("Location", location)
         self.send_header("Content-Length", "0")
@@ -217,10 +299,12 @@ def inject(body: bytes, generation: int, problems: list[Problem]) -> bytes:
     return body[:marker] + data + body[marker:]
 
 
-def open_server(host: str, port: int, directory: Path, live: LiveState | None) -> PreviewServer:
+def open_server(
+    host: str, port: int, directory: Path, live: LiveState | None, idle_seconds: float = IDLE_SECONDS
+) -> PreviewServer:
     """Open the port now (before any build), or say clearly why not."""
     try:
-        return PreviewServer((host, port), directory, live)
+        return PreviewServer((host, port), directory, live, idle_seconds)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise UsageError(

@@ -19,6 +19,7 @@ import time
 import warnings
 import weakref
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -141,8 +142,12 @@ class Watcher:
         *,
         follow_clock: bool,
         on_rebuild: Callable[[RebuildOutcome], None],
+        holding: Callable[[], AbstractContextManager[bool | None]] = contextlib.nullcontext,
     ) -> None:
         self.builder = builder
+        #: Entered around each build: the output folder's lock, for ``watch`` and ``serve``; it
+        #: gives True when another process may have written the output since the last build.
+        self.holding = holding
         self.now = now
         self.follow_clock = follow_clock
         self.on_rebuild = on_rebuild
@@ -353,7 +358,11 @@ class Watcher:
             hints = None if self._rescan else [os.path.abspath(path) for path in changed]
             self._rescan = False
         try:
-            report = self.builder.build(self.now(), hints)
+            with self.holding() as elsewhere:
+                if elsewhere:  # what the builder remembers writing may not be what is there
+                    self.builder.forget_output()
+                    hints = None
+                report = self.builder.build(self.now(), hints)
         except BuildError as exc:
             outcome = RebuildOutcome(False, None, exc.problems, changed, time.perf_counter() - started)
         except Exception as exc:  # whatever goes wrong, keep the last good site and watch on
@@ -381,10 +390,40 @@ class Watcher:
                     changed = sorted(self._pending, key=lambda path: _changed_at(path, self._pending[path]))
                     self._pending.clear()
                     self._wake.clear()
-                    return changed
+                    break
                 remaining = min(SETTLE_SECONDS - quiet, MAX_SETTLE_SECONDS - waited)
             stop.wait(remaining)
-        return None
+        else:
+            return None
+        collapsed = self._collapse(changed)
+        if collapsed != changed:
+            with self._lock:
+                self._rescan = True  # a folder stands for what was under it: let the builder list everything
+        return collapsed
+
+    def _collapse(self, changed: list[str]) -> list[str]:
+        """The changed paths as a person names them: a folder that went, not each file that went with it.
+
+        Platforms and watchdog versions report a folder moved out of the source
+        as one moved or deleted event for the folder, as one for each folder
+        inside it too, or only as the files' events.  A path that is gone is
+        named by its highest folder that is gone too (below the source), and
+        a path inside another changed path is left out.
+        """
+        named: list[str] = []
+        for path in changed:
+            relative = self.filter.relative(path)
+            if relative is not None and not os.path.lexists(path):
+                gone = Path(path)
+                for _ in range(len(relative.parts) - 1):
+                    if os.path.lexists(gone.parent):
+                        break
+                    gone = gone.parent
+                path = str(gone)
+            if path not in named:
+                named.append(path)
+        every = set(named)
+        return [path for path in named if not any(str(folder) in every for folder in Path(path).parents)]
 
     def run(self, stop: threading.Event) -> None:
         """Build once, then rebuild on changes until ``stop`` is set."""
@@ -440,7 +479,9 @@ def describe(outcome: RebuildOutcome) -> list[str]:
         return lines + [str(p) for p in outcome.problems]
     assert outcome.report is not None
     written = len(outcome.report.written)
-    if outcome.changed:
+    if len(outcome.changed) == 1:
+        cause = outcome.changed[0]
+    elif outcome.changed:
         cause = f"{outcome.changed[0]} and {len(outcome.changed) - 1} more"
     else:
         cause = "initial build" if outcome.report.first else "time passed"

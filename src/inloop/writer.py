@@ -9,6 +9,7 @@ makes without ever deleting a file it did not make.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import shutil
@@ -117,15 +118,39 @@ def staging_folder(output: Path) -> Path | None:
             return None
         if output.exists() and any(output.iterdir()):
             return None
-        staging = output.with_name(f".{output.name}.inloop-staging")
+        _remove_dead_staging(output)
+        staging = output.with_name(f".{output.name}.inloop-staging-{os.getpid()}")  # its own, whoever else builds
         if staging.is_symlink() or staging.is_file():
             staging.unlink()
         elif staging.exists():
-            shutil.rmtree(staging)  # left by a build that was killed
+            shutil.rmtree(staging)
         staging.mkdir()
     except OSError:
         return None
     return staging
+
+
+def _remove_dead_staging(output: Path) -> None:
+    """Remove the staging folders of builds that were killed (their process is gone)."""
+    prefix = f".{output.name}.inloop-staging"
+    for leftover in output.parent.glob(glob.escape(prefix) + "*"):
+        pid = leftover.name.removeprefix(prefix).removeprefix("-")
+        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+            continue
+        if leftover.is_symlink() or not leftover.is_dir():
+            leftover.unlink(missing_ok=True)
+        else:
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def move_in(staging: Path, output: Path) -> bool:

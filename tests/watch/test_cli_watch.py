@@ -71,7 +71,7 @@ def test_watch_prints_stable_lines_and_stops_on_ctrl_c(
     before = tree(site)
     edit(acme / RESOLVED.removeprefix("acme/"), "for 30 minutes", "for 45 minutes")
     written, cause = process.expect(REBUILT).groups()
-    assert cause == f"{RESOLVED} and 0 more"
+    assert cause == RESOLVED
     assert int(written) == changed_files(before, tree(site)) > 0
 
     # a bad save: the failure line, then exactly the lines `inloop build` prints
@@ -119,7 +119,7 @@ def test_a_failing_first_build_does_not_stop_watch(inloop: Inloop, acme: Path) -
     assert process.line().startswith(f"{RESOLVED}:3: ")
     edit(acme / RESOLVED.removeprefix("acme/"), "impact: tiny", "impact: minor")
     written, cause = process.expect(REBUILT).groups()
-    assert cause == f"{RESOLVED} and 0 more"
+    assert cause == RESOLVED
     assert int(written) == len(tree(acme / "site")) - 1
     assert process.stop(signal.SIGINT) == 0
     assert process.stderr == []
@@ -147,7 +147,7 @@ def test_template_errors_are_path_line_in_build_and_in_watch(
     assert process.line() == "rebuild failed: 1 error, kept the last good site"
     assert process.line() == expected[0]
     save_in_place(footer, good)
-    assert process.expect(REBUILT).group(2) == "acme/templates/footer.html and 0 more"
+    assert process.expect(REBUILT).group(2) == "acme/templates/footer.html"
     assert process.stop(signal.SIGINT) == 0
     assert process.stderr == []
 
@@ -198,7 +198,7 @@ def test_builds_that_fork_workers_do_not_hang(inloop: Inloop, tmp_path: Path) ->
     for number in range(4):  # every page uses the footer: each save renders them all again (a race each time)
         old, new = ("Questions", "More questions") if number % 2 == 0 else ("More questions", "Questions")
         edit(footer, old, new)
-        assert process.expect(REBUILT).group(2) == "acme/templates/footer.html and 0 more"
+        assert process.expect(REBUILT).group(2) == "acme/templates/footer.html"
     assert process.stop(signal.SIGINT) == 0
     assert process.stderr == []
     assert_same_site(acme / "site", acme)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -18,10 +19,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from watchdog.events import DirDeletedEvent, DirMovedEvent, FileDeletedEvent, FileMovedEvent, FileSystemEvent
 
 from inloop import watch
-from inloop.build import Builder
-from inloop.watch import describe
+from inloop.build import Builder, BuildReport
+from inloop.watch import RebuildOutcome, describe
 
 from .support import (
     NOW,
@@ -283,7 +285,7 @@ def test_a_folder_moved_in_from_outside_and_out_again(watching: WatchSession, tm
     os.rename(outside, inside)
     outcome = watching.next()
     assert outcome.ok, outcome.problems
-    assert outcome.changed and all(path.startswith(str(inside)) for path in outcome.changed), outcome.changed
+    assert outcome.changed == [watching.path("content/incidents/2025")]
     assert (watching.output / "incidents" / "2026-04-02-b" / "index.html").is_file()
     assert_same_site(watching.output, watching.source)
 
@@ -292,6 +294,57 @@ def test_a_folder_moved_in_from_outside_and_out_again(watching: WatchSession, tm
     assert not (watching.output / "incidents" / "2026-04-02-b").exists()
     assert_same_site(watching.output, watching.source)
     watching.sentinel()
+
+
+def _moved_out_events(inside: Path, outside: Path) -> dict[str, list[FileSystemEvent]]:
+    """The ways platforms and watchdog versions report ``inside`` (with its two incidents) moved to ``outside``."""
+    files = [Path("2026-04-01-a.md"), Path("older/2026-04-02-b.md")]
+    return {
+        "the folder moved": [DirMovedEvent(str(inside), str(outside))],
+        "the folder and its folders moved": [
+            DirMovedEvent(str(inside), str(outside)),
+            DirMovedEvent(str(inside / "older"), str(outside / "older")),
+            *(FileMovedEvent(str(inside / f), str(outside / f)) for f in files),
+        ],
+        "the folder and its folders deleted": [
+            DirDeletedEvent(str(inside)),
+            DirDeletedEvent(str(inside / "older")),
+        ],
+        "only the files deleted": [FileDeletedEvent(str(inside / f)) for f in files],
+        "only the files moved": [FileMovedEvent(str(inside / f), str(outside / f)) for f in files],
+        "the files, then the folders deleted": [
+            *(FileDeletedEvent(str(inside / f)) for f in files),
+            DirDeletedEvent(str(inside / "older")),
+            DirDeletedEvent(str(inside)),
+        ],
+    }
+
+
+@pytest.mark.parametrize("events", list(_moved_out_events(Path("in"), Path("out"))))
+def test_a_folder_moved_out_is_named_whatever_events_report_it(
+    acme: Path, tmp_path: Path, make_watch: Callable[..., WatchSession], events: str
+) -> None:
+    """Each platform's events for a folder moved out of the source (issue 16): the folder is named, once.
+
+    The folder really moves; the events come from the list instead of an
+    observer, so that every platform's way is tried on this one.
+    """
+    inside = acme / "content" / "incidents" / "2025"
+    write(inside / "2026-04-01-a.md", incident("2026-04-01", "Imported one"))
+    write(inside / "older" / "2026-04-02-b.md", incident("2026-04-02", "Imported two"))
+    session = make_watch(acme)
+    session.thread.start()  # the loop alone: no observer adds events of its own
+    assert session.next().ok
+    assert (session.output / "incidents" / "2026-04-02-b" / "index.html").is_file()
+
+    outside = tmp_path / "elsewhere"
+    os.rename(inside, outside)
+    for event in _moved_out_events(inside, outside)[events]:
+        session.watcher.notice(event)
+    outcome = session.expect("content/incidents/2025")
+    assert describe(outcome)[0].endswith(f"({session.path('content/incidents/2025')})")
+    assert not (session.output / "incidents" / "2026-04-02-b").exists()
+    assert_same_site(session.output, acme)
 
 
 def test_a_burst_of_200_files_like_a_git_checkout(watching: WatchSession) -> None:
@@ -731,3 +784,28 @@ def test_stopping_is_prompt(acme: Path, make_watch: Callable[..., WatchSession])
     started = time.monotonic()
     session.close()
     assert time.monotonic() - started < 0.9  # not the loop's 1 s wait for the clock
+
+
+
+def test_the_rebuild_line_names_one_change_alone(watching: WatchSession) -> None:
+    """One change is named alone: "and 0 more" was printed after it (issue 16)."""
+    new = "content/incidents/2026-05-01-one.md"
+    write(watching.source / new, incident("2026-05-01", "One"))
+    outcome = watching.expect(new)
+    [line] = describe(outcome)
+    shown = re.fullmatch(r"rebuilt in \d+ ms: \d+ files written \((.*)\)", line)
+    assert shown is not None and shown[1] == watching.path(new)
+
+
+@pytest.mark.parametrize(
+    ("changed", "cause"),
+    [
+        ([], "time passed"),
+        (["acme/inloop.toml"], "acme/inloop.toml"),
+        (["acme/inloop.toml", "acme/static/logo.svg"], "acme/inloop.toml and 1 more"),
+        (["a/1.md", "a/2.md", "a/3.md"], "a/1.md and 2 more"),
+    ],
+)
+def test_the_rebuild_line_counts_the_changes_after_the_first(changed: list[str], cause: str) -> None:
+    outcome = RebuildOutcome(True, BuildReport(written=["index.html", "feed.xml"]), [], changed, 0.0125)
+    assert describe(outcome) == [f"rebuilt in 12 ms: 2 files written ({cause})"]
