@@ -349,6 +349,9 @@ def test_the_checks_see_an_active_page(tmp_path: Path) -> None:
     assert active_in_html('<a href=" jav&#x09;ascript:alert(1)">x</a>') == ["<a href=' jav\\tascript:alert(1)'>"]
     assert active_in_html('<script src="../inloop.0123abcd.js"></script>', theme=True) == []
     assert active_in_html('<script src="https://evil.example/x.js"></script>', theme=True) == ["<script>"]
+    assert active_in_html('<base target="_blank">', theme=True) == []
+    assert active_in_html('<base href="https://evil.example/" target="_blank">', theme=True) == ["<base>"]
+    assert active_in_html('<base target="_blank">') == ["<base>"]
     assert active_in_xml(b"<rss><item><description>&lt;iframe src=x&gt;</description></item></rss>") == [
         "description: <iframe>"
     ]
