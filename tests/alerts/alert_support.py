@@ -10,6 +10,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from inloop.alerts.server import FollowUp
+from inloop.authoring.site import load_site, parse_item
+from inloop.model import Incident
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "alerts"
 TOKEN = "s3cret-token-for-tests"
 
@@ -86,6 +90,13 @@ class Running:
     clock: Clock
     log: list[str]
     follow_ups: list[datetime] = field(default_factory=list)
+    follow_up: FollowUp | None = None
+
+    def followed_up(self, runs: int = 1, timeout: float = 10) -> list[datetime]:
+        """The clock's time at each follow-up run, once ``runs`` of them have finished."""
+        assert self.follow_up is not None
+        assert self.follow_up.wait_for_runs(runs, timeout), f"{runs} follow-up run(s) did not finish in {timeout} s"
+        return self.follow_ups
 
     def send(
         self, path: str, body: bytes | str | dict[str, Any], token: str | None = TOKEN, method: str = "POST"
@@ -108,3 +119,11 @@ class Running:
 
     def incidents(self) -> list[Path]:
         return sorted((self.source / "content" / "incidents").glob("*.md"))
+
+
+def statuses(source: Path, path: Path) -> dict[str, str]:
+    """The incident's component statuses after its latest update, as the site reads the file."""
+    config = load_site(source, str(source))
+    item, problems = parse_item("incident", path.read_bytes(), path.stem, path.as_posix(), config)
+    assert isinstance(item, Incident) and not problems, problems
+    return {cid: str(status) for cid, status in item.latest_components}

@@ -31,6 +31,7 @@ def start_receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Ru
         log: list[str] = []
         running = Running(source, "", clock, log)
         follow_up = FollowUp(lambda: running.follow_ups.append(clock()), log.append)
+        running.follow_up = follow_up
         receiver = Receiver(source, str(source), settings, clock, log.append, commit=commit)
         server = ReceiverServer(("127.0.0.1", 0), receiver, TOKEN, follow_up, log.append)
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)

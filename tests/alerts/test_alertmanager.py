@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alert_support import TOKEN
+from alert_support import TOKEN, statuses
 
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or (
     "/usr/bin/prometheus-alertmanager" if Path("/usr/bin/prometheus-alertmanager").exists() else None
@@ -192,15 +192,18 @@ def test_alertmanager_alerts_open_update_and_clear_an_incident(
     assert "<b>everywhere</b>" not in page
 
     post_alerts(manager, [alert("api", "API answers 503 <b>everywhere</b>"), alert("dashboard", "Dashboard is down")])
-    receiver.wait_for(lambda: "dashboard: degraded_performance" in path.read_text("utf-8"), 10, "the second alert")
+    raised = "\u2014 Update\nComponents: dashboard \u2192 degraded_performance\n\n"
+    receiver.wait_for(lambda: raised in path.read_text("utf-8"), 10, "the second alert")
     assert list(incidents.glob("*.md")) == [path]  # the same incident
-    assert "\u2014 Update\nOur monitoring also reports: \u201cDashboard is down\u201d." in path.read_text("utf-8")
+    assert raised + "Our monitoring also reports: \u201cDashboard is down\u201d." in path.read_text("utf-8")
+    assert statuses(alert_site, path) == {"api": "major_outage", "dashboard": "degraded_performance"}
 
     past = datetime.now(UTC) - timedelta(seconds=5)
     post_alerts(manager, [alert("api", "API answers 503", past), alert("dashboard", "Dashboard is down", past)])
     receiver.wait_for(lambda: "\u2014 Monitoring" in path.read_text("utf-8"), 10, "the Monitoring update")
     text = path.read_text("utf-8")
-    assert "  api: operational\n  dashboard: operational\n" in text
+    assert "\u2014 Monitoring\nComponents: api \u2192 operational, dashboard \u2192 operational\n\n" in text
+    assert statuses(alert_site, path) == {"api": "operational", "dashboard": "operational"}
     assert "Resolved" not in text
     cleared = "The alert has cleared and Public API and Dashboard should work normally again."
     assert cleared in text

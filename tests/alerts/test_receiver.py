@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alert_support import SITE_CONFIG, TOKEN, Running
+from alert_support import SITE_CONFIG, TOKEN, Running, statuses
 
 from inloop.alerts.server import FollowUp
 
@@ -49,7 +49,7 @@ def test_alertmanager_firing_opens_one_incident_with_the_rules_components(
     assert (
         "Our monitoring reports a problem with Public API: \u201cAPI error rate above 5% &lt;for 5m&gt;\u201d." in text
     )
-    assert running.follow_ups  # a build was asked for
+    assert running.followed_up() == [running.clock.now]  # a build was asked for, and ran
 
     running.clock.advance(60)
     assert running.send("/alertmanager", running.fixture("alertmanager-v4-firing.json"))[0] == 200  # a repeat
@@ -59,11 +59,12 @@ def test_alertmanager_firing_opens_one_incident_with_the_rules_components(
     code, body = running.send("/alertmanager", running.fixture("alertmanager-v4-resolved.json"))
     assert code == 200, body
     after = _text(path)
-    assert "components:\n  api: operational\n" in after
+    assert "components:\n  api: major_outage\n" in after  # the front matter keeps the status from the start
     assert (
-        "## 2026-11-26 12:02 UTC \u2014 Monitoring\nThe alert has cleared and Public API should work normally again."
-        in after
-    )
+        "## 2026-11-26 12:02 UTC \u2014 Monitoring\nComponents: api \u2192 operational\n\n"
+        "The alert has cleared and Public API should work normally again."
+    ) in after
+    assert statuses(alert_site, path) == {"api": "operational"}
     assert "Resolved" not in after  # a person says when it is fixed
 
 
@@ -81,11 +82,11 @@ def test_a_second_alert_of_the_group_updates_the_same_incident(alert_site: Path,
     assert code == 200, body
     [path] = running.incidents()
     text = _text(path)
-    assert "  api: major_outage\n  dashboard: degraded_performance\n" in text
     assert (
-        "## 2026-11-26 12:02 UTC \u2014 Update\nOur monitoring also reports: \u201cDashboard p99 above 3 s\u201d."
-        in text
-    )
+        "## 2026-11-26 12:02 UTC \u2014 Update\nComponents: dashboard \u2192 degraded_performance\n\n"
+        "Our monitoring also reports: \u201cDashboard p99 above 3 s\u201d."
+    ) in text
+    assert statuses(alert_site, path) == {"api": "major_outage", "dashboard": "degraded_performance"}
     # one alert resolving of two: nothing yet; both: Monitoring, once
     payload["alerts"][0]["status"] = "resolved"
     running.clock.advance(60)
@@ -97,7 +98,8 @@ def test_a_second_alert_of_the_group_updates_the_same_incident(alert_site: Path,
     running.send("/alertmanager", payload)
     final = _text(path)
     assert final.count("\u2014 Monitoring") == 1
-    assert "  api: operational\n  dashboard: operational\n" in final
+    assert "\u2014 Monitoring\nComponents: api \u2192 operational, dashboard \u2192 operational\n\n" in final
+    assert statuses(alert_site, path) == {"api": "operational", "dashboard": "operational"}
 
 
 def test_a_status_is_raised_never_lowered_by_more_alerts(alert_site: Path, start_receiver: Start) -> None:
@@ -114,13 +116,35 @@ def test_a_status_is_raised_never_lowered_by_more_alerts(alert_site: Path, start
     running.clock.advance(60)
     payload["alerts"] = [warning, critical]
     running.send("/alertmanager", payload)
-    assert "  api: major_outage\n" in _text(path)
+    assert "\u2014 Update\nComponents: api \u2192 major_outage\n\n" in _text(path)
+    assert statuses(alert_site, path) == {"api": "major_outage"}
     before = _text(path)
     running.clock.advance(60)
     another = {**warning, "fingerprint": "0000000000000002"}
     payload["alerts"] = [warning, critical, another]
     running.send("/alertmanager", payload)
     assert _text(path) == before  # a lower status and a summary already quoted: nothing to say
+
+
+def test_a_new_alert_raises_what_a_person_lowered_since(
+    alert_site: Path, start_receiver: Start, run_cli: Callable[..., Any]
+) -> None:
+    """The statuses now are the incident's timeline (a person's update among it), not what the alerts said."""
+    running = start_receiver(alert_site)
+    payload = running.fixture("alertmanager-v4-firing.json")
+    running.send("/alertmanager", payload)
+    [path] = running.incidents()
+    lowered = ["update", path.stem, "Failing over helped.", "--component", "api=degraded_performance"]
+    done = run_cli([*lowered, "--source", str(alert_site), "--now", "2026-11-26 12:01 UTC"])
+    assert done.exit_code == 0, done.stderr
+    assert statuses(alert_site, path) == {"api": "degraded_performance"}
+    running.clock.advance(120)
+    another = {**payload["alerts"][0], "fingerprint": "0000000000000003"}
+    payload["alerts"] = [payload["alerts"][0], another]
+    code, body = running.send("/alertmanager", payload)
+    assert code == 200 and "update (api major_outage)" in body["message"], body
+    assert "## 2026-11-26 12:02 UTC \u2014 Update\nComponents: api \u2192 major_outage\n\n" in _text(path)
+    assert statuses(alert_site, path) == {"api": "major_outage"}
 
 
 def test_grafana_payloads_open_and_clear_with_the_rules_template(alert_site: Path, start_receiver: Start) -> None:
@@ -135,7 +159,10 @@ def test_grafana_payloads_open_and_clear_with_the_rules_template(alert_site: Pat
     assert "# inloop: template" in text  # check knows it is a template's text
     running.clock.advance(300)
     assert running.send("/grafana", running.fixture("grafana-resolved.json"))[0] == 200
-    assert "\u2014 Monitoring\nDashboard is fast again; we keep watching it." in _text(path)
+    text = _text(path)
+    cleared = "\u2014 Monitoring\nComponents: dashboard \u2192 operational\n\nDashboard is fast again"
+    assert cleared + "; we keep watching it." in text
+    assert statuses(alert_site, path) == {"dashboard": "operational"}
 
 
 def test_generic_payloads_and_auto_resolve(alert_site: Path, start_receiver: Start) -> None:
@@ -147,8 +174,9 @@ def test_generic_payloads_and_auto_resolve(alert_site: Path, start_receiver: Sta
     running.clock.advance(600)
     assert running.send("/generic", running.fixture("generic-resolved.json"))[0] == 200
     text = _text(path)
+    # resolving sets every component operational: no status line
     assert "\u2014 Resolved\nThe alert has cleared, and service to Email delivery is restored." in text
-    assert "  email: operational\n" in text
+    assert statuses(alert_site, path) == {"email": "operational"}
 
 
 def test_an_alert_matching_no_rule_is_accepted_and_logged(alert_site: Path, start_receiver: Start) -> None:
@@ -158,7 +186,7 @@ def test_an_alert_matching_no_rule_is_accepted_and_logged(alert_site: Path, star
     assert (code, body["status"]) == (202, "ignored")
     assert running.incidents() == []
     assert any("no rule matches firing alert alert {service='email', severity='info'}" in line for line in running.log)
-    assert not running.follow_ups or running.follow_ups == []
+    assert running.follow_up is not None and running.follow_up.requests == 0  # nothing written, nothing to build
 
 
 def test_regex_values_match_the_whole_label(alert_site: Path, start_receiver: Start) -> None:
@@ -192,8 +220,8 @@ def test_flapping_reopens_nothing_and_posts_no_update_per_flap(alert_site: Path,
     code, body = running.send("/alertmanager", firing)
     assert code == 200 and "firing again" in body["message"]
     text = _text(path)
-    assert "\u2014 Investigating\nOur monitoring also reports" in text
-    assert "  api: major_outage\n" in text
+    assert "\u2014 Investigating\nComponents: api \u2192 major_outage\n\nOur monitoring also reports" in text
+    assert statuses(alert_site, path) == {"api": "major_outage"}
 
 
 def test_an_incident_a_person_resolved_is_not_reopened(
@@ -327,10 +355,8 @@ def test_the_follow_up_runs_one_at_a_time_and_coalesces() -> None:
         for _ in range(10):
             follow_up.request()  # arrive during the first run
         release.set()
-        deadline = time.monotonic() + 5
-        while follow_up.runs < 2 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(0.2)
+        assert follow_up.wait_for_runs(2, timeout=5)
+        time.sleep(0.2)  # time for a third run, which must not come
         assert len(runs) == 2  # the ten requests made one more run
     finally:
         release.set()

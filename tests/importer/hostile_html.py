@@ -157,16 +157,23 @@ def _theme_script(tag: Tag) -> bool:
     return isinstance(src, str) and bool(_THEME_SCRIPT.match(src)) and not tag.get_text().strip()
 
 
+def _theme_base(tag: Tag) -> bool:
+    """The embed page's ``<base target="_blank">``: links open outside its frame; no address changes."""
+    return set(tag.attrs) == {"target"}
+
+
 def active_in_html(html: str, *, theme: bool = False) -> list[str]:
-    """What in ``html`` could run or load.  With ``theme``, the theme's own script is allowed
-    (a built page has it); in a fragment nothing is."""
+    """What in ``html`` could run or load.  With ``theme``, the theme's own script (a built page
+    has it) and a ``<base>`` with only a target (the embed page has it) are allowed; in a fragment
+    nothing is."""
     found: list[str] = []
     with warnings.catch_warnings():  # a text that looks like a URL or a file name is still a text
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         soup = BeautifulSoup(html, "html.parser")
     for tag in soup.find_all(True):
         name = tag.name.lower()
-        if name in ACTIVE_TAGS and not (theme and name == "script" and _theme_script(tag)):
+        themes = theme and ((name == "script" and _theme_script(tag)) or (name == "base" and _theme_base(tag)))
+        if name in ACTIVE_TAGS and not themes:
             found.append(f"<{name}>")
         if name in ("svg", "math") and not theme:
             found.append(f"<{name}>")

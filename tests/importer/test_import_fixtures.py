@@ -27,7 +27,7 @@ SUFFIXES = {".rss", ".atom", ".xml", ".json"}
 
 def fixture_folders() -> list[Path]:
     candidates = [
-        REPO / "tests" / "fixtures",
+        REPO / "tests" / "fixtures" / "real",  # not all of tests/fixtures: alert payloads are JSON too
         REPO.parent / "shared" / "fixtures",
         REPO.parents[1] / "shared" / "fixtures",
     ]

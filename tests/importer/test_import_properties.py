@@ -3,7 +3,9 @@
 Hypothesis makes status histories in the three shapes ``inloop import`` reads
 (RSS, Atom, the Statuspage API's JSON) with what real ones get wrong: one
 timestamp, no timestamps, updates out of order, duplicate titles and links,
-missing titles, links and dates, HTML of every kind, hostile HTML.  Each is
+missing titles, links and dates, HTML of every kind, hostile HTML, and
+characters XML 1.0 forbids (NUL, BEL, ESC, U+FFFE, lone surrogates: JSON
+escapes in the API's shape, raw or as references in a feed).  Each is
 imported into a fresh site, built with ``inloop build`` (in this process),
 and imported again.
 
@@ -45,7 +47,11 @@ EARLIEST = datetime(2021, 1, 1, tzinfo=UTC)
 LATEST = datetime(2024, 6, 1, tzinfo=UTC)
 STATUSES = ["Investigating", "Identified", "Update", "Monitoring", "Resolved", "Postmortem", "Weird status"]
 MAINTENANCE = ["Scheduled", "In progress", "Verifying", "Completed"]
-COMPONENTS = ["API", "Web app", "Email delivery", "Données"]
+COMPONENTS = ["API", "Web app", "Email delivery", "Données", "Cache\x00\x1b[0m\ud800"]
+#: What XML 1.0 forbids, and the site refuses in a content file: an import must leave it out.
+FORBIDDEN = ["\x00", "\x07", "\x1b", "\x0b", "\x0c", "\ufffe", "\uffff", "\ud800", "\udfff"]
+#: Controls XML allows (the importer's sanitizer drops them from text anyway).
+CONTROLS = [*FORBIDDEN, "\x7f", "\x85"]
 PROPERTY_SETTINGS = settings(
     max_examples=150 if LONG else 6,
     deadline=None,
@@ -59,6 +65,7 @@ class Update:
     status: str
     body: str
     with_year: bool
+    noise: str = ""  # forbidden characters after its time, in the API's shape (the time still reads)
 
 
 @dataclass
@@ -94,9 +101,25 @@ _benign_html = st.sampled_from(
 )
 
 
+_controls = st.text(st.sampled_from(CONTROLS), max_size=3)
+#: (not "\ud800\udfff", which JSON reads as one real character, U+103FF, and no time ends with)
+_forbidden = st.text(st.sampled_from(FORBIDDEN), max_size=3).filter(lambda text: "\ud800\udfff" not in text)
+
+
+@st.composite
+def with_controls(draw: st.DrawFn, text: st.SearchStrategy[str]) -> str:
+    """``text``, with forbidden characters put in at a few places (half the time)."""
+    value = draw(text)
+    if draw(st.booleans()):
+        for _ in range(draw(st.integers(1, 3))):
+            at = draw(st.integers(0, len(value)))
+            value = value[:at] + draw(_controls) + value[at:]
+    return value
+
+
 @st.composite
 def items(draw: st.DrawFn, hostile: bool) -> Item:
-    body = hostile_fragments() if hostile else st.one_of(_benign_html, st.text(max_size=40))
+    body = with_controls(hostile_fragments() if hostile else st.one_of(_benign_html, st.text(max_size=40)))
     maintenance = draw(st.booleans()) and draw(st.booleans())
     statuses = [*MAINTENANCE, "Update"] if maintenance else STATUSES
     published = draw(st.one_of(st.none(), _times))
@@ -104,12 +127,13 @@ def items(draw: st.DrawFn, hostile: bool) -> Item:
     for _ in range(draw(st.integers(0, 4))):
         moment = draw(st.one_of(st.none(), _times) if draw(st.booleans()) else _times)
         near = published is not None and moment is not None and abs(moment - published) < timedelta(days=150)
-        updates.append(Update(moment, draw(st.sampled_from(statuses)), draw(body), not near or draw(st.booleans())))
+        with_year = not near or draw(st.booleans())
+        updates.append(Update(moment, draw(st.sampled_from(statuses)), draw(body), with_year, draw(_forbidden)))
     title = draw(
         st.one_of(
             st.none(),
             st.sampled_from(["Outage", "Outage", "Slow API", "<b>Bold</b> title", "Errors: API & <web>"]),
-            hostile_fragments() if hostile else st.text(max_size=30),
+            with_controls(hostile_fragments() if hostile else st.text(max_size=30)),
         )
     )
     slug = draw(st.sampled_from(["abc", "abc", "x1y2", "ABC", "m-1", ""]))
@@ -162,7 +186,7 @@ def rss(feed: list[Item]) -> bytes:
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>Example Status</title>'
         f"<link>https://status.example.com</link><description>x</description>{''.join(entries)}</channel></rss>\n"
-    ).encode()
+    ).encode("utf-8", "xmlcharrefreplace")  # a lone surrogate: a reference to it
 
 
 def atom(feed: list[Item]) -> bytes:
@@ -183,7 +207,7 @@ def atom(feed: list[Item]) -> bytes:
         '<id>tag:status.example.com,2005:/history</id><link rel="alternate" type="text/html" '
         'href="https://status.example.com"/><title>Example Status</title><updated>2024-06-01T00:00:00Z</updated>'
         f"{''.join(entries)}</feed>\n"
-    ).encode()
+    ).encode("utf-8", "xmlcharrefreplace")
 
 
 def _iso(moment: datetime) -> str:
@@ -206,7 +230,7 @@ def api(feed: list[Item]) -> bytes:
             {
                 "status": update.status.lower().replace(" ", "_"),
                 "body": update.body,
-                **({"display_at": _iso(update.time)} if update.time is not None else {}),
+                **({"display_at": _iso(update.time) + update.noise} if update.time is not None else {}),
             }
             for update in reversed(item.updates)
         ]
@@ -325,6 +349,9 @@ def test_the_checks_see_an_active_page(tmp_path: Path) -> None:
     assert active_in_html('<a href=" jav&#x09;ascript:alert(1)">x</a>') == ["<a href=' jav\\tascript:alert(1)'>"]
     assert active_in_html('<script src="../inloop.0123abcd.js"></script>', theme=True) == []
     assert active_in_html('<script src="https://evil.example/x.js"></script>', theme=True) == ["<script>"]
+    assert active_in_html('<base target="_blank">', theme=True) == []
+    assert active_in_html('<base href="https://evil.example/" target="_blank">', theme=True) == ["<base>"]
+    assert active_in_html('<base target="_blank">') == ["<base>"]
     assert active_in_xml(b"<rss><item><description>&lt;iframe src=x&gt;</description></item></rss>") == [
         "description: <iframe>"
     ]

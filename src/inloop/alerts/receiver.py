@@ -305,17 +305,14 @@ class Receiver:
         new = [(a, r) for a, r in firing if a.fingerprint not in group.firing]
         for alert, _ in firing:
             group.firing[alert.fingerprint] = alert.summary
-        changes: dict[str, str] = {}
+        wanted: dict[str, str] = {}
         for _, rule in new:
-            for cid, status in rule.components:
-                if RANK[status] > RANK[group.components.get(cid, "operational")] and RANK[status] > RANK.get(
-                    changes.get(cid, "operational"), 0
-                ):
-                    changes[cid] = status
+            _raise(wanted, dict(rule.components))
+        _raise(group.components, wanted)
+        changes = _raises(incident, now, wanted)
         quotes = [s for s in dict.fromkeys(a.summary for a, _ in new) if s not in group.quoted]
         if not changes and not quotes:
             return
-        group.components.update(changes)
         group.quoted.extend(quotes)
         if incident.resolved:
             return
@@ -354,11 +351,13 @@ class Receiver:
             state.groups[key] = self._open(firing, config, now, outcome)
             return
         group.cleared_at = None
+        for _, rule in firing:
+            _raise(group.components, dict(rule.components))
         values = self._values([a for a, _ in firing], group, incident, config, now)
         request = Request(
             self._text(group, "Update", values),
             status="Investigating",
-            components=tuple(f"{cid}={status}" for cid, status in group.components.items()),
+            components=tuple(f"{cid}={status}" for cid, status in _raises(incident, now, group.components).items()),
         )
         self._post(group, request, now, outcome, "firing again: Investigating")
 
@@ -369,18 +368,26 @@ class Receiver:
             outcome.actions.append(f"{group.incident}: every alert resolved (the incident is already resolved)")
             return
         values = _clear_values(group, incident, config, now)
-        operational = tuple(f"{cid}=operational" for cid in group.components)
-        if group.auto_resolve:
-            request = Request(self._text(group, "Resolved", values), components=operational, resolve=True)
+        if group.auto_resolve:  # resolving sets every component operational: no status line needed
+            request = Request(self._text(group, "Resolved", values), resolve=True)
             self._post(group, request, now, outcome, "every alert resolved: Resolved (auto_resolve)")
         else:
+            affected = incident.component_statuses_at(now)
+            operational = tuple(f"{cid}=operational" for cid, status in affected.items() if status != "operational")
             request = Request(self._text(group, "Monitoring", values), status="Monitoring", components=operational)
             self._post(group, request, now, outcome, "every alert resolved: Monitoring")
+
 
 def _raise(components: dict[str, str], more: dict[str, str]) -> None:
     for cid, status in more.items():
         if RANK[status] > RANK[components.get(cid, "operational")]:
             components[cid] = status
+
+
+def _raises(incident: Incident, now: datetime, wanted: dict[str, str]) -> dict[str, str]:
+    """The statuses of ``wanted`` worse than the incident's now (its timeline, not only its front matter)."""
+    current = incident.component_statuses_at(now)
+    return {cid: status for cid, status in wanted.items() if RANK[status] > RANK.get(current.get(cid, ""), 0)}
 
 
 def _labels(alert: Alert) -> str:

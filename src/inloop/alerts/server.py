@@ -33,14 +33,22 @@ class FollowUp:
         self._wanted = threading.Condition()
         self._pending = False
         self._stopping = False
+        self._finished = threading.Condition()
+        self.requests = 0
         self.runs = 0
         self._thread = threading.Thread(target=self._loop, name="inloop-follow-up", daemon=True)
         self._thread.start()
 
     def request(self) -> None:
         with self._wanted:
+            self.requests += 1
             self._pending = True
             self._wanted.notify()
+
+    def wait_for_runs(self, count: int, timeout: float) -> bool:
+        """Whether ``count`` runs have finished within ``timeout`` seconds: a caller can wait for a build."""
+        with self._finished:
+            return self._finished.wait_for(lambda: self.runs >= count, timeout)
 
     def stop(self) -> None:
         with self._wanted:
@@ -60,7 +68,9 @@ class FollowUp:
                 self.action()
             except Exception:  # the receiver must keep receiving: log it, try again on the next alert
                 self.log("the follow-up failed:\n" + traceback.format_exc().rstrip())
-            self.runs += 1
+            with self._finished:
+                self.runs += 1
+                self._finished.notify_all()
 
 
 class ReceiverServer(ThreadingHTTPServer):
@@ -172,10 +182,10 @@ class Handler(BaseHTTPRequestHandler):
             self._reply(400, {"status": "error", "error": str(exc)})
             return
         outcome = self.server.receiver.receive(batch)
+        if outcome.changed and self.server.follow_up is not None:
+            self.server.follow_up.request()  # before the answer: a client that has it knows the build is asked for
         status = "ok" if outcome.code == 200 else ("ignored" if outcome.code == 202 else "error")
         self._reply(outcome.code, {"status": status, "message": outcome.message, "incidents": outcome.incidents})
-        if outcome.changed and self.server.follow_up is not None:
-            self.server.follow_up.request()
 
     def _not_allowed(self) -> None:
         self._refuse(405, "only POST is accepted", {"Allow": "POST"})

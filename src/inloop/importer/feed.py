@@ -43,6 +43,7 @@ from text_unidecode import unidecode
 
 from inloop import __version__
 from inloop.errors import UsageError
+from inloop.xmlsafe import FORBIDDEN, strip_forbidden
 
 from .html2md import html_to_markdown, markdown_from_feed_text
 from .sanitize import plain_text
@@ -105,6 +106,7 @@ _TAG = re.compile(r"<[^>]*>")
 _WS = re.compile(r"\s+")
 _TRAILING_PARAGRAPH = re.compile(r"(?:\s*</p\s*>)?\s*(?:<p\b[^>]*>)?\s*$", re.IGNORECASE)
 _UTC_NAMES = frozenset({"utc", "gmt", "z", "ut"})
+_CHARACTER_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,9 +410,10 @@ def _entry_title(entry: Mapping[str, Any]) -> str:
 
 
 def _entry_link(entry: Mapping[str, Any]) -> str:
-    link = str(entry.get("link", "") or "")
+    """The item's link (else an http(s) guid), without what XML 1.0 forbids: the file's source and id."""
+    link = strip_forbidden(str(entry.get("link", "") or ""))
     if not link:
-        guid = str(entry.get("id", "") or "")
+        guid = strip_forbidden(str(entry.get("id", "") or ""))
         link = guid if guid.lower().startswith(("http://", "https://")) else ""
     return link.strip()
 
@@ -423,6 +426,20 @@ def _undated_item(title: str, link: str, published: datetime | None, fragment: s
     maintenance = "/maintenances/" in urlsplit(link).path.lower()
     update = FeedUpdate(published, "Completed" if maintenance else "Resolved", html_to_markdown(fragment))
     return FeedItem(title, link, published, (update,), maintenance, position, undated=True)
+
+
+def _allowed_reference(match: re.Match[bytes]) -> bytes:
+    """A character reference as written, or nothing when it names what XML 1.0 forbids.
+
+    feedparser's lenient parser (the one a broken feed gets) turns ``&#xD800;``
+    or ``&#x110000;`` into a character it then cannot encode, and fails.
+    """
+    hexadecimal, decimal = match.groups()
+    digits = (hexadecimal or decimal).lstrip(b"0") or b"0"
+    if len(digits) > 7:
+        return b""
+    code = int(digits, 16 if hexadecimal else 10)
+    return b"" if code > 0x10FFFF or FORBIDDEN.match(chr(code)) else match.group()
 
 
 def parse_feed(
@@ -438,6 +455,7 @@ def parse_feed(
     ``now`` dates a time without a year in an item and a feed without dates."""
     # feedparser's own sanitizer is off: it can mangle hostile HTML so far that an update's time
     # goes, and every fragment passes nh3 (see .sanitize) before it becomes Markdown anyway
+    data = _CHARACTER_REFERENCE.sub(_allowed_reference, data)
     parsed = feedparser.parse(io.BytesIO(data), response_headers=dict(headers or {}), sanitize_html=False)
     feed_info = parsed.get("feed", {})
     entries = parsed.get("entries", [])
@@ -512,7 +530,7 @@ def parse_feed(
         )
     return Feed(
         title=plain_text(str(feed_info.get("title", "") or "")),
-        link=str(feed_info.get("link", "") or "").strip(),
+        link=strip_forbidden(str(feed_info.get("link", "") or "")).strip(),
         items=tuple(items),
         warnings=tuple(warnings),
     )

@@ -51,8 +51,9 @@ DROPPED_WITH_CONTENT = frozenset(
 _RENDERED_TAGS = ALLOWED_TAGS
 _URL_ATTRIBUTES = frozenset({"href", "src"})
 _SAFE_URL = re.compile(r"^(?:https?:|mailto:|[^:/?#]*(?:[/?#]|$))", re.IGNORECASE)
-#: C0 and C1 controls other than tab and newline, and what XML 1.0 cannot carry.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]|\r")
+#: C0 and C1 controls other than tab and newline, and what XML 1.0 cannot carry (lone surrogates,
+#: which a JSON document can hold as escapes, and the noncharacters U+FFFE and U+FFFF).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]|\r")
 _SPACE = re.compile(r"\s+")
 
 

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from inloop.errors import UsageError
+from inloop.xmlsafe import strip_forbidden
 
 from .feed import MAINTENANCE_STATUSES, Feed, FeedItem, FeedUpdate, status_name
 from .html2md import html_to_markdown, markdown_from_feed_text
@@ -36,7 +37,8 @@ def looks_like_json(data: bytes) -> bool:
 
 
 def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value.strip():
+    value = _text(value)
+    if not value.strip():
         return None
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -51,7 +53,8 @@ def _time(value: Any) -> datetime | None:
 
 
 def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
+    """A string of the document without what XML 1.0 forbids (JSON escapes can hold NUL or a lone surrogate)."""
+    return strip_forbidden(value) if isinstance(value, str) else ""
 
 
 def _records(document: Any) -> tuple[list[Any], Mapping[str, Any]]:

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from ..xmlsafe import strip_forbidden
 from .feed import MAINTENANCE_STATUSES, FeedItem, FeedUpdate
 
 __all__ = [
@@ -61,7 +62,12 @@ def format_time(moment: datetime) -> str:
 
 
 def yaml_string(value: str) -> str:
-    """A YAML scalar that reads back as exactly ``value``: plain when that is safe."""
+    """A YAML scalar that reads back as ``value`` without what XML 1.0 forbids: plain when that is safe.
+
+    The site refuses those characters in content files, even escaped; an
+    import must always build, so they go here, whatever the source.
+    """
+    value = strip_forbidden(value)
     if value and not _PLAIN_UNSAFE.search(value):
         try:
             if yaml.safe_load(f"k: {value}") == {"k": value}:
@@ -95,7 +101,8 @@ def _heading(update_time: datetime, status: str) -> str:
 def _body(updates: Iterable[tuple[datetime, str, str]]) -> str:
     parts = []
     for moment, status, text in updates:
-        parts.append(_heading(moment, status) + ("\n" + text if text.strip() else "") + "\n")
+        text = strip_forbidden(text)  # the site refuses them in a content file: they go, whatever the source
+        parts.append(_heading(moment, strip_forbidden(status)) + ("\n" + text if text.strip() else "") + "\n")
     return "\n".join(parts)
 
 
@@ -245,8 +252,9 @@ def write_new(path: Path, text: str) -> bool:
 
 
 def _toml_string(value: str) -> str:
+    """A TOML basic string of ``value`` without what XML 1.0 forbids (``inloop.toml`` refuses it)."""
     out = ['"']
-    for char in value:
+    for char in strip_forbidden(value):
         if char == '"':
             out.append('\\"')
         elif char == "\\":
@@ -306,6 +314,11 @@ def _shown_source(source: str) -> str:
     return source
 
 
+def _comment(text: str) -> str:
+    """``text`` fit for a TOML comment: one line, nothing TOML or XML 1.0 forbids."""
+    return strip_forbidden(text).replace("\r", " ").replace("\n", " ").replace("\x7f", "")
+
+
 def render_config(
     *,
     title: str,
@@ -318,7 +331,7 @@ def render_config(
 ) -> str:
     """A new ``inloop.toml`` that declares ``components`` ((id, name)), in ``groups`` (id -> group name)."""
     head = [
-        f"# Written by `inloop import` from {_shown_source(source)}",
+        f"# Written by `inloop import` from {_comment(_shown_source(source))}",
         "# Edit the title, the components and their names; see the README for every setting.",
         f"title = {_toml_string(title)}",
         f"base_url = {_toml_string(base_url)}",

@@ -32,17 +32,13 @@ from ..notify.settings import Smtp, read_settings
 from . import mail, store
 from .addresses import address_valid, domain_receives_mail
 from .db import Connection, Database
+from .forms import N_, BadForm, Form, TooLarge, client_key, read_form
 from .migrations import migrate
 from .settings import SubscriptionSettings, read_subscription_settings
-from .tokens import BadToken, confirm_token, mac, manage_token, manage_token_id, manage_token_ok, read_confirm_token
+from .tokens import BadToken, confirm_token, manage_token, manage_token_id, manage_token_ok, read_confirm_token
 from .views import Views, language_choices
 
 log = logging.getLogger("inloop.subscriptions")
-
-
-def N_(text: str) -> str:
-    """Mark a text for extraction; :meth:`Request.message` translates it."""
-    return text
 
 
 HOUR = 3600
@@ -57,28 +53,6 @@ class Response:
     body: bytes
     content_type: str = "text/html; charset=utf-8"
     headers: tuple[tuple[str, str], ...] = ()
-
-
-class Form:
-    """A parsed urlencoded body, or the query string: the last value of a field, or all of them."""
-
-    def __init__(self, fields: dict[str, list[str]]) -> None:
-        self.fields = fields
-
-    def get(self, name: str) -> str:
-        values = self.fields.get(name)
-        return values[-1] if values else ""
-
-    def all(self, name: str) -> list[str]:
-        return self.fields.get(name, [])
-
-
-class TooLarge(Exception):
-    pass
-
-
-class BadForm(Exception):
-    pass
 
 
 def personal_links(service_url: str, secret: bytes, subscriber: store.StoredSubscriber) -> tuple[str, str]:
@@ -99,6 +73,25 @@ def token_secret(settings: SubscriptionSettings, connection: Connection, environ
             )
         return value.encode("utf-8")
     return store.token_secret(connection)
+
+
+def account_mail(
+    service: Service, service_url: str, subscriber: store.StoredSubscriber, expires: int, now: int
+) -> Any:
+    """The mail a sign-up sends: the confirmation link, or (already confirmed) the manage link."""
+    assert service.smtp is not None
+    manage, unsubscribe = personal_links(service_url, service.secret, subscriber)
+    translations = service.views.translations(subscriber.language)
+    moment = datetime.fromtimestamp(now, UTC)
+    if subscriber.confirmed:
+        links = mail.Links(manage, manage, unsubscribe)
+        return mail.manage_mail(service.smtp, subscriber.email, service.config.title, links, moment, translations)
+    assert subscriber.confirm_nonce is not None
+    token = confirm_token(service.secret, subscriber.id, subscriber.confirm_nonce, expires)
+    links = mail.Links(f"{service_url}confirm?token={quote(token, safe='')}", manage, unsubscribe)
+    return mail.confirmation_mail(
+        service.smtp, subscriber.email, service.config.title, links, expires, moment, translations
+    )
 
 
 class Service:
@@ -235,32 +228,10 @@ class Request:
     # -- reading ---------------------------------------------------------------------------
 
     def body(self) -> Form:
-        limit = self.service.settings.max_request_bytes
-        try:
-            length = int(self.environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            raise BadForm(N_("The request's Content-Length is not a number.")) from None
-        if length > limit:
-            raise TooLarge
-        data = self.environ["wsgi.input"].read(length) if length > 0 else b""
-        if len(data) > limit:
-            raise TooLarge
-        kind = str(self.environ.get("CONTENT_TYPE", "")).split(";")[0].strip().lower()
-        if kind not in ("", "application/x-www-form-urlencoded"):
-            return Form({})  # one-click unsubscribe may come as multipart; nothing else needs a body
-        try:
-            text = data.decode("utf-8")
-            return Form(parse_qs(text, keep_blank_values=True, max_num_fields=200, strict_parsing=False))
-        except (UnicodeDecodeError, ValueError):
-            raise BadForm(N_("The form could not be read.")) from None
+        return read_form(self.environ, self.service.settings.max_request_bytes)
 
     def client(self) -> str:
-        """The client's address, as a keyed hash: the service keeps no IP addresses."""
-        address = str(self.environ.get("REMOTE_ADDR", ""))
-        if self.service.settings.trust_forwarded_for:
-            forwarded = str(self.environ.get("HTTP_X_FORWARDED_FOR", "")).split(",")[-1].strip()
-            address = forwarded or address
-        return mac(self.service.secret, "client", address)[:22]
+        return client_key(self.environ, self.service.secret, self.service.settings.trust_forwarded_for)
 
     # -- pages ------------------------------------------------------------------------------
 
@@ -364,7 +335,7 @@ class Request:
                 elif not subscriber.confirmed:
                     subscriber = store.renew_pending(connection, subscriber, language, components, expires)
                 store.log_mail(connection, address, "manage" if subscriber.confirmed else "confirm", self.now)
-            built = self.mail_for(subscriber, expires)
+            built = account_mail(service, self.service_url, subscriber, expires, self.now)
         try:
             mail.send(service.smtp, service.config.base_url, built)
         except DeliveryError as exc:
@@ -377,22 +348,6 @@ class Request:
             )
         log.info("%s mailed to %s", "manage link" if subscriber.confirmed else "confirmation link", shown)
         return self.sent_page(address)
-
-    def mail_for(self, subscriber: store.StoredSubscriber, expires: int) -> Any:
-        service = self.service
-        assert service.smtp is not None
-        manage, unsubscribe = personal_links(self.service_url, service.secret, subscriber)
-        translations = service.views.translations(subscriber.language)
-        now = datetime.fromtimestamp(self.now, UTC)
-        if subscriber.confirmed:
-            links = mail.Links(manage, manage, unsubscribe)
-            return mail.manage_mail(service.smtp, subscriber.email, service.config.title, links, now, translations)
-        assert subscriber.confirm_nonce is not None
-        token = confirm_token(service.secret, subscriber.id, subscriber.confirm_nonce, expires)
-        links = mail.Links(f"{self.service_url}confirm?token={quote(token, safe='')}", manage, unsubscribe)
-        return mail.confirmation_mail(
-            service.smtp, subscriber.email, service.config.title, links, expires, now, translations
-        )
 
     def sent_page(self, address: str) -> Response:
         """The one answer to every accepted sign-up, so that the form tells nobody who is subscribed."""
