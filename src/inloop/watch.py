@@ -395,35 +395,11 @@ class Watcher:
             stop.wait(remaining)
         else:
             return None
-        collapsed = self._collapse(changed)
+        collapsed = collapse(self.filter, changed)
         if collapsed != changed:
             with self._lock:
                 self._rescan = True  # a folder stands for what was under it: let the builder list everything
         return collapsed
-
-    def _collapse(self, changed: list[str]) -> list[str]:
-        """The changed paths as a person names them: a folder that went, not each file that went with it.
-
-        Platforms and watchdog versions report a folder moved out of the source
-        as one moved or deleted event for the folder, as one for each folder
-        inside it too, or only as the files' events.  A path that is gone is
-        named by its highest folder that is gone too (below the source), and
-        a path inside another changed path is left out.
-        """
-        named: list[str] = []
-        for path in changed:
-            relative = self.filter.relative(path)
-            if relative is not None and not os.path.lexists(path):
-                gone = Path(path)
-                for _ in range(len(relative.parts) - 1):
-                    if os.path.lexists(gone.parent):
-                        break
-                    gone = gone.parent
-                path = str(gone)
-            if path not in named:
-                named.append(path)
-        every = set(named)
-        return [path for path in named if not any(str(folder) in every for folder in Path(path).parents)]
 
     def run(self, stop: threading.Event) -> None:
         """Build once, then rebuild on changes until ``stop`` is set."""
@@ -448,6 +424,31 @@ class Watcher:
         if relative is None:
             return path
         return os.path.normpath(os.path.join(self.builder.shown_source, relative.as_posix()))
+
+
+def collapse(source_filter: SourceFilter, changed: list[str]) -> list[str]:
+    """The changed paths as a person names them: a folder that went, not each file that went with it.
+
+    Platforms and watchdog versions report a folder moved out of the source
+    as one moved or deleted event for the folder, as one for each folder
+    inside it too, or only as the files' events.  A path that is gone is
+    named by its highest folder that is gone too (below the source), and
+    a path inside another changed path is left out.
+    """
+    named: list[str] = []
+    for path in changed:
+        relative = source_filter.relative(path)
+        if relative is not None and not os.path.lexists(path):
+            gone = Path(path)
+            for _ in range(len(relative.parts) - 1):
+                if os.path.lexists(gone.parent):
+                    break
+                gone = gone.parent
+            path = str(gone)
+        if path not in named:
+            named.append(path)
+    every = set(named)
+    return [path for path in named if not any(str(folder) in every for folder in Path(path).parents)]
 
 
 def _changed_at(path: str, noticed: int) -> int:
