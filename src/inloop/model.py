@@ -355,6 +355,14 @@ class Maintenance:
         return self.state(now) in ("Completed", "Cancelled") or (self.state(now) == "Scheduled" and self.end <= now)
 
 
+#: ``[uptime] weights`` unless given: Statuspage's and Instatus' weighing of a partial outage.
+DEFAULT_UPTIME_WEIGHTS = (
+    (ComponentStatus.MAJOR_OUTAGE, 1.0),
+    (ComponentStatus.PARTIAL_OUTAGE, 0.3),
+    (ComponentStatus.DEGRADED_PERFORMANCE, 0.0),
+)
+
+
 @pickled_as_tuples
 @dataclass(frozen=True, slots=True)
 class SiteConfig:
@@ -375,6 +383,9 @@ class SiteConfig:
     digest: str = ""
     check: tuple[tuple[str, object], ...] = ()
     raw_tables: tuple[tuple[str, object], ...] = ()  # [notify], [publish], [alerts]: read by their modules
+    #: ``[uptime] weights``: the share of a minute in each status that counts as downtime.
+    uptime_weights: tuple[tuple[ComponentStatus, float], ...] = DEFAULT_UPTIME_WEIGHTS
+    uptime_since: date | None = None  # ``[uptime] since``; None: the day of the first incident or maintenance
 
     def component(self, component_id: str) -> Component:
         for component in self.components:
