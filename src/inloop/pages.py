@@ -13,12 +13,11 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import cached_property
 from gettext import NullTranslations
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import api, badges, calendar, derive, feeds, i18n, sitefiles
+from . import api, calendar, derive, feeds, i18n, sitefiles
 from .derive import BarDay, Item
 from .formatting import Formatter
 from .model import (
@@ -234,6 +233,9 @@ class Planner:
         self.item_sum = 0
         #: The pages the last :meth:`patch` planned again.
         self.replanned: list[Page] = []
+        from .machine_pages import MachinePages  # it imports this module's Page and labels
+
+        self.machine = MachinePages(self)
 
     def context(self, path: str, **values: Any) -> dict[str, Any]:
         config = self.state.config
@@ -294,14 +296,8 @@ class Planner:
         pages += self.history(everything, "history/", None)
         for component in state.config.components:
             pages += self.history(per_component[component.id], f"components/{component.id}/", component.id)
-        pages += self.feed_pages("site")
-        pages += self.feed_pages("maintenance")
-        for component in state.config.components:
-            pages += self.feed_pages("component", component)
-        pages.append(self.calendar_page())
-        pages += self.api_pages()
-        pages += self.badge_pages()
-        pages += self.site_files()
+        pages += self.machine.all_but_site_files()
+        pages += self.machine.site_files()
         self.pages = pages
         self.positions = {page.path: number for number, page in enumerate(pages)}
         return pages
@@ -326,7 +322,7 @@ class Planner:
         replanned: dict[str, Page] = {}
         if now != self.state.now:
             self.state.now = now
-            for page in [self.index(), self.calendar_page(), *self.api_pages()]:
+            for page in [self.index(), self.machine.calendar_page(), *self.machine.api_pages()]:
                 replanned[page.path] = page
             for incident in derive.unresolved(content):
                 page = self.incident(incident)
@@ -345,8 +341,8 @@ class Planner:
                 page = self.history_page(number)
                 replanned[page.path] = page
             if isinstance(new, Maintenance):
-                replanned[calendar.PATH] = self.calendar_page()
-        replanned[sitefiles.LIVE_PATH] = self.live_page()
+                replanned[calendar.PATH] = self.machine.calendar_page()
+        replanned[sitefiles.LIVE_PATH] = self.machine.live_page()
         for path, page in replanned.items():
             pages[self.positions[path]] = page
         self.replanned = list(replanned.values())
@@ -480,122 +476,6 @@ class Planner:
         page = self.page(path, template, key, values, updated)
         self.memo[path] = (reuse, page, updated)
         return page
-
-    # -- feeds, calendar, API, badges ------------------------------------------------
-
-    @cached_property
-    def feed_index(self) -> feeds.FeedIndex:
-        state = self.state
-        return feeds.FeedIndex(state.config, state.content, self.fmt, self.translations, state.now)
-
-    def feed_pages(self, scope: feeds.Scope, component: Component | None = None) -> list[Page]:
-        """The RSS, Atom and JSON Feed files of one feed: the same entries in each.
-
-        Their bytes depend on the chosen entries and the config alone; the build
-        time enters only through which follow-ups have come due.
-        """
-        config = self.state.config
-        info = feeds.feed_info(config, self.translations, scope, component)
-        index = self.feed_index
-        sources = index.feed_sources(scope, component.id if component else None)
-        self.shown.update((source.item.kind, source.item.id) for source in sources)
-        entry_keys = [s.key for s in sources]
-        made: list[list[feeds.Entry]] = []
-
-        def entries() -> list[feeds.Entry]:
-            if not made:
-                made.append([index.entry(s) for s in sources])
-            return made[0]
-
-        pages = []
-        for _, file_name, _ in feeds.FORMATS:
-            path = info.folder + file_name
-
-            def render(file_name: str = file_name) -> bytes:
-                return feeds.render(file_name, config, entries(), info)
-
-            pages.append(Page(path, key_of(self.common_key, ("feed", path, info, entry_keys)), render))
-        return pages
-
-    def calendar_page(self) -> Page:
-        state = self.state
-        windows = [(m.id, m.digest) for m in state.content.maintenance]
-
-        def render() -> bytes:
-            return calendar.calendar(state.config, state.content, self.translations, state.now)
-
-        return Page(calendar.PATH, key_of(self.common_key, ("ics", state.now, windows)), render)
-
-    def api_pages(self) -> list[Page]:
-        """The Statuspage API v2 files; each holds the build time, so a new build time makes them again."""
-        state = self.state
-        shared = api.StatuspageApi(state.config, state.content, state.now, state.statuses)
-        inputs = shared.inputs()
-        self.shown.update((item.kind, item.id) for item in shared.embedded)
-        pages = []
-        for name in api.FILES:
-            path = api.API_DIR + name
-
-            def render(name: str = name) -> bytes:
-                return shared.render(name)
-
-            pages.append(Page(path, key_of(self.common_key, ("api", path, inputs)), render))
-        return pages
-
-    def badge_pages(self) -> list[Page]:
-        """``badge.svg`` and ``badge.json`` for the site and for each component."""
-        state = self.state
-        _ = self.translations.gettext
-        made = [("", state.config.title, _(OVERALL[state.overall]), state.overall)]
-        for component in state.config.components:
-            status = state.statuses[component.id]
-            made.append((f"components/{component.id}/", component.name, _(STATUS_TEXT[status]), status))
-        pages = []
-        for folder, label, message, status in made:
-            key = ("badge", folder, label, message, status)
-
-            def image(label: str = label, message: str = message, status: ComponentStatus = status) -> bytes:
-                return badges.status_svg(label, message, status)
-
-            def endpoint(label: str = label, message: str = message, status: ComponentStatus = status) -> bytes:
-                return badges.endpoint_json(label, message, status)
-
-            pages += [
-                Page(folder + "badge.svg", key_of(self.common_key, key, "svg"), image),
-                Page(folder + "badge.json", key_of(self.common_key, key, "json"), endpoint),
-            ]
-        return pages
-
-    # -- sitemap, robots.txt, script, favicon, live.json ----------------------------
-
-    def site_files(self) -> list[Page]:
-        """Planned after every HTML page, so that the sitemap knows them all."""
-        state = self.state
-        config = state.config
-        pages = [Page(path, key_of("asset", path), _constant(data)) for path, data in self.assets.items()]
-        entries = sorted(self.lastmod.items())
-        sitemap_key = key_of(self.common_key, "sitemap", entries)
-        pages.append(Page(sitefiles.SITEMAP_PATH, sitemap_key, lambda: sitefiles.sitemap(config, entries)))
-        pages.append(Page(sitefiles.ROBOTS_PATH, key_of(self.common_key, "robots"), lambda: sitefiles.robots(config)))
-        pages.append(self.live_page())
-        return pages
-
-    def live_page(self) -> Page:
-        """``live.json``: its version follows every item's digest (summed, so that a patch can update it)."""
-        state = self.state
-        version = (
-            self.common_key,
-            self.templates.everything(),
-            self.item_sum,
-            sorted((w.id, w.state(state.now)) for w in state.content.maintenance),
-            sorted(state.statuses.items()),
-        )
-        overall = str(state.overall)
-        return Page(sitefiles.LIVE_PATH, key_of("live", version, overall), lambda: sitefiles.live(version, overall))
-
-
-def _constant(data: bytes) -> Callable[[], bytes]:
-    return lambda: data
 
 
 def self_rel(prefix: str, current: int, target: int) -> str:
