@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from . import api, badges, calendar, feeds, sitefiles
+from . import api, badges, calendar, feeds, sitefiles, uptime_files
 from .model import Component, ComponentStatus
 from .pages import OVERALL, STATUS_TEXT, Page, SiteState, key_of
 
@@ -39,6 +39,7 @@ class MachinePages:
         pages.append(self.calendar_page())
         pages += self.api_pages()
         pages += self.badge_pages()
+        pages += self.uptime_pages()
         return pages
 
     @cached_property
@@ -121,6 +122,32 @@ class MachinePages:
             pages += [
                 Page(folder + "badge.svg", key_of(self.planner.common_key, key, "svg"), image),
                 Page(folder + "badge.json", key_of(self.planner.common_key, key, "json"), endpoint),
+            ]
+        return pages
+
+    def uptime_pages(self) -> list[Page]:
+        """``uptime.json``, and each component's uptime badge: ``uptime.svg`` and shields' ``uptime.json``."""
+        state = self.state
+        uptime = state.uptime
+        common = self.planner.common_key
+
+        def document() -> bytes:
+            return uptime_files.uptime_json(uptime, uptime.components())
+
+        pages = [Page("uptime.json", key_of(common, "uptime", state.now, sorted(uptime.segments.items())), document)]
+        for component in state.config.components:
+            value = uptime.uptime_90d((component.id,))
+            folder = f"components/{component.id}/"
+
+            def image(value: float | None = value) -> bytes:
+                return uptime_files.badge_svg(value)
+
+            def endpoint(value: float | None = value) -> bytes:
+                return uptime_files.badge_endpoint(value)
+
+            pages += [
+                Page(folder + "uptime.svg", key_of(common, "uptime-badge", value, "svg"), image),
+                Page(folder + "uptime.json", key_of(common, "uptime-badge", value, "json"), endpoint),
             ]
         return pages
 

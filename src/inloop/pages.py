@@ -32,6 +32,7 @@ from .model import (
     SiteConfig,
 )
 from .render import Templates
+from .uptime import Uptime
 
 
 def N_(text: str) -> str:
@@ -92,12 +93,20 @@ class SiteState:
     overall: ComponentStatus
     bars: dict[str, tuple[BarDay, ...]]
     stylesheet: str  # file name, with the content hash
+    uptime: Uptime
 
 
 def make_state(config: SiteConfig, content: Content, now: datetime, stylesheet: str) -> SiteState:
     statuses = derive.component_statuses(config, content, now)
     return SiteState(
-        config, content, now, statuses, derive.overall_status(statuses), derive.bars(config, content, now), stylesheet
+        config,
+        content,
+        now,
+        statuses,
+        derive.overall_status(statuses),
+        derive.bars(config, content, now),
+        stylesheet,
+        Uptime(config, content, now),
     )
 
 
@@ -322,7 +331,13 @@ class Planner:
         replanned: dict[str, Page] = {}
         if now != self.state.now:
             self.state.now = now
-            for page in [self.index(), self.machine.calendar_page(), *self.machine.api_pages()]:
+            self.state.uptime = Uptime(self.state.config, content, now)
+            for page in [
+                self.index(),
+                self.machine.calendar_page(),
+                *self.machine.api_pages(),
+                *self.machine.uptime_pages(),
+            ]:
                 replanned[page.path] = page
             for incident in derive.unresolved(content):
                 page = self.incident(incident)
