@@ -17,8 +17,8 @@ from gettext import NullTranslations
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import api, calendar, derive, feeds, i18n, sitefiles
-from .derive import BarDay, Item
+from . import api, calendar, derive, feeds, i18n, sitefiles, uptime_pages
+from .derive import Item
 from .formatting import Formatter
 from .model import (
     STATUS_LABELS,
@@ -91,7 +91,6 @@ class SiteState:
     now: datetime
     statuses: dict[str, ComponentStatus]
     overall: ComponentStatus
-    bars: dict[str, tuple[BarDay, ...]]
     stylesheet: str  # file name, with the content hash
     uptime: Uptime
 
@@ -104,7 +103,6 @@ def make_state(config: SiteConfig, content: Content, now: datetime, stylesheet: 
         now,
         statuses,
         derive.overall_status(statuses),
-        derive.bars(config, content, now),
         stylesheet,
         Uptime(config, content, now),
     )
@@ -245,6 +243,8 @@ class Planner:
         from .machine_pages import MachinePages  # it imports this module's Page and labels
 
         self.machine = MachinePages(self)
+        #: The incidents the bars and calendars link (see :class:`uptime_pages.Links`).
+        self.links = uptime_pages.Links(self)
 
     def context(self, path: str, **values: Any) -> dict[str, Any]:
         config = self.state.config
@@ -273,6 +273,8 @@ class Planner:
             "status_text": STATUS_TEXT,
             "change_words": CHANGE_WORDS,
             "overall_text": OVERALL,
+            "incident_titles": self.links.titles(),
+            "uptime_since": self.state.uptime.since_day(),
             **values,
         }
 
@@ -305,6 +307,7 @@ class Planner:
         pages += self.history(everything, "history/", None)
         for component in state.config.components:
             pages += self.history(per_component[component.id], f"components/{component.id}/", component.id)
+        pages += uptime_pages.plan(self)
         pages += self.machine.all_but_site_files()
         pages += self.machine.site_files()
         self.pages = pages
@@ -332,19 +335,7 @@ class Planner:
         if now != self.state.now:
             self.state.now = now
             self.state.uptime = Uptime(self.state.config, content, now)
-            for page in [
-                self.index(),
-                self.machine.calendar_page(),
-                *self.machine.api_pages(),
-                *self.machine.uptime_pages(),
-            ]:
-                replanned[page.path] = page
-            for incident in derive.unresolved(content):
-                page = self.incident(incident)
-                replanned[page.path] = page
-                for number in self.chunks_of.get((incident.kind, incident.id), []):
-                    page = self.history_page(number)
-                    replanned[page.path] = page
+            replanned.update((page.path, page) for page in _pages_that_read_the_clock(self, content))
         for old, new in changes:
             page = self.incident(new) if isinstance(new, Incident) else self.maintenance(new)
             replanned[page.path] = page
@@ -373,13 +364,14 @@ class Planner:
         recent = derive.recent_incidents(content, now)
         shown: list[Item] = [*unresolved, *in_progress, *upcoming, *recent]
         self.shown.update((item.kind, item.id) for item in shown)
-        key = (now, [i.digest for i in shown], sorted(state.statuses.items()), sorted(state.bars.items()))
+        figures = state.uptime.components()
+        key = (now, [i.digest for i in shown], sorted(state.statuses.items()), figures, self.links.linked(figures))
 
         def values() -> dict[str, Any]:
             return {
                 "overall": state.overall,
                 "statuses": state.statuses,
-                "bars": state.bars,
+                "bars": {f.id: f for f in figures},
                 "unresolved": unresolved,
                 "in_progress": in_progress,
                 "upcoming": upcoming,
@@ -451,13 +443,14 @@ class Planner:
         prefix, component_id, chunk = self.chunks[number]
         component = config.component(component_id) if component_id else None
         status = state.statuses.get(component_id) if component_id else None
-        bar = state.bars.get(component_id) if component_id and chunk.number == 1 else None
+        bar = state.uptime.component(component_id) if component_id and chunk.number == 1 else None
+        linked = self.links.linked([bar]) if bar is not None else ()
         template = "component.html" if component_id else "history.html"
         path = history_path(chunk.number, prefix) + "index.html"
         states = [i.state(state.now) for i in chunk.items if isinstance(i, Maintenance)]
         now_matters = _now_matters(chunk.items, state.now)
         # The same items (the same objects, or equal ones) under the same inputs: last plan's page.
-        reuse = (self.common_key, self.templates.fingerprint(template), chunk, states, now_matters, status, bar)
+        reuse = (self.common_key, self.templates.fingerprint(template), chunk, states, now_matters, status, bar, linked)
         previous = self.memo.get(path)
         if previous is not None and previous[0] == reuse:
             self.lastmod[path] = previous[2]
@@ -472,6 +465,7 @@ class Planner:
             now_matters,
             status,
             bar,
+            linked,
         )
 
         def values() -> dict[str, Any]:
@@ -491,6 +485,23 @@ class Planner:
         page = self.page(path, template, key, values, updated)
         self.memo[path] = (reuse, page, updated)
         return page
+
+
+def _pages_that_read_the_clock(planner: Planner, content: Content) -> list[Page]:
+    """The pages a later build time can change: the home page, the calendar, the API, the uptime
+    figures and the pages with a 90-day bar, and each open incident's page and the lists that show it."""
+    pages = [
+        planner.index(),
+        planner.machine.calendar_page(),
+        *planner.machine.api_pages(),
+        *planner.machine.uptime_pages(),
+        *uptime_pages.plan(planner),
+    ]
+    pages += [planner.history_page(n) for n, (_, cid, chunk) in enumerate(planner.chunks) if cid and chunk.number == 1]
+    for incident in derive.unresolved(content):
+        pages.append(planner.incident(incident))
+        pages += [planner.history_page(number) for number in planner.chunks_of.get((incident.kind, incident.id), [])]
+    return pages
 
 
 def self_rel(prefix: str, current: int, target: int) -> str:

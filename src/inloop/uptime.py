@@ -239,6 +239,7 @@ class Uptime:
         self.weights = weights_of(config)
         self.segments = segments(content, config.component_ids)
         self._timelines: dict[tuple[str, ...], Timeline] = {}
+        self._components: list[Figures] | None = None
         today = now.astimezone(config.zone).date()
         self.days = [today - timedelta(days=back) for back in range(DAYS - 1, -1, -1)]
 
@@ -299,7 +300,16 @@ class Uptime:
         )
 
     def components(self) -> list[Figures]:
-        return [self.figures(c.id, c.name, (c.id,)) for c in self.config.components]
+        """Each component's figures, in ``inloop.toml``'s order; computed once."""
+        if self._components is None:
+            self._components = [self.figures(c.id, c.name, (c.id,)) for c in self.config.components]
+        return self._components
+
+    def component(self, component_id: str) -> Figures:
+        return next(f for f in self.components() if f.id == component_id)
+
+    def since_day(self) -> date:
+        return self.since.astimezone(self.config.zone).date()
 
     def groups(self) -> list[tuple[str, tuple[str, ...]]]:
         """Each named group and its members' ids, in the order ``inloop.toml`` lists them."""

@@ -1,0 +1,170 @@
+"""The uptime pages: ``uptime/`` (every component's last 12 months, groups, overall) and ``uptime/<id>/`` (all months).
+
+Each month is a calendar of its days, coloured by downtime as the 90-day
+bars are, with the same words beside the colours.  What a page shows is
+computed when it is planned, so that its key is what its bytes depend on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from .derive import last_updated
+from .model import Content, Incident
+from .uptime import Day, Figures, Month, Uptime
+
+if TYPE_CHECKING:
+    from .pages import Page, Planner
+
+PATH = "uptime/"
+#: Months of each component on ``uptime/``; all of them are on ``uptime/<id>/``.
+MONTHS_ON_INDEX = 12
+
+
+@dataclass(frozen=True, slots=True)
+class MonthView:
+    month: Month
+    days: tuple[Day, ...]  # from the first of the month up to today
+    weeks: tuple[tuple[Day | None, ...], ...]  # the calendar's rows, None where no day (yet) is
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentView:
+    figures: Figures
+    months: tuple[MonthView, ...]  # newest first
+    more: bool  # older months are on the component's own page
+
+
+class Links:
+    """The incidents that the days of the bars and calendars link: their titles, digests and updates."""
+
+    def __init__(self, planner: Planner) -> None:
+        self.planner = planner
+        self._index: tuple[Content, dict[str, Incident], dict[str, str]] | None = None
+
+    def titles(self) -> dict[str, str]:
+        """Each incident's title by its id."""
+        return self._incidents()[1]
+
+    def linked(self, figures: Sequence[Figures | ComponentView]) -> tuple[tuple[str, str], ...]:
+        """The incidents the days of ``figures`` link, with their digests: a part of the page's key.
+
+        They count as shown (see :meth:`Planner.patch`): a new title must reach every page that names it.
+        """
+        ids = linked_ids(figures)
+        self.planner.shown.update(("incident", incident_id) for incident_id in ids)
+        by_id = self._incidents()[0]
+        return tuple((incident_id, by_id[incident_id].digest) for incident_id in ids if incident_id in by_id)
+
+    def latest_update(self, linked: Sequence[tuple[str, str]]) -> datetime | None:
+        """The time of the latest update of the incidents ``linked`` names: its page's "last updated"."""
+        by_id = self._incidents()[0]
+        return last_updated([by_id[incident_id] for incident_id, _ in linked])
+
+    def _incidents(self) -> tuple[dict[str, Incident], dict[str, str]]:
+        content = self.planner.state.content
+        if self._index is None or self._index[0] is not content:
+            by_id = {i.id: i for i in content.incidents}
+            self._index = (content, by_id, {i.id: i.title for i in content.incidents})
+        return self._index[1], self._index[2]
+
+
+def linked_ids(figures: Iterable[Figures | ComponentView]) -> list[str]:
+    """Every incident the days of ``figures`` name, sorted."""
+    found: set[str] = set()
+    for item in figures:
+        if isinstance(item, ComponentView):
+            found.update(i for view in item.months for day in view.days for i in day.incidents)
+            item = item.figures
+        found.update(i for day in item.days for i in day.incidents)
+    return sorted(found)
+
+
+def weeks(days: Sequence[Day], first_weekday: int) -> tuple[tuple[Day | None, ...], ...]:
+    """The days of a month as the rows of a calendar that starts its weeks on ``first_weekday`` (0: Monday)."""
+    if not days:
+        return ()
+    rows: list[list[Day | None]] = [[None] * ((days[0].date.weekday() - first_weekday) % 7)]
+    for day in days:
+        if len(rows[-1]) == 7:
+            rows.append([])
+        rows[-1].append(day)
+    rows[-1] += [None] * (7 - len(rows[-1]))
+    return tuple(tuple(row) for row in rows)
+
+
+def month_view(uptime: Uptime, ids: tuple[str, ...], month: Month, first_weekday: int) -> MonthView:
+    days = uptime.month_days(ids, month.month)
+    return MonthView(month, days, weeks(days, first_weekday))
+
+
+def component_view(uptime: Uptime, figures: Figures, first_weekday: int, limit: int | None) -> ComponentView:
+    months = figures.months if limit is None else figures.months[:limit]
+    views = tuple(month_view(uptime, (figures.id,), month, first_weekday) for month in months)
+    return ComponentView(figures, views, len(figures.months) > len(months))
+
+
+def summary(uptime: Uptime) -> list[Figures]:
+    """The whole site, then each group: every minute counted once, at the worst status of any member."""
+    rows = [uptime.figures("", "", uptime.overall_ids())]
+    rows += [uptime.figures(group, group, members) for group, members in uptime.groups()]
+    return rows
+
+
+def weekday_names(planner: Planner) -> list[tuple[str, str]]:
+    """The abbreviated and the full name of each weekday, in the locale's order."""
+    locale = planner.fmt.locale
+    first = locale.first_week_day
+    names = locale.days["format"]
+    return [(str(names["abbreviated"][(first + n) % 7]), str(names["wide"][(first + n) % 7])) for n in range(7)]
+
+
+def plan(planner: Planner) -> list[Page]:
+    """``uptime/index.html`` and one ``uptime/<id>/index.html`` per component."""
+    state = planner.state
+    uptime = state.uptime
+    first_weekday = planner.fmt.locale.first_week_day
+    rows = summary(uptime)
+    views = [component_view(uptime, figures, first_weekday, MONTHS_ON_INDEX) for figures in uptime.components()]
+    weekdays = weekday_names(planner)
+    months = [m.month for m in rows[0].months[:MONTHS_ON_INDEX]]
+    common = {"weekdays": weekdays, "weights": dict(uptime.config.uptime_weights)}
+    since = uptime.since_day()
+
+    def index_values() -> dict[str, Any]:
+        return {
+            **common,
+            "component": None,
+            "summary": rows,
+            "summary_months": months,
+            "views": views,
+            "updated": updated,
+        }
+
+    linked = planner.links.linked(views)
+    updated = planner.links.latest_update(linked)
+    pages = [planner.page(PATH + "index.html", "uptime.html", (since, rows, views, linked), index_values, updated)]
+    for figures in uptime.components():
+        view = component_view(uptime, figures, first_weekday, None)
+
+        own_linked = planner.links.linked([view])
+        own_updated = planner.links.latest_update(own_linked)
+
+        def values(view: ComponentView = view, updated: datetime | None = own_updated) -> dict[str, Any]:
+            component = state.config.component(view.figures.id)
+            return {
+                **common,
+                "component": component,
+                "summary": [],
+                "summary_months": [],
+                "views": [view],
+                "updated": updated,
+            }
+
+        own_key = (since, view, own_linked)
+        path = f"{PATH}{figures.id}/index.html"
+        pages.append(planner.page(path, "uptime.html", own_key, values, own_updated))
+    return pages
