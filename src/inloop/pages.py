@@ -348,6 +348,8 @@ class Planner:
                 replanned[page.path] = page
             if isinstance(new, Maintenance):
                 replanned[calendar.PATH] = self.machine.calendar_page()
+            if isinstance(new, Incident):
+                replanned.update((page.path, page) for page in self.links.replan(new.id))
         replanned[sitefiles.LIVE_PATH] = self.machine.live_page()
         for path, page in replanned.items():
             pages[self.positions[path]] = page
@@ -365,7 +367,8 @@ class Planner:
         shown: list[Item] = [*unresolved, *in_progress, *upcoming, *recent]
         self.shown.update((item.kind, item.id) for item in shown)
         figures = state.uptime.components()
-        key = (now, [i.digest for i in shown], sorted(state.statuses.items()), figures, self.links.linked(figures))
+        linked = self.links.linked(figures, "index.html", self.index)
+        key = (now, [i.digest for i in shown], sorted(state.statuses.items()), figures, linked)
 
         def values() -> dict[str, Any]:
             return {
@@ -444,9 +447,9 @@ class Planner:
         component = config.component(component_id) if component_id else None
         status = state.statuses.get(component_id) if component_id else None
         bar = state.uptime.component(component_id) if component_id and chunk.number == 1 else None
-        linked = self.links.linked([bar]) if bar is not None else ()
         template = "component.html" if component_id else "history.html"
         path = history_path(chunk.number, prefix) + "index.html"
+        linked = self.links.linked([bar], path, lambda: self.history_page(number)) if bar is not None else ()
         states = [i.state(state.now) for i in chunk.items if isinstance(i, Maintenance)]
         now_matters = _now_matters(chunk.items, state.now)
         # The same items (the same objects, or equal ones) under the same inputs: last plan's page.

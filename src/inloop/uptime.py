@@ -240,6 +240,7 @@ class Uptime:
         self.segments = segments(content, config.component_ids)
         self._timelines: dict[tuple[str, ...], Timeline] = {}
         self._components: list[Figures] | None = None
+        self._month_days: dict[tuple[tuple[str, ...], date], tuple[Day, ...]] = {}
         today = now.astimezone(config.zone).date()
         self.days = [today - timedelta(days=back) for back in range(DAYS - 1, -1, -1)]
 
@@ -266,7 +267,14 @@ class Uptime:
         return Day(day, round_minutes(downtime), incidents)
 
     def month_days(self, component_ids: Sequence[str], first: date) -> tuple[Day, ...]:
-        """The days of a month up to today, for a calendar."""
+        """The days of a month up to today, for a calendar; computed once, as re-planned pages ask again."""
+        key = (tuple(component_ids), first)
+        found = self._month_days.get(key)
+        if found is None:
+            found = self._month_days[key] = self._days_of_month(component_ids, first)
+        return found
+
+    def _days_of_month(self, component_ids: Sequence[str], first: date) -> tuple[Day, ...]:
         today = self.now.astimezone(self.config.zone).date()
         days = []
         day = first

@@ -7,7 +7,7 @@ computed when it is planned, so that its key is what its bytes depend on.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -44,18 +44,28 @@ class Links:
     def __init__(self, planner: Planner) -> None:
         self.planner = planner
         self._index: tuple[Content, dict[str, Incident], dict[str, str]] | None = None
+        #: The pages that link each incident, and how to plan each again when only its words change.
+        self.pages_of: dict[str, dict[str, Callable[[], Page]]] = {}
+
+    def replan(self, incident_id: str) -> list[Page]:
+        """The pages that link ``incident_id``, planned again."""
+        return [remake() for remake in list(self.pages_of.get(incident_id, {}).values())]
 
     def titles(self) -> dict[str, str]:
         """Each incident's title by its id."""
         return self._incidents()[1]
 
-    def linked(self, figures: Sequence[Figures | ComponentView]) -> tuple[tuple[str, str], ...]:
-        """The incidents the days of ``figures`` link, with their digests: a part of the page's key.
+    def linked(
+        self, figures: Sequence[Figures | ComponentView], path: str, remake: Callable[[], Page]
+    ) -> tuple[tuple[str, str], ...]:
+        """The incidents the days of ``figures`` link, with their digests: a part of the key of the page at ``path``.
 
-        They count as shown (see :meth:`Planner.patch`): a new title must reach every page that names it.
+        The page is registered for each, with ``remake`` (see :meth:`Planner.patch`): a new
+        title must reach every page that names it.
         """
         ids = linked_ids(figures)
-        self.planner.shown.update(("incident", incident_id) for incident_id in ids)
+        for incident_id in ids:
+            self.pages_of.setdefault(incident_id, {})[path] = remake
         by_id = self._incidents()[0]
         return tuple((incident_id, by_id[incident_id].digest) for incident_id in ids if incident_id in by_id)
 
@@ -124,19 +134,29 @@ def weekday_names(planner: Planner) -> list[tuple[str, str]]:
 
 def plan(planner: Planner) -> list[Page]:
     """``uptime/index.html`` and one ``uptime/<id>/index.html`` per component."""
-    state = planner.state
-    uptime = state.uptime
+    pages = [index_page(planner)]
+    pages += [component_page(planner, component.id) for component in planner.state.config.components]
+    return pages
+
+
+def _common(planner: Planner) -> dict[str, Any]:
+    return {"weekdays": weekday_names(planner), "weights": dict(planner.state.config.uptime_weights)}
+
+
+def index_page(planner: Planner) -> Page:
+    """Every component's last 12 months, and the overall and group figures."""
+    uptime = planner.state.uptime
     first_weekday = planner.fmt.locale.first_week_day
     rows = summary(uptime)
     views = [component_view(uptime, figures, first_weekday, MONTHS_ON_INDEX) for figures in uptime.components()]
-    weekdays = weekday_names(planner)
     months = [m.month for m in rows[0].months[:MONTHS_ON_INDEX]]
-    common = {"weekdays": weekdays, "weights": dict(uptime.config.uptime_weights)}
-    since = uptime.since_day()
+    path = PATH + "index.html"
+    linked = planner.links.linked(views, path, lambda: index_page(planner))
+    updated = planner.links.latest_update(linked)
 
-    def index_values() -> dict[str, Any]:
+    def values() -> dict[str, Any]:
         return {
-            **common,
+            **_common(planner),
             "component": None,
             "summary": rows,
             "summary_months": months,
@@ -144,27 +164,25 @@ def plan(planner: Planner) -> list[Page]:
             "updated": updated,
         }
 
-    linked = planner.links.linked(views)
+    return planner.page(path, "uptime.html", (uptime.since_day(), rows, views, linked), values, updated)
+
+
+def component_page(planner: Planner, component_id: str) -> Page:
+    """All the months of one component."""
+    uptime = planner.state.uptime
+    view = component_view(uptime, uptime.component(component_id), planner.fmt.locale.first_week_day, None)
+    path = f"{PATH}{component_id}/index.html"
+    linked = planner.links.linked([view], path, lambda: component_page(planner, component_id))
     updated = planner.links.latest_update(linked)
-    pages = [planner.page(PATH + "index.html", "uptime.html", (since, rows, views, linked), index_values, updated)]
-    for figures in uptime.components():
-        view = component_view(uptime, figures, first_weekday, None)
 
-        own_linked = planner.links.linked([view])
-        own_updated = planner.links.latest_update(own_linked)
+    def values() -> dict[str, Any]:
+        return {
+            **_common(planner),
+            "component": planner.state.config.component(component_id),
+            "summary": [],
+            "summary_months": [],
+            "views": [view],
+            "updated": updated,
+        }
 
-        def values(view: ComponentView = view, updated: datetime | None = own_updated) -> dict[str, Any]:
-            component = state.config.component(view.figures.id)
-            return {
-                **common,
-                "component": component,
-                "summary": [],
-                "summary_months": [],
-                "views": [view],
-                "updated": updated,
-            }
-
-        own_key = (since, view, own_linked)
-        path = f"{PATH}{figures.id}/index.html"
-        pages.append(planner.page(path, "uptime.html", own_key, values, own_updated))
-    return pages
+    return planner.page(path, "uptime.html", (uptime.since_day(), view, linked), values, updated)
