@@ -112,6 +112,6 @@ def test_the_configuration_page_lists_every_key_of_inloop_toml() -> None:
         *WEBHOOK_KEYS,
         *(field.name for field in dataclasses.fields(PublishSettings)),
     }
-    tables = {"components", "check", "phrases", "notify", "publish", "smtp", "webhooks"}
+    tables = {"components", "check", "phrases", "notify", "publish", "smtp", "webhooks", "uptime"}
     missing = sorted(keys - tables - _documented_keys("configuration.md"))
     assert missing == [], "docs/configuration.md has no row for these keys"

@@ -129,11 +129,20 @@ class Formatter:
 
     def percent(self, value: float) -> str:
         """``99.93`` (``99,93`` in German): an uptime, already rounded down to two decimals."""
-        return format_decimal(value, "#,##0.00", locale=self.locale, decimal_quantization=False)
+        key = ("percent", value)
+        found = self._formatted.get(key)
+        if found is None:
+            found = format_decimal(value, "#,##0.00", locale=self.locale, decimal_quantization=False)
+            self._formatted[key] = found
+        return found
 
     def minutes(self, value: float) -> str:
-        """``12.5`` (``12,5``): downtime minutes, with the decimals they have, at most two."""
-        return format_decimal(value, "#,##0.##", locale=self.locale)
+        """``12.5`` (``12,5``): downtime minutes, with the decimals they have, at most two; each value made once."""
+        key = ("minutes", value)
+        found = self._formatted.get(key)
+        if found is None:
+            found = self._formatted[key] = format_decimal(value, "#,##0.##", locale=self.locale)
+        return found
 
     def day_tag(self, day: date) -> Markup:
         """``<time datetime="2026-11-21">Nov 21, 2026</time>``: a day as written, with no clock to invent."""

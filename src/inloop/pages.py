@@ -273,7 +273,7 @@ class Planner:
             "status_text": STATUS_TEXT,
             "change_words": CHANGE_WORDS,
             "overall_text": OVERALL,
-            "incident_titles": self.links.titles(),
+            "day_items": self.links.day_items,
             "uptime_since": self.state.uptime.since_day(),
             **values,
         }

@@ -35,6 +35,7 @@ NO_DATA = "nodata"
 
 _MICROSECONDS = 1_000_000
 _MINUTE = Fraction(60 * _MICROSECONDS)
+_NONE = Fraction(0)
 
 
 class Segment(NamedTuple):
@@ -82,6 +83,19 @@ class Figures:
     uptime_90d: float | None
     months: tuple[Month, ...]  # every month since ``since``, newest first
     days: tuple[Day, ...]  # the 90 days ending today, oldest first
+
+    @property
+    def marked(self) -> tuple[Day, ...]:
+        return marked_days(self.days)
+
+    @property
+    def any_without_data(self) -> bool:
+        return any(day.downtime_minutes is None for day in self.days)
+
+
+def marked_days(days: Iterable[Day]) -> tuple[Day, ...]:
+    """The days to say in words, newest first: those with downtime or an incident."""
+    return tuple(sorted((d for d in days if d.incidents or d.downtime_minutes), key=lambda d: d.date, reverse=True))
 
 
 def day_level(minutes: float | None) -> str:
@@ -187,8 +201,13 @@ class Timeline:
 
     def downtime(self, start: datetime, end: datetime) -> Fraction:
         """The weighted minutes of downtime in ``[start, end)``."""
+        spans = self.spans
+        first = bisect.bisect_right(self.ends, start)
+        if first == len(spans) or spans[first].start >= end:
+            return _NONE  # most days of most components
         total = Fraction(0)
-        for span in self.spans[bisect.bisect_right(self.ends, start) :]:
+        for index in range(first, len(spans)):
+            span = spans[index]
             if span.start >= end:
                 break
             overlap = min(span.end, end) - max(span.start, start)
@@ -200,6 +219,8 @@ class Timeline:
         end = min(end, now)
         low = bisect.bisect_left(self.starts, start - self.longest)
         high = bisect.bisect_left(self.starts, end)
+        if low == high and not self.open:
+            return ()
         found = {s.incident for s in self.closed[low:high] if s.end is not None and s.end > start}
         found.update(s.incident for s in self.open if s.start < end)
         return tuple(sorted(found))
@@ -241,6 +262,7 @@ class Uptime:
         self._timelines: dict[tuple[str, ...], Timeline] = {}
         self._components: list[Figures] | None = None
         self._month_days: dict[tuple[tuple[str, ...], date], tuple[Day, ...]] = {}
+        self._bounds: dict[date, tuple[datetime, datetime]] = {}
         today = now.astimezone(config.zone).date()
         self.days = [today - timedelta(days=back) for back in range(DAYS - 1, -1, -1)]
 
@@ -255,16 +277,23 @@ class Uptime:
         """``[start, end)`` without what lies before ``since`` or after the build time."""
         return max(start, self.since), min(end, self.now)
 
+    def bounds(self, day: date) -> tuple[datetime, datetime]:
+        """Where a day starts and ends in the site's zone; found once per day for every component."""
+        found = self._bounds.get(day)
+        if found is None:
+            found = (local_day_start(day, self.config), local_day_start(day + timedelta(days=1), self.config))
+            self._bounds[day] = found
+        return found
+
     def day(self, component_ids: Sequence[str], day: date) -> Day:
         timeline = self.timeline(component_ids)
-        day_start = local_day_start(day, self.config)
-        day_end = local_day_start(day + timedelta(days=1), self.config)
+        day_start, day_end = self.bounds(day)
         incidents = timeline.incidents(day_start, day_end, self.now)
         if day_end <= self.since:
             return Day(day, None, incidents)
         start, end = self.clip(day_start, day_end)
-        downtime = timeline.downtime(start, end) if start < end else Fraction(0)
-        return Day(day, round_minutes(downtime), incidents)
+        downtime = timeline.downtime(start, end) if start < end else _NONE
+        return Day(day, round_minutes(downtime) if downtime else 0.0, incidents)
 
     def month_days(self, component_ids: Sequence[str], first: date) -> tuple[Day, ...]:
         """The days of a month up to today, for a calendar; computed once, as re-planned pages ask again."""

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from markupsafe import Markup, escape
+
 from .derive import last_updated
 from .model import Content, Incident
-from .uptime import Day, Figures, Month, Uptime
+from .uptime import Day, Figures, Month, Uptime, marked_days
 
 if TYPE_CHECKING:
     from .pages import Page, Planner
@@ -29,6 +31,14 @@ class MonthView:
     month: Month
     days: tuple[Day, ...]  # from the first of the month up to today
     weeks: tuple[tuple[Day | None, ...], ...]  # the calendar's rows, None where no day (yet) is
+
+    @property
+    def marked(self) -> tuple[Day, ...]:
+        return marked_days(self.days)
+
+    @property
+    def any_without_data(self) -> bool:
+        return any(day.downtime_minutes is None for day in self.days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +60,22 @@ class Links:
     def replan(self, incident_id: str) -> list[Page]:
         """The pages that link ``incident_id``, planned again."""
         return [remake() for remake in list(self.pages_of.get(incident_id, {}).values())]
+
+    def day_items(self, days: Sequence[Day], root: str) -> Markup:
+        """The ``<li>`` of each day in words: its date, its downtime and its incidents, linked.
+
+        Made here rather than in the template: a component's uptime page says
+        thousands of days.
+        """
+        fmt, gettext, titles = self.planner.fmt, self.planner.translations.gettext, self.titles()
+        items = []
+        for day in days:
+            links = ", ".join(
+                f'<a href="{escape(root)}incidents/{escape(i)}/">{escape(titles.get(i, i))}</a>' for i in day.incidents
+            )
+            words = escape(downtime_words(day, fmt.minutes, gettext))
+            items.append(f"<li>{escape(fmt.day(day.date))}: {words}{' · ' + links if links else ''}</li>\n")
+        return Markup("".join(items))
 
     def titles(self) -> dict[str, str]:
         """Each incident's title by its id."""
@@ -80,6 +106,15 @@ class Links:
             by_id = {i.id: i for i in content.incidents}
             self._index = (content, by_id, {i.id: i.title for i in content.incidents})
         return self._index[1], self._index[2]
+
+
+def downtime_words(day: Day, minutes: Callable[[float], str], gettext: Callable[[str], str]) -> str:
+    """A day's downtime in words, as the bars' titles say it too (``_macros.html``: ``downtime_words``)."""
+    if day.downtime_minutes is None:
+        return gettext("no data")
+    if day.downtime_minutes == 0:
+        return gettext("no downtime")
+    return gettext("%(minutes)s min of downtime") % {"minutes": minutes(day.downtime_minutes)}
 
 
 def linked_ids(figures: Iterable[Figures | ComponentView]) -> list[str]:
@@ -124,6 +159,28 @@ def summary(uptime: Uptime) -> list[Figures]:
     return rows
 
 
+def calendar_rows(view: MonthView, minutes: Callable[[float], str]) -> Markup:
+    """The rows of a month's calendar: each day's number and downtime in minutes ("–": no data).
+
+    Made here rather than in the template: a component's page has a calendar
+    for every month since ``since``, a few thousand cells.
+    """
+    rows = []
+    for week in view.weeks:
+        cells = []
+        for day in week:
+            if day is None:
+                cells.append("<td></td>")
+                continue
+            shown = "–" if day.downtime_minutes is None else escape(minutes(day.downtime_minutes))
+            cells.append(
+                f'<td class="cal-day day-{day.level}"><span class="cal-num">{day.date.day}</span> '
+                f'<span class="cal-down">{shown}</span></td>'
+            )
+        rows.append("<tr>" + "".join(cells) + "</tr>\n")
+    return Markup("".join(rows))
+
+
 def weekday_names(planner: Planner) -> list[tuple[str, str]]:
     """The abbreviated and the full name of each weekday, in the locale's order."""
     locale = planner.fmt.locale
@@ -140,7 +197,11 @@ def plan(planner: Planner) -> list[Page]:
 
 
 def _common(planner: Planner) -> dict[str, Any]:
-    return {"weekdays": weekday_names(planner), "weights": dict(planner.state.config.uptime_weights)}
+    return {
+        "weekdays": weekday_names(planner),
+        "weights": dict(planner.state.config.uptime_weights),
+        "calendar_rows": lambda view: calendar_rows(view, planner.fmt.minutes),
+    }
 
 
 def index_page(planner: Planner) -> Page:
