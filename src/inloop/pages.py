@@ -348,7 +348,7 @@ class Planner:
                 replanned[page.path] = page
             if isinstance(new, Maintenance):
                 replanned[calendar.PATH] = self.machine.calendar_page()
-            if isinstance(new, Incident):
+            if isinstance(new, Incident) and new.title != old.title:
                 replanned.update((page.path, page) for page in self.links.replan(new.id))
         replanned[sitefiles.LIVE_PATH] = self.machine.live_page()
         for path, page in replanned.items():

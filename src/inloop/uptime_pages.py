@@ -84,16 +84,16 @@ class Links:
     def linked(
         self, figures: Sequence[Figures | ComponentView], path: str, remake: Callable[[], Page]
     ) -> tuple[tuple[str, str], ...]:
-        """The incidents the days of ``figures`` link, with their digests: a part of the key of the page at ``path``.
+        """The incidents the days of ``figures`` link, with their titles: a part of the key of the page at ``path``.
 
         The page is registered for each, with ``remake`` (see :meth:`Planner.patch`): a new
-        title must reach every page that names it.
+        title must reach every page that names it.  (Their times are in the figures.)
         """
         ids = linked_ids(figures)
         for incident_id in ids:
             self.pages_of.setdefault(incident_id, {})[path] = remake
         by_id = self._incidents()[0]
-        return tuple((incident_id, by_id[incident_id].digest) for incident_id in ids if incident_id in by_id)
+        return tuple((incident_id, by_id[incident_id].title) for incident_id in ids if incident_id in by_id)
 
     def latest_update(self, linked: Sequence[tuple[str, str]]) -> datetime | None:
         """The time of the latest update of the incidents ``linked`` names: its page's "last updated"."""
