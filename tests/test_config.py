@@ -123,7 +123,7 @@ HEAD = 'title = "T"\nbase_url = "https://e.example/"\n'
             [
                 "inloop.toml:4: unknown key 'colour': expected one of 'title', 'base_url', 'timezone', 'language', "
                 "'description', 'contact', 'feed_items', 'history_page_size', 'favicon', 'components', 'check', "
-                "'notify', 'publish', 'alerts', 'subscriptions'"
+                "'notify', 'publish', 'alerts', 'subscriptions', 'uptime'"
             ],
             id="unknown-key-nothing-close",
         ),
@@ -132,7 +132,7 @@ HEAD = 'title = "T"\nbase_url = "https://e.example/"\n'
             [
                 "inloop.toml:4: unknown key 'foo': expected one of 'title', 'base_url', 'timezone', 'language', "
                 "'description', 'contact', 'feed_items', 'history_page_size', 'favicon', 'components', 'check', "
-                "'notify', 'publish', 'alerts', 'subscriptions'"
+                "'notify', 'publish', 'alerts', 'subscriptions', 'uptime'"
             ],
             id="unknown-dotted-key",
         ),

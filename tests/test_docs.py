@@ -117,6 +117,9 @@ def test_the_configuration_page_lists_every_key_of_inloop_toml() -> None:
         *(field.name for field in dataclasses.fields(PublishSettings)),
         *SUBSCRIPTIONS_KEYS,
     }
-    tables = {"components", "check", "phrases", "notify", "publish", "smtp", "webhooks", "alerts", "subscriptions"}
+    tables = {
+        *("components", "check", "phrases", "notify", "publish", "smtp", "webhooks", "alerts", "subscriptions"),
+        "uptime",
+    }
     missing = sorted(keys - tables - _documented_keys("configuration.md"))
     assert missing == [], "docs/configuration.md has no row for these keys"

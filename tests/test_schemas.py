@@ -208,7 +208,7 @@ SPEC_EXAMPLE: Doc = {
 
 
 def test_every_expected_schema_is_there() -> None:
-    expected = {"jsonfeed-1.1", "report", "statuspage/defs", "statuspage/incident"}
+    expected = {"jsonfeed-1.1", "report", "shields-endpoint", "statuspage/defs", "statuspage/incident", "uptime"}
     expected |= {f"statuspage/{name}" for name in STATUSPAGE_FILES}
     assert set(schema_names()) == expected
 

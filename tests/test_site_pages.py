@@ -171,18 +171,17 @@ def test_index_components_by_group_with_status_and_a_90_day_bar(example_site: Pa
             assert status.find("svg") is not None  # a shape, not colour alone
             days = item.select("ol.bar > li")
             assert len(days) == 90
-            text = text_of(item.select_one(".bar-text"))
-            bad_days = [d for d in days if "day-ok" not in d["class"]]
-            if bad_days:
-                assert re.match(rf"{len(bad_days)} of the last 90 days had (an incident|incidents):", text)
-                for day in bad_days:
-                    # the bar is hidden from screen readers; its title names the day and impact ...
-                    assert re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}, \d{4}: .+", str(day["title"]))
-                    # ... and the visible text lists the same days
-                    short_day = str(day["title"]).split(",")[0]
-                    assert short_day in text
-            else:
-                assert text == "No incidents in the last 90 days"
+            uptime = text_of(item.select_one(".bar-uptime"))
+            assert re.fullmatch(r"\d{1,3}\.\d\d % uptime in the last 90 days", uptime)
+            axis = item.select(".bar-axis span")
+            assert [text_of(axis[0]), text_of(axis[-1])] == ["Aug 29", "Nov 26"]  # dates at both ends
+            for day in days:  # the bar is hidden from screen readers; its title names the day and downtime ...
+                assert re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}, \d{4}: .+", str(day["title"]))
+            listed = item.select(".bar-days .day-list li")
+            bad_days = [d for d in days if "day-none" not in d["class"] and "day-nodata" not in d["class"]]
+            # ... and the list under it says each day with downtime in words, with its incidents linked
+            listed_days = {text_of(line).split(":")[0] for line in listed}
+            assert {str(day["title"]).split(":")[0] for day in bad_days} <= listed_days
     assert seen == list(config.component_ids)
 
 
@@ -191,8 +190,12 @@ def test_index_bar_days_match_incidents(example_site: Path, soup: Soup) -> None:
     search = index.select_one('li.component:has(a[href="components/search/"])')
     assert search is not None
     days = search.select("ol.bar > li")
-    assert "day-major" in days[-1]["class"]  # today: the major search incident
-    assert all("day-ok" in d["class"] for d in days[:-1])
+    assert "day-more" in days[-1]["class"]  # today: the search incident, 24.6 minutes of downtime
+    assert all("day-none" in d["class"] for d in days[:-1])
+    (line,) = search.select(".day-list li")
+    assert text_of(line).startswith("Nov 26, 2026: 24.6 min of downtime · Search failing")
+    link = line.select_one("a")
+    assert link is not None and link["href"] == "incidents/2026-11-26-search-failures/"
 
 
 def test_index_maintenance_in_progress_then_upcoming(example_site: Path, soup: Soup) -> None:
@@ -442,6 +445,7 @@ def test_component_pages(example_site: Path, soup: Soup) -> None:
     assert text_of(page.find("h1")) == "Search"
     assert text_of(page.select_one(".component-status")).endswith("Partial outage")
     assert len(page.select("ol.bar > li")) == 90
+    assert text_of(page.select_one(".bar-uptime")) == "99.98 % uptime in the last 90 days"
     assert [a["href"] for a in page.select("main li.item > a")] == ["../../incidents/2026-11-26-search-failures/"]
     api = soup(example_site / "components" / "api" / "index.html")
     assert api.title is not None and api.title.string == "Operational: Public API – Acme Status"
@@ -652,12 +656,12 @@ def test_front_matter_text_is_escaped_and_author_markdown_html_renders(
     assert details is not None and text_of(details) == "Details"
 
 
-def test_bar_days_are_days_in_the_site_zone_marked_by_the_worst_impact(
+def test_bar_days_are_days_in_the_site_zone_coloured_by_their_downtime(
     tmp_path: Path, make_site: Callable[..., Path], build: Callable[..., Path], soup: Soup
 ) -> None:
-    def incident(title: str, impact: str, start: str, end: str) -> str:
+    def incident(title: str, status: str, start: str, end: str) -> str:
         return (
-            f"---\ntitle: {title}\nimpact: {impact}\ncomponents: [api]\n---\n"
+            f"---\ntitle: {title}\nimpact: major\ncomponents:\n  api: {status}\n---\n"
             f"## {start} — Investigating\nx\n\n## {end} — Resolved\ny\n"
         )
 
@@ -665,12 +669,13 @@ def test_bar_days_are_days_in_the_site_zone_marked_by_the_worst_impact(
         make_site(
             tmp_path / "s",
             incidents={
-                # 23:30 UTC on the 24th is 00:30 on the 25th in Berlin
-                "late": incident("Late", "minor", "2026-11-24 23:30 UTC", "2026-11-24 23:50 UTC"),
-                "small": incident("Small", "minor", "2026-11-20 09:00 UTC", "2026-11-20 09:30 UTC"),
-                "big": incident("Big", "critical", "2026-11-20 12:00 UTC", "2026-11-20 12:30 UTC"),
-                # spans two local days
-                "long": incident("Long", "major", "2026-11-10 22:00 UTC", "2026-11-11 01:00 UTC"),
+                # 23:30 UTC on the 24th is 00:30 on the 25th in Berlin: 20 minutes x 0.3
+                "late": incident("Late", "partial_outage", "2026-11-24 23:30 UTC", "2026-11-24 23:50 UTC"),
+                "small": incident("Small", "major_outage", "2026-11-20 09:00 UTC", "2026-11-20 09:30 UTC"),
+                "big": incident("Big", "major_outage", "2026-11-20 12:00 UTC", "2026-11-20 13:00 UTC"),
+                # 23:00 on the 10th to 02:00 on the 11th in Berlin: two local days
+                "long": incident("Long", "major_outage", "2026-11-10 22:00 UTC", "2026-11-11 01:00 UTC"),
+                "slow": incident("Slow", "degraded_performance", "2026-11-15 10:00 UTC", "2026-11-15 11:00 UTC"),
             },
         )
     )
@@ -678,13 +683,25 @@ def test_bar_days_are_days_in_the_site_zone_marked_by_the_worst_impact(
     item = index.select_one('li.component:has(a[href="components/api/"])')
     assert item is not None
     days = item.select("ol.bar > li")
-    levels = {str(d.get("title", "")).split(":")[0]: d["class"] for d in days if "day-ok" not in d["class"]}
-    assert set(levels) == {"Nov 25, 2026", "Nov 20, 2026", "Nov 10, 2026", "Nov 11, 2026"}
-    assert "day-minor" in levels["Nov 25, 2026"]
-    assert "day-critical" in levels["Nov 20, 2026"]  # the worst of the day
-    assert "day-major" in levels["Nov 10, 2026"] and "day-major" in levels["Nov 11, 2026"]
-    assert "day-ok" in days[-1]["class"]  # today, the 26th, had none
-    text = text_of(item.select_one(".bar-text"))
-    assert (
-        text == "4 of the last 90 days had incidents: Nov 10 (Major), Nov 11 (Major), Nov 20 (Critical), Nov 25 (Minor)"
-    )
+    levels = {str(d["title"]).split(":")[0]: d["class"][1] for d in days if "day-none" not in d["class"]}
+    nodata = [day for day, level in levels.items() if level == "day-nodata"]
+    assert len(nodata) == 90 - 17 and "Nov 9, 2026" in nodata  # the data starts on the 10th, the first incident's day
+    assert {day: level for day, level in levels.items() if level != "day-nodata"} == {
+        "Nov 10, 2026": "day-lot",  # 60 minutes
+        "Nov 11, 2026": "day-lot",  # 120 minutes
+        "Nov 20, 2026": "day-lot",  # 30 + 60 minutes
+        "Nov 25, 2026": "day-little",  # 6 minutes
+    }
+    assert "day-none" in days[-1]["class"]  # today, the 26th, had none
+    lines = [" ".join(li.get_text().split()) for li in item.select(".day-list li")]
+    assert lines == [
+        "Nov 25, 2026: 6 min of downtime · Late",
+        "Nov 20, 2026: 90 min of downtime · Big, Small",
+        "Nov 15, 2026: no downtime · Slow",  # degraded performance is no downtime, but the incident is named
+        "Nov 11, 2026: 120 min of downtime · Long",
+        "Nov 10, 2026: 60 min of downtime · Long",
+    ]
+    rest = text_of(item.select_one(".day-rest"))
+    assert rest == "Every other day: no downtime. No data before Nov 10, 2026."
+    # 16 days and 13 hours since 10 Nov 00:00 CET: 23820 minutes, 276 of them down
+    assert text_of(item.select_one(".bar-uptime")) == "98.84 % uptime in the last 90 days"

@@ -7,13 +7,15 @@ errors, 2 for a command line Click cannot use (an unknown ``--explain`` code).
 
 from __future__ import annotations
 
+import re
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from gettext import NullTranslations
 from typing import NoReturn
 
 import click
 
+from . import uptime_files
 from .build import Builder, build_time
 from .check.formats import checked_counts, error_entries, render, report_entries
 from .check.github import write_for_github
@@ -26,6 +28,7 @@ from .errors import BuildError, Problem
 from .formatting import Formatter
 from .options import format_option, make_builder, now_option, report_errors, source_option
 from .stats import site_stats, stats_json, stats_table
+from .uptime import Uptime
 
 
 def _plural(count: int, word: str) -> str:
@@ -118,13 +121,21 @@ def run_check(source: str, now: str | None, output_format: str = "text", strict:
     click.echo(report.summary(), err=True)
 
 
-def run_stats(source: str, now: str | None, as_json: bool) -> None:
-    """``inloop stats``: a table, or JSON."""
+def run_stats(source: str, now: str | None, as_json: bool, uptime: bool = False, month: date | None = None) -> None:
+    """``inloop stats``: a table, or JSON; with ``uptime``, a month's uptime figures instead."""
     moment = build_time(now)
     loaded = make_builder(source, None).load(moment)
     config = loaded.config.config
     if loaded.problems or config is None:
         _stop(sorted(set(loaded.problems)), "stats")
+    if uptime:
+        figures = Uptime(config, loaded.content, moment)
+        chosen = month or moment.astimezone(config.zone).date().replace(day=1)
+        if as_json:
+            click.echo(uptime_files.stats_json(figures, chosen), nl=False)
+        else:
+            click.echo(uptime_files.stats_table(figures, chosen), nl=False)
+        return
     stats = site_stats(config, loaded.content, moment)
     if as_json:
         click.echo(stats_json(stats), nl=False)
@@ -189,20 +200,45 @@ def check_command(
     run_check(source, now, output_format, strict)
 
 
+def _month_callback(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    found = re.fullmatch(r"(\d{4})-(\d{2})", value.strip())
+    if found is None or not 1 <= int(found.group(2)) <= 12 or int(found.group(1)) < 1:
+        raise click.BadParameter(f"expected a month as YYYY-MM, such as 2026-11, found '{value}'")
+    return date(int(found.group(1)), int(found.group(2)), 1)
+
+
 @click.command("stats")
 @source_option
 @now_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (durations in seconds) instead of a table.")
+@click.option(
+    "--uptime",
+    is_flag=True,
+    help="Print a month's uptime and downtime minutes per component, group and overall, for SLA reports.",
+)
+@click.option(
+    "--month",
+    metavar="YYYY-MM",
+    default=None,
+    callback=_month_callback,
+    help="With --uptime: the month, in the site's time zone (default: the current month, up to now).",
+)
 @report_errors
-def stats_command(source: str, now: str | None, as_json: bool) -> None:
+def stats_command(source: str, now: str | None, as_json: bool, uptime: bool, month: date | None) -> None:
     """How incidents were handled, per impact and per component.
 
     Incidents, median time from 'started:' to the first update, median
     time to resolve, longest silence between updates, prevention steps
     open and done; then the share of first estimates met over the last
-    90 days, with the median error.
+    90 days, with the median error.  With '--uptime', a month's uptime
+    instead: the same figures as uptime.json and the uptime page.
     """
-    run_stats(source, now, as_json)
+    if month is not None and not uptime:
+        raise click.UsageError("--month goes with --uptime: 'inloop stats --uptime --month 2026-11'")
+    run_stats(source, now, as_json, uptime, month)
+
 
 
 def register(main: click.Group) -> None:

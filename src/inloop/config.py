@@ -16,14 +16,14 @@ import tomllib
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .errors import Problem
 from .frontmatter import single_line_problems
-from .model import Component, SiteConfig
+from .model import DEFAULT_UPTIME_WEIGHTS, Component, ComponentStatus, SiteConfig
 from .xmlsafe import first_forbidden, forbidden_message
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ TOP_KEYS = (
     "publish",
     "alerts",
     "subscriptions",
+    "uptime",
 )
 COMPONENT_KEYS = ("id", "name", "group", "description")
 CHECK_KEYS = ("disable", "since", "max_silence_minutes", "prevention_days", "phrases", "template_text_minutes")
@@ -130,6 +131,7 @@ def _type_name(value: object) -> str:
         list: "a list",
         dict: "a table",
         date: "a date",
+        datetime: "a date and time",
     }.get(type(value), type(value).__name__)
 
 
@@ -250,6 +252,61 @@ def _check_table(checker: _Checker, raw: object) -> tuple[tuple[str, object], ..
     for message, key in check_table_problems(raw):
         checker.error(message, "check", *key)
     return tuple(sorted(raw.items()))
+
+
+UPTIME_KEYS = ("weights", "since")
+WEIGHT_KEYS = ("major_outage", "partial_outage", "degraded_performance")
+
+
+def _uptime_table(checker: _Checker, raw: object) -> dict[str, Any]:
+    """``[uptime]``: the weights of each status (numbers from 0 to 1) and ``since`` (a date); checked."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        checker.error(f"'uptime' must be a table ([uptime]), found {_type_name(raw)}", "uptime")
+        return {}
+    checker.unknown_keys(raw, UPTIME_KEYS, "uptime")
+    found: dict[str, Any] = {}
+    since = raw.get("since")
+    if since is not None:
+        if isinstance(since, date) and not isinstance(since, datetime):
+            found["uptime_since"] = since
+        else:
+            checker.error(
+                f"'since' must be a date without quotes, such as 2026-01-01, found {_type_name(since)}",
+                "uptime",
+                "since",
+            )
+    weights = raw.get("weights")
+    if weights is None:
+        return found
+    if not isinstance(weights, dict):
+        checker.error(
+            "'weights' must be a table such as {major_outage = 1.0, partial_outage = 0.3, "
+            f"degraded_performance = 0.0}}, found {_type_name(weights)}",
+            "uptime",
+            "weights",
+        )
+        return found
+    given = dict(DEFAULT_UPTIME_WEIGHTS)
+    for key, value in weights.items():
+        if key not in WEIGHT_KEYS:
+            hint = (
+                "maintenance is never downtime"
+                if key == "under_maintenance"
+                else "operational time is never downtime"
+                if key == "operational"
+                else did_you_mean(key, WEIGHT_KEYS)
+            )
+            checker.error(f"unknown status '{key}' in 'weights': {hint}", "uptime", "weights", key)
+        elif isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            shown = repr(value) if number else _type_name(value)
+            checker.error(f"weight of '{key}' must be a number from 0 to 1, found {shown}", "uptime", "weights", key)
+        else:
+            given[ComponentStatus(key)] = float(value)
+    found["uptime_weights"] = tuple(given.items())
+    return found
 
 
 def load_config(source: Path, shown: str) -> ConfigResult:
@@ -389,6 +446,7 @@ def validate_config(
                 checker.error(f"'{table_name}' must be a table ([{table_name}])", table_name)
             else:
                 raw_tables.append((table_name, data[table_name]))
+    uptime = _uptime_table(checker, data.get("uptime"))
     component_ids = frozenset(c.id for c in components) if complete else None
     if checker.problems or title is None or base_url is None:
         return ConfigResult(None, zone, component_ids, checker.problems, shown)
@@ -410,6 +468,7 @@ def validate_config(
         raw_tables=tuple(raw_tables),
         subscribe_url=subscriptions.url if subscriptions else None,
         subscribe_languages=subscriptions.languages if subscriptions else (language,),
+        **uptime,
     )
     return ConfigResult(config, zone, component_ids, [], shown)
 

@@ -14,6 +14,7 @@ from gettext import NullTranslations
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import DateTimePattern, match_skeleton, parse_pattern
+from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
 from .times import utc_stamp, zone_label
@@ -125,6 +126,23 @@ class Formatter:
     def forget_moments(self) -> None:
         """Drop the tags made for single moments, for a process that shows each moment once."""
         self._tags.clear()
+
+    def percent(self, value: float) -> str:
+        """``99.93`` (``99,93`` in German): an uptime, already rounded down to two decimals."""
+        key = ("percent", value)
+        found = self._formatted.get(key)
+        if found is None:
+            found = format_decimal(value, "#,##0.00", locale=self.locale, decimal_quantization=False)
+            self._formatted[key] = found
+        return found
+
+    def minutes(self, value: float) -> str:
+        """``12.5`` (``12,5``): downtime minutes, with the decimals they have, at most two; each value made once."""
+        key = ("minutes", value)
+        found = self._formatted.get(key)
+        if found is None:
+            found = self._formatted[key] = format_decimal(value, "#,##0.##", locale=self.locale)
+        return found
 
     def day_tag(self, day: date) -> Markup:
         """``<time datetime="2026-11-21">Nov 21, 2026</time>``: a day as written, with no clock to invent."""

@@ -355,6 +355,14 @@ class Maintenance:
         return self.state(now) in ("Completed", "Cancelled") or (self.state(now) == "Scheduled" and self.end <= now)
 
 
+#: ``[uptime] weights`` unless given: Statuspage's and Instatus' weighing of a partial outage.
+DEFAULT_UPTIME_WEIGHTS = (
+    (ComponentStatus.MAJOR_OUTAGE, 1.0),
+    (ComponentStatus.PARTIAL_OUTAGE, 0.3),
+    (ComponentStatus.DEGRADED_PERFORMANCE, 0.0),
+)
+
+
 @pickled_as_tuples
 @dataclass(frozen=True, slots=True)
 class SiteConfig:
@@ -378,6 +386,9 @@ class SiteConfig:
     raw_tables: tuple[tuple[str, object], ...] = ()
     subscribe_url: str | None = None  # [subscriptions] url: where the sign-up form posts
     subscribe_languages: tuple[str, ...] = ()  # the languages the sign-up form offers
+    #: ``[uptime] weights``: the share of a minute in each status that counts as downtime.
+    uptime_weights: tuple[tuple[ComponentStatus, float], ...] = DEFAULT_UPTIME_WEIGHTS
+    uptime_since: date | None = None  # ``[uptime] since``; None: the day of the first incident or maintenance
 
     def component(self, component_id: str) -> Component:
         for component in self.components:

@@ -35,7 +35,15 @@ from .render import TemplateProblem, Templates
 
 STATIC_DIR = "static"
 #: The templates every build compiles first: a mistake in one fails the build before anything is rendered.
-PAGE_TEMPLATES = ["index.html", "incident.html", "maintenance.html", "history.html", "component.html", "404.html"]
+PAGE_TEMPLATES = [
+    "index.html",
+    "incident.html",
+    "maintenance.html",
+    "history.html",
+    "component.html",
+    "uptime.html",
+    "404.html",
+]
 
 
 def render_one(page: Page) -> Packed | Problem:

@@ -13,13 +13,12 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import cached_property
 from gettext import NullTranslations
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import api, badges, calendar, derive, embed, feeds, i18n, sitefiles
-from .derive import BarDay, Item
+from . import api, calendar, derive, feeds, i18n, sitefiles, uptime_pages
+from .derive import Item
 from .formatting import Formatter
 from .model import (
     STATUS_LABELS,
@@ -33,6 +32,7 @@ from .model import (
     SiteConfig,
 )
 from .render import Templates
+from .uptime import Uptime
 
 
 def N_(text: str) -> str:
@@ -91,14 +91,20 @@ class SiteState:
     now: datetime
     statuses: dict[str, ComponentStatus]
     overall: ComponentStatus
-    bars: dict[str, tuple[BarDay, ...]]
     stylesheet: str  # file name, with the content hash
+    uptime: Uptime
 
 
 def make_state(config: SiteConfig, content: Content, now: datetime, stylesheet: str) -> SiteState:
     statuses = derive.component_statuses(config, content, now)
     return SiteState(
-        config, content, now, statuses, derive.overall_status(statuses), derive.bars(config, content, now), stylesheet
+        config,
+        content,
+        now,
+        statuses,
+        derive.overall_status(statuses),
+        stylesheet,
+        Uptime(config, content, now),
     )
 
 
@@ -234,6 +240,11 @@ class Planner:
         self.item_sum = 0
         #: The pages the last :meth:`patch` planned again.
         self.replanned: list[Page] = []
+        from .machine_pages import MachinePages  # it imports this module's Page and labels
+
+        self.machine = MachinePages(self)
+        #: The incidents the bars and calendars link (see :class:`uptime_pages.Links`).
+        self.links = uptime_pages.Links(self)
 
     def context(self, path: str, **values: Any) -> dict[str, Any]:
         config = self.state.config
@@ -262,6 +273,8 @@ class Planner:
             "status_text": STATUS_TEXT,
             "change_words": CHANGE_WORDS,
             "overall_text": OVERALL,
+            "day_items": self.links.day_items,
+            "uptime_since": self.state.uptime.since_day(),
             **values,
         }
 
@@ -287,22 +300,16 @@ class Planner:
         state = self.state
         content = state.content
         self.item_sum = sum(map(item_hash, content.incidents)) + sum(map(item_hash, content.maintenance))
-        pages = [self.index(), self.not_found(), self.subscribe_page()]
+        pages = [self.index(), self.not_found(), subscribe_page(self)]
         pages += [self.incident(i) for i in content.incidents]
         pages += [self.maintenance(m) for m in content.maintenance]
         everything, per_component = derive.history_index(content, state.config.component_ids)
         pages += self.history(everything, "history/", None)
         for component in state.config.components:
             pages += self.history(per_component[component.id], f"components/{component.id}/", component.id)
-        pages += self.feed_pages("site")
-        pages += self.feed_pages("maintenance")
-        for component in state.config.components:
-            pages += self.feed_pages("component", component)
-        pages.append(self.calendar_page())
-        pages += self.api_pages()
-        pages += self.badge_pages()
-        pages += self.embed_pages()
-        pages += self.site_files()
+        pages += uptime_pages.plan(self)
+        pages += self.machine.all_but_site_files()
+        pages += self.machine.site_files()
         self.pages = pages
         self.positions = {page.path: number for number, page in enumerate(pages)}
         return pages
@@ -327,14 +334,8 @@ class Planner:
         replanned: dict[str, Page] = {}
         if now != self.state.now:
             self.state.now = now
-            for page in [self.index(), self.calendar_page(), *self.api_pages()]:
-                replanned[page.path] = page
-            for incident in derive.unresolved(content):
-                page = self.incident(incident)
-                replanned[page.path] = page
-                for number in self.chunks_of.get((incident.kind, incident.id), []):
-                    page = self.history_page(number)
-                    replanned[page.path] = page
+            self.state.uptime = Uptime(self.state.config, content, now)
+            replanned.update((page.path, page) for page in _pages_that_read_the_clock(self, content))
         for old, new in changes:
             page = self.incident(new) if isinstance(new, Incident) else self.maintenance(new)
             replanned[page.path] = page
@@ -346,8 +347,10 @@ class Planner:
                 page = self.history_page(number)
                 replanned[page.path] = page
             if isinstance(new, Maintenance):
-                replanned[calendar.PATH] = self.calendar_page()
-        replanned[sitefiles.LIVE_PATH] = self.live_page()
+                replanned[calendar.PATH] = self.machine.calendar_page()
+            if isinstance(new, Incident) and new.title != old.title:
+                replanned.update((page.path, page) for page in self.links.replan(new.id))
+        replanned[sitefiles.LIVE_PATH] = self.machine.live_page()
         for path, page in replanned.items():
             pages[self.positions[path]] = page
         self.replanned = list(replanned.values())
@@ -363,13 +366,15 @@ class Planner:
         recent = derive.recent_incidents(content, now)
         shown: list[Item] = [*unresolved, *in_progress, *upcoming, *recent]
         self.shown.update((item.kind, item.id) for item in shown)
-        key = (now, [i.digest for i in shown], sorted(state.statuses.items()), sorted(state.bars.items()))
+        figures = state.uptime.components()
+        linked = self.links.linked(figures, "index.html", self.index)
+        key = (now, [i.digest for i in shown], sorted(state.statuses.items()), figures, linked)
 
         def values() -> dict[str, Any]:
             return {
                 "overall": state.overall,
                 "statuses": state.statuses,
-                "bars": state.bars,
+                "bars": {f.id: f for f in figures},
                 "unresolved": unresolved,
                 "in_progress": in_progress,
                 "upcoming": upcoming,
@@ -381,26 +386,6 @@ class Planner:
 
     def not_found(self) -> Page:
         return self.page("404.html", "404.html", (), dict)
-
-    def subscribe_page(self) -> Page:
-        """``subscribe/``: the email sign-up form (with ``[subscriptions] url``) and every feed.
-
-        Its "last updated" is the site's latest update, the last time the feeds it lists changed.
-        """
-        from .subscriptions.settings import language_choices
-
-        config, content = self.state.config, self.state.content
-        updated = derive.last_updated([*content.incidents, *content.maintenance])
-
-        def values() -> dict[str, Any]:
-            return {
-                "languages": language_choices(config.subscribe_languages),
-                "component_feeds": component_feeds,
-                "updated": updated,
-            }
-
-        key = (config.subscribe_languages, updated)
-        return self.page("subscribe/index.html", "subscribe.html", key, values, updated)
 
     def incident(self, incident: Incident) -> Page:
         now = self.state.now
@@ -461,13 +446,14 @@ class Planner:
         prefix, component_id, chunk = self.chunks[number]
         component = config.component(component_id) if component_id else None
         status = state.statuses.get(component_id) if component_id else None
-        bar = state.bars.get(component_id) if component_id and chunk.number == 1 else None
+        bar = state.uptime.component(component_id) if component_id and chunk.number == 1 else None
         template = "component.html" if component_id else "history.html"
         path = history_path(chunk.number, prefix) + "index.html"
+        linked = self.links.linked([bar], path, lambda: self.history_page(number)) if bar is not None else ()
         states = [i.state(state.now) for i in chunk.items if isinstance(i, Maintenance)]
         now_matters = _now_matters(chunk.items, state.now)
         # The same items (the same objects, or equal ones) under the same inputs: last plan's page.
-        reuse = (self.common_key, self.templates.fingerprint(template), chunk, states, now_matters, status, bar)
+        reuse = (self.common_key, self.templates.fingerprint(template), chunk, states, now_matters, status, bar, linked)
         previous = self.memo.get(path)
         if previous is not None and previous[0] == reuse:
             self.lastmod[path] = previous[2]
@@ -482,6 +468,7 @@ class Planner:
             now_matters,
             status,
             bar,
+            linked,
         )
 
         def values() -> dict[str, Any]:
@@ -502,142 +489,43 @@ class Planner:
         self.memo[path] = (reuse, page, updated)
         return page
 
-    # -- feeds, calendar, API, badges ------------------------------------------------
 
-    @cached_property
-    def feed_index(self) -> feeds.FeedIndex:
-        state = self.state
-        return feeds.FeedIndex(state.config, state.content, self.fmt, self.translations, state.now)
+def subscribe_page(planner: Planner) -> Page:
+    """``subscribe/``: the email sign-up form (with ``[subscriptions] url``) and every feed.
 
-    def feed_pages(self, scope: feeds.Scope, component: Component | None = None) -> list[Page]:
-        """The RSS, Atom and JSON Feed files of one feed: the same entries in each.
+    Its "last updated" is the site's latest update, the last time the feeds it lists changed.
+    """
+    from .subscriptions.settings import language_choices
 
-        Their bytes depend on the chosen entries and the config alone; the build
-        time enters only through which follow-ups have come due.
-        """
-        config = self.state.config
-        info = feeds.feed_info(config, self.translations, scope, component)
-        index = self.feed_index
-        sources = index.feed_sources(scope, component.id if component else None)
-        self.shown.update((source.item.kind, source.item.id) for source in sources)
-        entry_keys = [s.key for s in sources]
-        made: list[list[feeds.Entry]] = []
+    config, content = planner.state.config, planner.state.content
+    updated = derive.last_updated([*content.incidents, *content.maintenance])
 
-        def entries() -> list[feeds.Entry]:
-            if not made:
-                made.append([index.entry(s) for s in sources])
-            return made[0]
+    def values() -> dict[str, Any]:
+        return {
+            "languages": language_choices(config.subscribe_languages),
+            "component_feeds": component_feeds,
+            "updated": updated,
+        }
 
-        pages = []
-        for _, file_name, _ in feeds.FORMATS:
-            path = info.folder + file_name
-
-            def render(file_name: str = file_name) -> bytes:
-                return feeds.render(file_name, config, entries(), info)
-
-            pages.append(Page(path, key_of(self.common_key, ("feed", path, info, entry_keys)), render))
-        return pages
-
-    def calendar_page(self) -> Page:
-        state = self.state
-        windows = [(m.id, m.digest) for m in state.content.maintenance]
-
-        def render() -> bytes:
-            return calendar.calendar(state.config, state.content, self.translations, state.now)
-
-        return Page(calendar.PATH, key_of(self.common_key, ("ics", state.now, windows)), render)
-
-    def api_pages(self) -> list[Page]:
-        """The Statuspage API v2 files; each holds the build time, so a new build time makes them again."""
-        state = self.state
-        shared = api.StatuspageApi(state.config, state.content, state.now, state.statuses)
-        inputs = shared.inputs()
-        self.shown.update((item.kind, item.id) for item in shared.embedded)
-        pages = []
-        for name in api.FILES:
-            path = api.API_DIR + name
-
-            def render(name: str = name) -> bytes:
-                return shared.render(name)
-
-            pages.append(Page(path, key_of(self.common_key, ("api", path, inputs)), render))
-        return pages
-
-    def badge_pages(self) -> list[Page]:
-        """``badge.svg`` and ``badge.json`` for the site and for each component."""
-        state = self.state
-        _ = self.translations.gettext
-        made = [("", state.config.title, _(OVERALL[state.overall]), state.overall)]
-        for component in state.config.components:
-            status = state.statuses[component.id]
-            made.append((f"components/{component.id}/", component.name, _(STATUS_TEXT[status]), status))
-        pages = []
-        for folder, label, message, status in made:
-            key = ("badge", folder, label, message, status)
-
-            def image(label: str = label, message: str = message, status: ComponentStatus = status) -> bytes:
-                return badges.status_svg(label, message, status)
-
-            def endpoint(label: str = label, message: str = message, status: ComponentStatus = status) -> bytes:
-                return badges.endpoint_json(label, message, status)
-
-            pages += [
-                Page(folder + "badge.svg", key_of(self.common_key, key, "svg"), image),
-                Page(folder + "badge.json", key_of(self.common_key, key, "json"), endpoint),
-            ]
-        return pages
-
-    def embed_pages(self) -> list[Page]:
-        """``embed.js``, and the ``embed/`` page it reads: the open incidents and maintenance (see :mod:`.embed`)."""
-        state = self.state
-        items = embed.open_items(state.content, state.now)
-        shown = (state.overall, [(i.kind, i.id, i.digest, embed.item_state(i, state.now)) for i in items])
-        gettext = self.translations.gettext
-        updated = derive.last_updated(items)  # the sitemap's and the footer's time
-
-        def values() -> dict[str, Any]:
-            made = embed.message(state.config, state.overall, items, state.now, gettext, item_path)
-            return {"overall": state.overall, "items": items, "message": made, "updated": updated}
-
-        def script() -> bytes:
-            return self.templates.render(embed.SCRIPT_PATH, self.context(embed.SCRIPT_PATH)).encode("utf-8")
-
-        fingerprint = self.templates.fingerprint(embed.SCRIPT_PATH)
-        return [
-            Page(embed.SCRIPT_PATH, key_of(self.common_key, "embed", fingerprint), script),
-            self.page(embed.PAGE_PATH, embed.PAGE_PATH, shown, values, updated),
-        ]
-
-    # -- sitemap, robots.txt, script, favicon, live.json ----------------------------
-
-    def site_files(self) -> list[Page]:
-        """Planned after every HTML page, so that the sitemap knows them all."""
-        state = self.state
-        config = state.config
-        pages = [Page(path, key_of("asset", path), _constant(data)) for path, data in self.assets.items()]
-        entries = sorted(self.lastmod.items())
-        sitemap_key = key_of(self.common_key, "sitemap", entries)
-        pages.append(Page(sitefiles.SITEMAP_PATH, sitemap_key, lambda: sitefiles.sitemap(config, entries)))
-        pages.append(Page(sitefiles.ROBOTS_PATH, key_of(self.common_key, "robots"), lambda: sitefiles.robots(config)))
-        pages.append(self.live_page())
-        return pages
-
-    def live_page(self) -> Page:
-        """``live.json``: its version follows every item's digest (summed, so that a patch can update it)."""
-        state = self.state
-        version = (
-            self.common_key,
-            self.templates.everything(),
-            self.item_sum,
-            sorted((w.id, w.state(state.now)) for w in state.content.maintenance),
-            sorted(state.statuses.items()),
-        )
-        overall = str(state.overall)
-        return Page(sitefiles.LIVE_PATH, key_of("live", version, overall), lambda: sitefiles.live(version, overall))
+    key = (config.subscribe_languages, updated)
+    return planner.page("subscribe/index.html", "subscribe.html", key, values, updated)
 
 
-def _constant(data: bytes) -> Callable[[], bytes]:
-    return lambda: data
+def _pages_that_read_the_clock(planner: Planner, content: Content) -> list[Page]:
+    """The pages a later build time can change: the home page, the calendar, the API, the uptime
+    figures and the pages with a 90-day bar, and each open incident's page and the lists that show it."""
+    pages = [
+        planner.index(),
+        planner.machine.calendar_page(),
+        *planner.machine.api_pages(),
+        *planner.machine.uptime_pages(),
+        *uptime_pages.plan(planner),
+    ]
+    pages += [planner.history_page(n) for n, (_, cid, chunk) in enumerate(planner.chunks) if cid and chunk.number == 1]
+    for incident in derive.unresolved(content):
+        pages.append(planner.incident(incident))
+        pages += [planner.history_page(number) for number in planner.chunks_of.get((incident.kind, incident.id), [])]
+    return pages
 
 
 def self_rel(prefix: str, current: int, target: int) -> str:

@@ -38,6 +38,8 @@ KINDS = {
     "history-2": "history/page/2/",
     "component": "components/search/",
     "maintenance": "maintenance/2026-11-26-sms-sending-move/",
+    "uptime": "uptime/",
+    "uptime-component": "uptime/search/",
     "404": "no/such/page/",
 }
 SCHEMES = ("light", "dark")

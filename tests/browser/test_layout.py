@@ -22,7 +22,7 @@ KEY_CONTENT = {
         ".incident-summary .facts",
         "#components-heading",
         ".component .status",
-        ".component .bar-text",
+        ".component .bar-uptime",
         "#maintenance-heading",
         "#recent-heading",
         ".site-footer time",
@@ -30,8 +30,10 @@ KEY_CONTENT = {
     "incident": ["h1", ".incident .meta", ".facts", ".updates .update-heading time", ".site-footer time"],
     "history-1": ["h1", ".month h2", ".item a", ".pager"],
     "history-2": ["h1", ".month h2", ".item a", ".pager a[rel=prev]"],
-    "component": ["h1", ".component-status .status", ".bar-text", ".month h2", ".item a"],
+    "component": ["h1", ".component-status .status", ".bar-uptime", ".month h2", ".item a"],
     "maintenance": ["h1", ".maintenance-window .meta", ".facts time", ".update-heading"],
+    "uptime": ["h1", ".uptime-summary li", ".uptime-component h2 a", ".bar-uptime", "table.calendar td.cal-day"],
+    "uptime-component": ["h1", ".bar-uptime", "table.calendar td.cal-day", ".day-list a"],
     "404": ["h1", "main a"],
 }
 
@@ -43,6 +45,8 @@ HEADINGS = {
     "history-2": "History",
     "component": "Search",
     "maintenance": "Moving SMS sending to new servers",
+    "uptime": "Uptime",
+    "uptime-component": "Uptime of Search",
     "404": "Page not found",
 }
 
