@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
-from .derive import last_updated
+from .derive import last_updated, local_day_start
 from .model import Content, Incident
 from .uptime import Day, Figures, Month, Uptime, marked_days
 
@@ -89,7 +89,10 @@ class Links:
         The page is registered for each, with ``remake`` (see :meth:`Planner.patch`): a new
         title must reach every page that names it.  (Their times are in the figures.)
         """
-        ids = linked_ids(figures)
+        return self.register(linked_ids(figures), path, remake)
+
+    def register(self, ids: Sequence[str], path: str, remake: Callable[[], Page]) -> tuple[tuple[str, str], ...]:
+        """:meth:`linked`, for incidents already found."""
         for incident_id in ids:
             self.pages_of.setdefault(incident_id, {})[path] = remake
         by_id = self._incidents()[0]
@@ -229,14 +232,22 @@ def index_page(planner: Planner) -> Page:
 
 
 def component_page(planner: Planner, component_id: str) -> Page:
-    """All the months of one component."""
+    """All the months of one component.
+
+    Its calendars are made when it renders (in a worker, beside the other
+    pages), not when it is planned: its key is what they are made from, the
+    component's stretches of trouble and the build time.
+    """
     uptime = planner.state.uptime
-    view = component_view(uptime, uptime.component(component_id), planner.fmt.locale.first_week_day, None)
+    segments = tuple(uptime.segments.get(component_id, ()))
+    shown_from = local_day_start(uptime.since_day().replace(day=1), uptime.config)
+    ids = {s.incident for s in segments if s.start < uptime.now and (s.end is None or s.end > shown_from)}
     path = f"{PATH}{component_id}/index.html"
-    linked = planner.links.linked([view], path, lambda: component_page(planner, component_id))
+    linked = planner.links.register(sorted(ids), path, lambda: component_page(planner, component_id))
     updated = planner.links.latest_update(linked)
 
     def values() -> dict[str, Any]:
+        view = component_view(uptime, uptime.component(component_id), planner.fmt.locale.first_week_day, None)
         return {
             **_common(planner),
             "component": planner.state.config.component(component_id),
@@ -246,4 +257,4 @@ def component_page(planner: Planner, component_id: str) -> Page:
             "updated": updated,
         }
 
-    return planner.page(path, "uptime.html", (uptime.since_day(), view, linked), values, updated)
+    return planner.page(path, "uptime.html", (uptime.since, uptime.now, segments, linked), values, updated)
