@@ -6,13 +6,13 @@
 Generates (or reuses) the site ``WORK/n<N>/site`` as bench/run does, then
 profiles, in this process:
 
-1. a cold build: a fresh :class:`~inloop.build.Builder` with an empty cache
+1. a cold build: a fresh :class:`~inloop.build.builder.Builder` with an empty cache
    folder and an empty output folder;
 2. a warm build: a fresh builder again, the output deleted, the cache kept;
 3. one one-line edit of the oldest incident through ``watcher.rebuild``,
    after the watcher's first build.
 
-By default every fork is turned off (``inloop.parallel.available_cores`` is
+By default every fork is turned off (``inloop.build.parallel.available_cores`` is
 patched to 1), so that all the work runs where pyinstrument sees it; with
 ``--parallel`` the build forks as usual and the profile shows only the
 parent's share.  Prints, for each, the call tree and the functions by their
@@ -34,9 +34,9 @@ import watchpath
 from pyinstrument import Profiler
 from pyinstrument.renderers import ConsoleRenderer
 
-import inloop.parallel
-from inloop.build import Builder, build_time
-from inloop.watch import Watcher
+import inloop.build.parallel
+from inloop.build.builder import Builder, build_time
+from inloop.dev.watch import Watcher
 
 BENCH = Path(__file__).resolve().parent
 DEFAULT_NOW = "2026-11-26 12:00 UTC"
@@ -66,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--tree-lines", type=int, default=80, help="lines of each call tree to print")
     args = parser.parse_args(argv)
     if not args.parallel:
-        inloop.parallel.available_cores = lambda: 1
+        inloop.build.parallel.available_cores = lambda: 1
     site = (args.work / f"n{args.incidents}" / "site").resolve()
     generate.generate_site(site, args.incidents, 1, generate.parse_now(args.now))
     shutil.rmtree(site / "templates", ignore_errors=True)

@@ -76,7 +76,7 @@ def main() -> None:
         port = _free_port()
         env = {**os.environ, "INLOOP_BENCH_TOKEN": TOKEN}
         env.pop("SOURCE_DATE_EPOCH", None)
-        command = [sys.executable, "-c", "import sys; from inloop.cli import main; sys.exit(main())"]
+        command = [sys.executable, "-c", "import sys; from inloop.cli.main import main; sys.exit(main())"]
         receiver = subprocess.Popen(
             [*command, "receive", "--source", str(site), "--port", str(port)],
             env=env,

@@ -40,7 +40,7 @@ def run(site: Path, code: str, work: Path) -> tuple[float, float]:
         if folder.exists():
             folder.rename(work / f".trash-{time.monotonic_ns()}")  # deleting now would slow the next build
     script = (
-        f"{code}\nimport sys\nfrom inloop.cli import main\n"
+        f"{code}\nimport sys\nfrom inloop.cli.main import main\n"
         f"sys.argv = ['inloop', 'build', '--source', {str(site)!r}, '--output', {str(output)!r}, '--now', {NOW!r}]\n"
         "main()\n"
     )

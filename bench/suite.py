@@ -55,7 +55,7 @@ DEFAULT_SIZES = (100, 1000, 10000, 30000)
 DEFAULT_NOW = "2026-11-26 12:00 UTC"
 CACHE_DIR = ".inloop-cache"
 MB = 1_000_000
-BUILD = "import sys; from inloop.cli import main; sys.exit(main())"
+BUILD = "import sys; from inloop.cli.main import main; sys.exit(main())"
 BUILT_LINE = re.compile(r"built (\d+) files in (\d+) ms: (\d+) written, (\d+) removed")
 
 

@@ -3,8 +3,8 @@
 
     python bench/watchpath.py --site SITE --output OUT --now TIME [--quick]
 
-Like ``inloop watch``: one :class:`~inloop.build.Builder` (with the site's
-cache, ``SITE/.inloop-cache``) and one :class:`~inloop.watch.Watcher`, the
+Like ``inloop watch``: one :class:`~inloop.build.builder.Builder` (with the site's
+cache, ``SITE/.inloop-cache``) and one :class:`~inloop.dev.watch.Watcher`, the
 first build done; then for each kind of change the file is modified on disk
 and ``watcher.rebuild([path])`` is timed, which is exactly what the watcher
 runs once the debounce has settled, up to the last output file replaced.
@@ -33,8 +33,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from inloop.build import Builder, build_time
-from inloop.watch import RebuildOutcome, Watcher
+from inloop.build.builder import Builder, build_time
+from inloop.dev.watch import RebuildOutcome, Watcher
 
 REPEAT_BELOW_SECONDS = 1.0
 RESOLVED_HEADING = re.compile(r"^## .*\bresolved\s*$", re.IGNORECASE | re.MULTILINE)

@@ -13,7 +13,6 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -25,6 +24,7 @@ from click.testing import CliRunner
 #: Registered before anything imports them; tests/test_assert_rewrite.py fails for a helper
 #: module that is missing here.
 HELPER_MODULES = (
+    "site_support",
     "bench_support",
     "browser_support",
     "schema_validation",
@@ -40,6 +40,8 @@ HELPER_MODULES = (
     "hostile_html",
 )
 pytest.register_assert_rewrite(*HELPER_MODULES)
+
+from site_support import CONFIG, CliResult  # noqa: E402  (after the rewrite is registered)
 
 #: Fixtures that start a server on 127.0.0.1 (HTTP, SMTP, S3, ``inloop serve``) or a long-running
 #: ``inloop`` process: a test that uses one, directly or through another fixture, is marked ``server``.
@@ -64,28 +66,6 @@ SITES = Path(__file__).resolve().parent / "sites"
 #: The build time used throughout: the example site is written for it.
 NOW = "2026-11-26 12:00 UTC"
 
-#: A small site: three components in two groups, times in Europe/Berlin.
-CONFIG = """\
-title = "Test Status"
-base_url = "https://status.test.example/"
-timezone = "Europe/Berlin"
-description = "Status of the test services"
-
-[[components]]
-id = "api"
-name = "Public API"
-group = "Platform"
-
-[[components]]
-id = "dashboard"
-name = "Dashboard"
-group = "Platform"
-
-[[components]]
-id = "email"
-name = "Email delivery"
-group = "Communication"
-"""
 
 Content = Mapping[str, str | bytes]
 
@@ -130,20 +110,9 @@ def make_site() -> Callable[..., Path]:
     return _make_site
 
 
-@dataclass(frozen=True)
-class CliResult:
-    exit_code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def error_lines(self) -> list[str]:
-        return self.stderr.splitlines()
-
-
 def _run_cli(args: Sequence[str], env: Mapping[str, str | None] | None = None) -> CliResult:
     """Run ``inloop ARGS`` in this process; a Python exception fails the test."""
-    from inloop.cli import main
+    from inloop.cli.main import main
 
     runner = CliRunner()
     result = runner.invoke(
@@ -164,7 +133,7 @@ def _run_inloop(args: Sequence[str], cwd: Path, env: Mapping[str, str] | None = 
     """Run the real ``inloop`` program in a subprocess with ``cwd``."""
     full_env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
     full_env.update(env or {})
-    command = [sys.executable, "-c", "import sys; from inloop.cli import main; sys.exit(main())", *args]
+    command = [sys.executable, "-c", "import sys; from inloop.cli.main import main; sys.exit(main())", *args]
     done = subprocess.run(command, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=120, check=False)
     return CliResult(done.returncode, done.stdout, done.stderr)
 

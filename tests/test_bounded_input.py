@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from inloop.build import Builder
-from inloop.content import parse_incident, parse_maintenance
-from inloop.frontmatter import split_front_matter
-from inloop.watch import Watcher
+from inloop.build.builder import Builder
+from inloop.dev.watch import Watcher
+from inloop.read.content import parse_incident, parse_maintenance
+from inloop.read.frontmatter import split_front_matter
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PATH = "content/incidents/x.md"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from inloop.cache import Cache
+from inloop.build.cache import Cache
 
 
 def test_entries_round_trip_and_unused_ones_are_pruned(tmp_path: Path) -> None:
@@ -41,7 +41,7 @@ def test_a_warm_build_renders_nothing(tmp_path: Path) -> None:
     import shutil
     from datetime import UTC, datetime
 
-    from inloop.build import Builder
+    from inloop.build.builder import Builder
 
     repo = Path(__file__).resolve().parents[1]
     site = tmp_path / "site-src"

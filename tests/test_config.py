@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from inloop.config import ConfigResult, TomlLines, load_config, with_base_url
 from inloop.model import Component
+from inloop.read.config import ConfigResult, TomlLines, load_config, with_base_url
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = "2026-11-26 12:00 UTC"

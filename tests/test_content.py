@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from inloop.content import content_files, ignored_path, parse_incident, parse_maintenance, problems_at
 from inloop.model import ComponentStatus, Impact, Incident, Maintenance
+from inloop.read.content import content_files, ignored_path, parse_incident, parse_maintenance, problems_at
 
 BERLIN = ZoneInfo("Europe/Berlin")
 COMPONENTS = frozenset({"api", "dashboard", "email"})
@@ -856,7 +856,7 @@ def test_maintenance_update_in_the_future() -> None:
 
 def test_equal_words_and_shapes_of_two_items_are_kept_once_and_the_items_stay_equal() -> None:
     """A table of repeats given to the parser: equal texts and shapes are one object, shared as they are built."""
-    from inloop.repeats import Repeats
+    from inloop.read.repeats import Repeats
 
     repeats = Repeats()
     second_text = FULL.replace("Elevated error rates", "Errors")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from inloop.build import Builder
+from inloop.build.builder import Builder
 
 NOW = "2026-11-26 12:00 UTC"
 NOW_EPOCH = str(int(datetime(2026, 11, 26, 12, 0, tzinfo=UTC).timestamp()))

@@ -13,11 +13,11 @@ from pathlib import Path
 import click
 import yaml
 
-from inloop import config
 from inloop.alerts.settings import ALERTS_KEYS, RULE_KEYS
 from inloop.check.settings import PHRASE_LISTS
 from inloop.notify.settings import NOTIFY_KEYS, SMTP_KEYS, WEBHOOK_KEYS
 from inloop.publish.settings import PublishSettings
+from inloop.read import config
 from inloop.subscriptions.settings import KEYS as SUBSCRIPTIONS_KEYS
 
 REPO = Path(__file__).resolve().parent.parent

@@ -19,7 +19,7 @@ from typing import Any
 from bs4 import BeautifulSoup
 
 from inloop import i18n
-from inloop.build import Builder
+from inloop.build.builder import Builder
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 FILES = ("embed.js", "embed/index.html")

@@ -140,7 +140,7 @@ def test_help_explains_each_command(run_cli: Callable[..., Any], args: list[str]
 
 
 def test_every_command_has_help(run_cli: Callable[..., Any]) -> None:
-    from inloop.cli import main
+    from inloop.cli.main import main
 
     overview = run_cli(["--help"]).stdout
     for name, command in sorted(main.commands.items()):

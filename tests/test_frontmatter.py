@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from inloop.content import parse_incident
 from inloop.errors import Problem
-from inloop.frontmatter import YList, YMap, YScalar, parse_yaml_mapping, split_front_matter
+from inloop.read.content import parse_incident
+from inloop.read.frontmatter import YList, YMap, YScalar, parse_yaml_mapping, split_front_matter
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -102,11 +102,11 @@ def test_yaml_syntax_errors_carry_yamls_own_line(text: str, expected: str) -> No
 
 def test_yaml_errors_do_not_depend_on_libyaml(monkeypatch: pytest.MonkeyPatch) -> None:
     """With or without PyYAML's C extension, an author reads the same message."""
-    import inloop.frontmatter
+    import inloop.read.frontmatter
 
     text = "---\ntitle: [x\n---\n"
     fast = problems_of(text)
-    monkeypatch.setattr(inloop.frontmatter, "_LOADER", yaml.SafeLoader, raising=False)
+    monkeypatch.setattr(inloop.read.frontmatter, "_LOADER", yaml.SafeLoader, raising=False)
     assert problems_of(text) == fast
     assert fast[0].startswith("p.md:2: YAML syntax error: expected ',' or ']', but got '<stream end>'; ")
 

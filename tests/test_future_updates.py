@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from inloop.cli import main
+from inloop.cli.main import main
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -10,7 +10,7 @@ change that explains them::
     INLOOP_REGENERATE_GOLDEN=1 python -m pytest -q -p no:cacheprovider tests/test_golden.py
 
 Each site is built twice: with inloop's template shortcuts and with stock
-Jinja (``INLOOP_STOCK_JINJA=1``, see :mod:`inloop.jinja_speed`); both must
+Jinja (``INLOOP_STOCK_JINJA=1``, see :mod:`inloop.render.jinja_speed`); both must
 give the stored bytes.
 
 A manifest is also what ``cd OUT && find . -type f | sort | xargs sha256sum`` prints,
@@ -28,9 +28,9 @@ import pytest
 from bench_support import generated_site
 from click.testing import CliRunner
 
-from inloop import ledger
-from inloop.cli import main
-from inloop.jinja_speed import STOCK_SWITCH
+from inloop.build import ledger
+from inloop.cli.main import main
+from inloop.render.jinja_speed import STOCK_SWITCH
 from inloop.times import parse_now
 
 REPO = Path(__file__).resolve().parent.parent

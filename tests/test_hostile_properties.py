@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from inloop.content import parse_incident
+from inloop.read.content import parse_incident
 
 LONG = os.environ.get("INLOOP_LONG_PROPERTIES") == "1"
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from inloop import ledger
-from inloop.build import Builder
-from inloop.writer import RECORD_NAME
+from inloop.build import ledger
+from inloop.build.builder import Builder
+from inloop.build.writer import RECORD_NAME
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 LONG_AGO = 1_600_000_000
@@ -210,17 +210,17 @@ def test_a_corrupt_ledger_or_a_pruned_page_means_a_real_build(example_copy: Path
 def test_a_new_folder_is_restored_whole_and_moved_in(
     example_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import inloop.ledger_io
+    import inloop.build.ledger_io
 
     build_once(example_copy, tmp_path / "first")
     staged: list[Path | None] = []
-    real_staging = inloop.ledger_io.staging_folder
+    real_staging = inloop.build.ledger_io.staging_folder
 
     def spy(output: Path) -> Path | None:
         staged.append(real_staging(output))
         return staged[-1]
 
-    monkeypatch.setattr(inloop.ledger_io, "staging_folder", spy)
+    monkeypatch.setattr(inloop.build.ledger_io, "staging_folder", spy)
     real, _ = build_once(example_copy, tmp_path / "second")
     assert not real and staged == [tmp_path / f".second.inloop-staging-{os.getpid()}"]
     assert tree(tmp_path / "second") == tree(tmp_path / "first")
@@ -303,9 +303,9 @@ def test_the_build_after_the_scan_reads_each_content_file_once_more(
     example_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The ledger's scan hashes every input: the load takes its digests instead of hashing again."""
-    import inloop.parallel
+    import inloop.build.parallel
 
-    monkeypatch.setattr(inloop.parallel, "available_cores", lambda: 1)  # every read in this process
+    monkeypatch.setattr(inloop.build.parallel, "available_cores", lambda: 1)  # every read in this process
     reads = count_reads(monkeypatch)
     real, _ = build_once(example_copy, tmp_path / "out")
     assert real

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inloop import markup
+from inloop.read import markup
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
@@ -73,7 +73,7 @@ def test_parsing_a_generated_site_is_the_same_with_and_without_batching(
 
     from generate import generate_site  # bench/generate.py
 
-    from inloop.content import content_files, parse_incident
+    from inloop.read.content import content_files, parse_incident
 
     generate_site(tmp_path, 150, seed=3)
     files = [(p, p.read_bytes()) for p in content_files(tmp_path, "incidents")]

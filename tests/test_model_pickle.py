@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from inloop import model
-from inloop.build import Builder
+from inloop.build.builder import Builder
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 MODEL_CLASSES = [

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from bench_support import generated_site, tree
 
-from inloop.outputlock import OutputLock, lock_path, output_lock
+from inloop.build.lock import OutputLock, lock_path, output_lock
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 NOW_TEXT = "2026-11-26 12:00 UTC"
@@ -38,7 +38,7 @@ pytestmark = pytest.mark.timeout(120 + 30 * BUILDS)
 
 
 def command(*args: str) -> list[str]:
-    return [sys.executable, "-c", "import sys; from inloop.cli import main; sys.exit(main())", *args]
+    return [sys.executable, "-c", "import sys; from inloop.cli.main import main; sys.exit(main())", *args]
 
 
 def start_build(source: Path, output: Path, *extra: str) -> subprocess.Popen[str]:
@@ -87,7 +87,7 @@ class Holder:
 
     def __init__(self, output: Path, command: str) -> None:
         code = (
-            "import sys; from pathlib import Path; from inloop.outputlock import output_lock\n"
+            "import sys; from pathlib import Path; from inloop.build.lock import output_lock\n"
             f"with output_lock(Path({str(output)!r}), {command!r}):\n"
             "    print('held', flush=True); sys.stdin.read()\n"
         )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from inloop.parallel import (
+from inloop.build.parallel import (
     CHUNKS_PER_PROCESS,
     LATER_PARTS,
     WorkerFailed,

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inloop.config import load_config
-from inloop.content import parse_incident, parse_maintenance, problems_at
 from inloop.errors import Problem
+from inloop.read.config import load_config
+from inloop.read.content import parse_incident, parse_maintenance, problems_at
 from inloop.times import parse_date_or_time, parse_now, parse_time
 
 BERLIN = ZoneInfo("Europe/Berlin")

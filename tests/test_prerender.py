@@ -16,18 +16,18 @@ from pathlib import Path
 import pytest
 from bench_support import generated_site, tree
 
-import inloop.page_render
-import inloop.parallel
-import inloop.parsing
-from inloop.build import Builder
+import inloop.build.parallel
+import inloop.build.parsing
+import inloop.build.rendering
+from inloop.build.builder import Builder
+from inloop.build.loader import Loader
+from inloop.build.rendering import Renderer
 from inloop.errors import BuildError
-from inloop.loader import Loader
-from inloop.page_render import Renderer
-from inloop.pages import Planner
+from inloop.render.pages import Planner
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 needs_two_cores = pytest.mark.skipif(
-    inloop.parallel.available_cores() < 2, reason="on one core nothing is forked, so nothing is rendered early"
+    inloop.build.parallel.available_cores() < 2, reason="on one core nothing is forked, so nothing is rendered early"
 )
 
 
@@ -60,7 +60,7 @@ def problems_forked_and_alone(site: Path, output: Path, monkeypatch: pytest.Monk
     made = spy_on_item_planner(monkeypatch)
     forked = problems()
     assert made and made[0] is not None  # the workers rendered (or tried to render) the items' pages
-    monkeypatch.setattr(inloop.parallel, "available_cores", lambda: 1)
+    monkeypatch.setattr(inloop.build.parallel, "available_cores", lambda: 1)
     assert problems() == forked
     return forked
 
@@ -74,7 +74,7 @@ def test_pages_rendered_while_parsing_equal_pages_rendered_after(
     report = forked.build(NOW)
     assert len(made) == 1 and made[0] is not None  # the workers rendered the items' pages
 
-    monkeypatch.setattr(inloop.parallel, "available_cores", lambda: 1)
+    monkeypatch.setattr(inloop.build.parallel, "available_cores", lambda: 1)
     alone = Builder(generated, tmp_path / "alone", cache_dir=None).build(NOW)
     assert len(made) == 1  # in one process, pages are rendered after the load
     assert report.rendered == alone.rendered  # each page once: none rendered early and again
@@ -85,8 +85,8 @@ def test_pages_rendered_while_parsing_equal_pages_rendered_after(
     def no_parsing(*args: object) -> None:
         raise AssertionError("parsed again instead of taken from the cache")
 
-    monkeypatch.setattr(inloop.parsing, "parse_incident", no_parsing)
-    monkeypatch.setattr(inloop.parsing, "parse_maintenance", no_parsing)
+    monkeypatch.setattr(inloop.build.parsing, "parse_incident", no_parsing)
+    monkeypatch.setattr(inloop.build.parsing, "parse_maintenance", no_parsing)
     warm = Builder(generated, tmp_path / "warm", cache_dir=tmp_path / "cache").build(NOW)
     assert warm.rendered == 0
     assert tree(tmp_path / "warm") == tree(tmp_path / "alone")
@@ -151,7 +151,7 @@ def test_a_file_saved_between_hashing_and_parsing_is_not_cached_under_its_old_ke
 ) -> None:
     import shutil
 
-    from inloop.cache import Cache
+    from inloop.build.cache import Cache
 
     site = tmp_path / "site"
     shutil.copytree(generated, site)
@@ -202,7 +202,7 @@ def test_the_workers_item_pages_are_the_same_whoever_renders_them(
 
     parent = os.getpid()
     log = tmp_path / "renders.log"
-    real_prerender, real_render_one = inloop.parsing.prerender, inloop.page_render.render_one
+    real_prerender, real_render_one = inloop.build.parsing.prerender, inloop.build.rendering.render_one
 
     def prerender(*args: object) -> object:
         if os.getpid() != parent and slow == "worker":
@@ -216,11 +216,11 @@ def test_the_workers_item_pages_are_the_same_whoever_renders_them(
             time.sleep(0.005)
         return real_render_one(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(inloop.parsing, "prerender", prerender)
-    monkeypatch.setattr(inloop.page_render, "render_one", render_one)
+    monkeypatch.setattr(inloop.build.parsing, "prerender", prerender)
+    monkeypatch.setattr(inloop.build.rendering, "render_one", render_one)
     forked = Builder(generated, tmp_path / "forked", cache_dir=None).build(NOW)
     renders = log.read_text().split()
-    monkeypatch.setattr(inloop.parallel, "available_cores", lambda: 1)
+    monkeypatch.setattr(inloop.build.parallel, "available_cores", lambda: 1)
     alone = Builder(generated, tmp_path / "alone", cache_dir=None).build(NOW)
     assert tree(tmp_path / "forked") == tree(tmp_path / "alone")
     assert forked.rendered == alone.rendered  # every page once

@@ -14,9 +14,9 @@ from babel.dates import format_skeleton
 from markupsafe import Markup
 
 from inloop import i18n
-from inloop.formatting import Formatter, babel_locale
-from inloop.jinja_speed import STOCK_SWITCH, SpeedEnvironment, stock_jinja
-from inloop.render import Templates, references
+from inloop.render.formatting import Formatter, babel_locale
+from inloop.render.jinja_speed import STOCK_SWITCH, SpeedEnvironment, stock_jinja
+from inloop.render.templates import Templates, references
 
 #: A test of a shortcut itself: ``INLOOP_STOCK_JINJA=1`` turns the shortcuts off.
 fast_only = pytest.mark.skipif(stock_jinja(), reason=f"{STOCK_SWITCH}=1 turns the shortcuts off")

@@ -16,7 +16,7 @@ import feedparser
 import pytest
 from bs4 import BeautifulSoup
 
-from inloop.content import parse_incident, parse_maintenance
+from inloop.read.content import parse_incident, parse_maintenance
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = "2026-11-26 12:00 UTC"

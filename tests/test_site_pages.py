@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from bs4 import BeautifulSoup, Tag
 
-from inloop.config import load_config
-from inloop.content import parse_incident, parse_maintenance
+from inloop.read.config import load_config
+from inloop.read.content import parse_incident, parse_maintenance
 from inloop.times import zone_label
 
 REPO = Path(__file__).resolve().parent.parent

@@ -17,14 +17,14 @@ from pathlib import Path
 import pytest
 from bench_support import generated_site, tree
 
-import inloop.build
-import inloop.parallel
-import inloop.parsing
-import inloop.writer
-from inloop.build import Builder
+import inloop.build.builder
+import inloop.build.parallel
+import inloop.build.parsing
+import inloop.build.writer
+from inloop.build.builder import Builder
+from inloop.build.rendering import Renderer
+from inloop.build.writer import RECORD_NAME, staging_folder
 from inloop.errors import BuildError
-from inloop.page_render import Renderer
-from inloop.writer import RECORD_NAME, staging_folder
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -58,13 +58,13 @@ def test_a_first_build_is_staged_and_moved_in_whole(
     if existing == "empty folder":
         output.mkdir()
     staged: list[Path] = []
-    real = inloop.build.staging_folder
+    real = inloop.build.builder.staging_folder
 
     def spy(folder: Path) -> Path | None:
         staged.append(found := real(folder))  # type: ignore[arg-type]
         return found
 
-    monkeypatch.setattr(inloop.build, "staging_folder", spy)
+    monkeypatch.setattr(inloop.build.builder, "staging_folder", spy)
     report = Builder(generated, output, cache_dir=None).build(NOW)
     assert staged == [tmp_path / f".site-out.inloop-staging-{os.getpid()}"]
     assert tree(output) == file_by_file(generated, tmp_path)
@@ -148,10 +148,10 @@ def test_staging_folders_left_by_killed_builds_are_removed(tmp_path: Path) -> No
 
 
 def test_write_new_refuses_to_follow_or_replace_anything(tmp_path: Path) -> None:
-    inloop.writer.write_new(tmp_path, "incidents/a/index.html", b"<p>a</p>\n")
+    inloop.build.writer.write_new(tmp_path, "incidents/a/index.html", b"<p>a</p>\n")
     assert (tmp_path / "incidents" / "a" / "index.html").read_bytes() == b"<p>a</p>\n"
     with pytest.raises(FileExistsError):
-        inloop.writer.write_new(tmp_path, "incidents/a/index.html", b"again\n")
+        inloop.build.writer.write_new(tmp_path, "incidents/a/index.html", b"again\n")
     assert os.listdir(tmp_path / "incidents" / "a") == ["index.html"]
 
 
@@ -160,7 +160,7 @@ def test_inloop_build_keeps_staged_pages_on_disk_and_in_the_cache_not_in_memory(
     generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A one-shot first build: the processes that render the item pages store them too, and drop them."""
-    from inloop.packed import Staged
+    from inloop.build.packed import Staged
 
     cache = tmp_path / "cache"
     once = Builder(generated, tmp_path / "once", cache_dir=cache)
@@ -168,14 +168,14 @@ def test_inloop_build_keeps_staged_pages_on_disk_and_in_the_cache_not_in_memory(
     assert once._last_files is not None
     staged = [path for path, data in once._last_files.items() if isinstance(data, Staged)]
     items = {path for path in once._last_files if path.startswith(("incidents/", "maintenance/")) and "/" in path}
-    if inloop.parallel.will_fork(132):
+    if inloop.build.parallel.will_fork(132):
         assert staged and set(staged) <= items  # only item pages, which the workers wrote
     assert tree(tmp_path / "once") == file_by_file(generated, tmp_path)
     assert all(once._last_files[path].unpack() == (tmp_path / "once" / path).read_bytes() for path in staged)
 
     # the cache kept every page after the build pruned it: a build from it renders nothing
-    monkeypatch.setattr(inloop.parsing, "parse_incident", None)
-    monkeypatch.setattr(inloop.parsing, "parse_maintenance", None)
+    monkeypatch.setattr(inloop.build.parsing, "parse_incident", None)
+    monkeypatch.setattr(inloop.build.parsing, "parse_maintenance", None)
     warm = Builder(generated, tmp_path / "warm", cache_dir=cache).build(NOW)
     assert warm.rendered == 0
     assert tree(tmp_path / "warm") == tree(tmp_path / "once")

@@ -16,9 +16,9 @@ from bs4 import BeautifulSoup
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inloop.content import parse_incident, parse_maintenance
 from inloop.errors import Problem
 from inloop.model import ComponentStatus, Incident, StatusChange
+from inloop.read.content import parse_incident, parse_maintenance
 
 OP = ComponentStatus.OPERATIONAL
 DEGRADED = ComponentStatus.DEGRADED_PERFORMANCE
@@ -442,7 +442,7 @@ def test_any_status_line_reads_or_fails_cleanly(parts: list[str], prefix: str) -
 
 def test_a_new_status_line_is_more_than_a_text_edit() -> None:
     """The incremental builder may patch only the pages of an item whose shape is unchanged: not here."""
-    from inloop.pages import shape
+    from inloop.render.pages import shape
 
     plain = parsed(STORY.replace("Components: api -> operational\n", ""))
     assert shape(plain) != shape(parsed(STORY))

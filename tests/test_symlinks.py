@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from inloop.build import Builder
+from inloop.build.builder import Builder
 from inloop.errors import BuildError
 
 NOW = "2026-11-26 12:00 UTC"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inloop.formatting import Formatter
+from inloop.render.formatting import Formatter
 from inloop.times import (
     TIME_FORMAT_HINT,
     parse_date_or_time,

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from inloop.config import load_config, validate_config
-from inloop.content import parse_incident, parse_maintenance
 from inloop.model import ComponentStatus, Content, Incident, Maintenance, SiteConfig
-from inloop.uptime import Uptime, day_level, round_down_percent, round_minutes
+from inloop.read.config import load_config, validate_config
+from inloop.read.content import parse_incident, parse_maintenance
+from inloop.render.uptime import Uptime, day_level, round_down_percent, round_minutes
 
 NOW = datetime.fromisoformat("2026-11-26T12:00:00+00:00")
 

@@ -9,8 +9,8 @@ from typing import Any
 from xml.etree import ElementTree
 
 import pytest
-from conftest import CONFIG, CliResult
 from schema_validation import assert_valid, errors
+from site_support import CONFIG, CliResult
 
 #: api: partial 10:00-10:30 UTC (0.3 x 30 = 9), major 10:30-11:00 (30), operational from 11:00.
 SEARCH = """\

@@ -20,12 +20,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from inloop import badges, feeds, sitefiles
-from inloop.calendar import calendar
-from inloop.config import validate_config
-from inloop.content import parse_incident, parse_maintenance
-from inloop.formatting import Formatter
 from inloop.model import ComponentStatus, Content, SiteConfig
+from inloop.read.config import validate_config
+from inloop.read.content import parse_incident, parse_maintenance
+from inloop.render import badges, feeds, sitefiles
+from inloop.render.calendar import calendar
+from inloop.render.formatting import Formatter
 
 SITES = Path(__file__).resolve().parent / "sites"
 NOW = "2026-11-26 12:00 UTC"

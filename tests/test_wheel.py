@@ -57,7 +57,7 @@ def test_wheel_contains_the_theme_and_py_typed(wheel: Path) -> None:
         if path.is_file() and "__pycache__" not in path.parts:
             assert f"inloop/{path.relative_to(THEME.parent).as_posix()}" in names, path
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
-    assert "inloop = inloop.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "inloop = inloop.cli.main:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
 
 def test_a_site_builds_from_the_installed_wheel(wheel: Path, tmp_path: Path, make_site: Callable[..., Path]) -> None:
@@ -90,7 +90,7 @@ def test_a_site_builds_from_the_installed_wheel(wheel: Path, tmp_path: Path, mak
     env["PYTHONPATH"] = str(target)
     script = (
         "import sys, inloop; assert inloop.__file__.startswith(sys.argv[1]), inloop.__file__; "
-        "from inloop.cli import main; sys.exit(main(sys.argv[2:]))"
+        "from inloop.cli.main import main; sys.exit(main(sys.argv[2:]))"
     )
     done = subprocess.run(
         [sys.executable, "-c", script, str(target), "build", "--source", str(site), "--now", NOW],

@@ -21,11 +21,11 @@ from typing import Any
 import pytest
 from bench_support import generated_site
 
-from inloop.parallel import available_cores
+from inloop.build.parallel import available_cores
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 NOW_TEXT = "2026-11-26 12:00 UTC"
-INLOOP = [sys.executable, "-c", "import sys; from inloop.cli import main; sys.exit(main())"]
+INLOOP = [sys.executable, "-c", "import sys; from inloop.cli.main import main; sys.exit(main())"]
 #: Enough incidents that a cold build forks its workers and runs a few seconds.
 INCIDENTS = 400
 
@@ -161,7 +161,7 @@ def test_killing_the_build_ends_its_worker_and_closes_the_callers_pipe(
 #: A parent forking workers for slow items, without Linux's parent-death signal: the fallback's turn.
 WITHOUT_THE_SIGNAL = """
 import time
-import inloop.parallel as parallel
+import inloop.build.parallel as parallel
 parallel._parent_death_signal = lambda signum: False
 def slow(item):
     time.sleep(0.02)

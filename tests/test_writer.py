@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from inloop.build.writer import RECORD_NAME, check_output, read_record, write_file, write_site
 from inloop.errors import UsageError
-from inloop.writer import RECORD_NAME, check_output, read_record, write_file, write_site
 
 NOW = "2026-11-26 12:00 UTC"
 Snapshot = Callable[[Path], dict[str, tuple[str, int]]]

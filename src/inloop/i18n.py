@@ -195,7 +195,9 @@ def dynamic_messages() -> list[str]:
 
     ``scripts/i18n`` adds them to the template; a test checks they are there.
     """
-    from . import derive, model
+    from inloop.render import status as derive
+
+    from . import model
 
     texts = [
         *model.STATUS_LABELS.values(),

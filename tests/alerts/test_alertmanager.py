@@ -113,7 +113,7 @@ def processes() -> Iterator[Callable[..., Process]]:
 def start_receiver(start: Callable[..., Process], site: Path, port: int) -> Process:
     env = {**os.environ, "INLOOP_TEST_ALERTS_TOKEN": TOKEN}
     env.pop("SOURCE_DATE_EPOCH", None)
-    command = [sys.executable, "-c", "import sys; from inloop.cli import main; sys.exit(main())"]
+    command = [sys.executable, "-c", "import sys; from inloop.cli.main import main; sys.exit(main())"]
     receiver = start([*command, "receive", "--source", str(site), "--port", str(port)], env)
     receiver.wait_for(lambda: any(" built " in line for line in receiver.lines), 30, "the receiver's first build")
     return receiver

@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 
 from inloop.authoring.markers import text_hash
 from inloop.authoring.templates import markdown_text
-from inloop.markup import to_html
+from inloop.read.markup import to_html
 
 OUTAGE = """\
 ---

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from inloop.authoring.edit import Document, Edit, FrontMatterEditor
 from inloop.authoring.values import parse_when, window_sentence, yaml_inline, yaml_text
-from inloop.content import parse_incident
 from inloop.errors import UsageError
+from inloop.read.content import parse_incident
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

@@ -12,9 +12,9 @@ from typing import Any, cast
 
 import pytest
 
-from inloop.config import load_config
 from inloop.notify.settings import read_settings
 from inloop.publish import PublishSettings
+from inloop.read.config import load_config
 
 
 def test_init_writes_a_site_that_builds(

@@ -30,7 +30,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invar
 
 from inloop.authoring.create import slugify
 from inloop.authoring.site import load_site, parse_item
-from inloop.cli import main
+from inloop.cli.main import main
 from inloop.model import ComponentStatus, Incident
 
 LONG = os.environ.get("INLOOP_LONG_PROPERTIES") == "1"

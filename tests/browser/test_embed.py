@@ -23,7 +23,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 
-from inloop.build import Builder
+from inloop.build.builder import Builder
 
 pytestmark = pytest.mark.browser
 

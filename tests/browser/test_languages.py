@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 from playwright.sync_api import Browser
 
-from inloop.cli import main
+from inloop.cli.main import main
 
 from .conftest import ARTIFACTS, new_context
 

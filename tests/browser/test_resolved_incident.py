@@ -19,7 +19,7 @@ from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-unt
 from click.testing import CliRunner
 from playwright.sync_api import Browser
 
-from inloop.cli import main
+from inloop.cli.main import main
 
 from .conftest import SCHEMES
 from .test_accessibility import OPTIONS, describe

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from check_texts import Checked
 
+from inloop.check.stats import estimate_accuracy
 from inloop.model import Content
-from inloop.stats import estimate_accuracy
 
 Site = Callable[..., Path]
 Lint = Callable[..., Checked]
@@ -211,7 +211,7 @@ def test_stats_stops_at_build_errors(site: Site, lint: Lint) -> None:
 
 
 def _content(site: Site) -> Content:
-    from inloop.build import Builder
+    from inloop.build.builder import Builder
 
     root = site(incidents=HISTORY)
     return Builder(root).load(datetime(2026, 11, 26, 12, tzinfo=UTC)).content

@@ -43,7 +43,7 @@ def build_in(tmp_path_factory: pytest.TempPathFactory) -> BuildIn:
     """``build_in(language, env={...})`` → the example site built in ``language``: its output folder."""
     from click.testing import CliRunner
 
-    from inloop.cli import main
+    from inloop.cli.main import main
 
     built: dict[tuple[str, tuple[tuple[str, str], ...]], Path] = {}
 

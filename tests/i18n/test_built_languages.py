@@ -14,7 +14,7 @@ from babel.messages.extract import extract_from_dir
 from i18n_support import NOW, PLACEHOLDER, PSEUDO, BuildIn
 
 from inloop import i18n
-from inloop.build import Builder, build_time
+from inloop.build.builder import Builder, build_time
 
 #: Elements whose text is not shown.
 HIDDEN = {"script", "style", "template"}

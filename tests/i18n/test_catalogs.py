@@ -13,8 +13,10 @@ import pytest
 from babel.messages.catalog import Catalog
 from i18n_support import PLACEHOLDER, REPO, read_catalog
 
-from inloop import derive, i18n, model, pages
+from inloop import i18n, model
 from inloop.errors import BuildError
+from inloop.render import pages
+from inloop.render import status as derive
 
 #: The languages the package ships: every catalog in it is held to the same rules.
 LANGUAGES = sorted(p.parent.parent.name for p in i18n.LOCALE_DIR.glob(f"*/LC_MESSAGES/{i18n.DOMAIN}.po"))

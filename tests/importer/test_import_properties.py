@@ -33,8 +33,8 @@ from hostile_html import active_in_email, active_in_html, active_in_json, active
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inloop.build import Builder
-from inloop.cli import main
+from inloop.build.builder import Builder
+from inloop.cli.main import main
 from inloop.importer import import_feed
 from inloop.notify.channels import delivery_id, email_message
 from inloop.notify.runner import Wording, collect_events

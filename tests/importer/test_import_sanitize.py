@@ -16,9 +16,9 @@ from hostile_html import active_in_html, hostile_fragments
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inloop import markup
 from inloop.importer.html2md import html_to_markdown, markdown_from_feed_text
 from inloop.importer.sanitize import ALLOWED_TAGS, clean_html, plain_text
+from inloop.read import markup
 
 LONG = os.environ.get("INLOOP_LONG_PROPERTIES") == "1"
 

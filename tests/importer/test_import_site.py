@@ -27,6 +27,9 @@ from inloop.importer.writer import CLOSED_ON_IMPORT
 NOW = datetime(2024, 6, 10, 12, 0, tzinfo=UTC)
 SRC = Path(__file__).resolve().parents[2] / "src"
 
+#: Runs inloop from the source tree, whatever is installed.
+BUILD_COMMAND = "from inloop.cli.main import main; main()"
+
 
 def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
     return {
@@ -517,7 +520,7 @@ def test_feed_without_a_link_needs_a_config(tmp_path: Path) -> None:
 def _build(site: Path, now: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
     return subprocess.run(
-        [sys.executable, "-c", "from inloop.cli import main; main()", "build", "--source", str(site), "--now", now],
+        [sys.executable, "-c", BUILD_COMMAND, "build", "--source", str(site), "--now", now],
         capture_output=True,
         text=True,
         env=env,

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inloop.build import Builder
+from inloop.build.builder import Builder
 from inloop.errors import BuildError
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

@@ -21,9 +21,9 @@ from bench_support import load_generator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inloop.build import Builder
-from inloop.derive import next_change
-from inloop.pages import shape
+from inloop.build.builder import Builder
+from inloop.render.pages import shape
+from inloop.render.status import next_change
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 INCIDENTS = 90

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from notify_fixtures import Mailbox, Receiver, incident
 
-from inloop.cli import main
+from inloop.cli.main import main
 from inloop.errors import UsageError
 from inloop.notify import notify
 

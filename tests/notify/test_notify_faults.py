@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 from notify_fixtures import Mailbox, Receiver, free_port, incident
 
-from inloop.cli import main
+from inloop.cli.main import main
 
 NOW = "2026-11-26 12:00 UTC"
 NOW_TIME = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

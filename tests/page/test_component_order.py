@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from inloop.config import load_config
+from inloop.read.config import load_config
 
 #: Ungrouped components before, between and after groups; a group whose members are apart.
 CONFIG = """\

@@ -8,7 +8,7 @@ from gettext import NullTranslations
 from pathlib import Path
 
 from inloop.model import ComponentStatus
-from inloop.render import Templates
+from inloop.render.templates import Templates
 
 
 def test_each_status_has_its_own_shape(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from inloop.cli import main
+from inloop.cli.main import main
 
 from .seaweed import BUCKET, REGION, Weed
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from inloop.cli import main
+from inloop.cli.main import main
 from inloop.publish import PublishError, PublishSettings, publish_site
 
 from .support import site_files, write_site

@@ -169,7 +169,7 @@ def write_site(
 
 
 def run_build(source: Path, output: Path, now: str = NOW, *extra: str) -> Path:
-    from inloop.cli import main
+    from inloop.cli.main import main
 
     result = CliRunner().invoke(
         main,

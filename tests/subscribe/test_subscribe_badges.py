@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from subscribe_sites import Site
 
-from inloop.badges import COLORS, LABEL_COLOR, svg, text_width
+from inloop.render.badges import COLORS, LABEL_COLOR, svg, text_width
 
 SVG = "{http://www.w3.org/2000/svg}"
 

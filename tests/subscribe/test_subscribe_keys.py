@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from subscribe_sites import MADEUP_INCIDENTS, MADEUP_MAINTENANCE, RESOLVED, write_site
 
-from inloop import feeds
-from inloop.config import load_config
-from inloop.content import parse_incident, parse_maintenance
-from inloop.formatting import Formatter
 from inloop.model import Content, Incident, Maintenance, SiteConfig
-from inloop.pages import Planner, make_state
-from inloop.render import Templates
+from inloop.read.config import load_config
+from inloop.read.content import parse_incident, parse_maintenance
+from inloop.render import feeds
+from inloop.render.formatting import Formatter
+from inloop.render.pages import Planner, make_state
+from inloop.render.templates import Templates
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 

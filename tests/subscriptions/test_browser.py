@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from playwright.sync_api import Page
 from subs_fixtures import Running, link
 
-from inloop.cli import main
+from inloop.cli.main import main
 from inloop.subscriptions import store
 
 pytestmark = pytest.mark.browser

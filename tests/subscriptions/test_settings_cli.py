@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from subs_fixtures import Running
 
-from inloop.cli import main
+from inloop.cli.main import main
 
 BASE = """title = "T"
 base_url = "https://status.example/"
@@ -160,7 +160,7 @@ def test_serve_runs_the_service(running: Running) -> None:
     from subs_fixtures import free_port
 
     port = free_port()
-    command = [sys.executable, "-c", "import sys; from inloop.cli import main; sys.exit(main())"]
+    command = [sys.executable, "-c", "import sys; from inloop.cli.main import main; sys.exit(main())"]
     process = subprocess.Popen(
         [*command, "subscriptions", "serve", "--port", str(port)],
         cwd=running.site,

@@ -10,7 +10,7 @@ from typing import Any
 import browser_support
 import pytest
 
-from inloop.build import Builder
+from inloop.build.builder import Builder
 
 from .support import NOW, Process, Served, WatchSession, copy_example, start_serve
 

@@ -27,10 +27,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from inloop.build import Builder, BuildReport
-from inloop.cache import CACHE_DIR
-from inloop.cli import main
-from inloop.watch import RebuildOutcome, Watcher
+from inloop.build.builder import Builder, BuildReport
+from inloop.build.cache import CACHE_DIR
+from inloop.cli.main import main
+from inloop.dev.watch import RebuildOutcome, Watcher
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -368,7 +368,7 @@ class Process:
     def __init__(self, args: Iterable[str], cwd: Path, env: dict[str, str] | None = None) -> None:
         full_env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
         full_env.update(env or {})
-        command = [sys.executable, "-c", "import sys; from inloop.cli import main; sys.exit(main())", *args]
+        command = [sys.executable, "-c", "import sys; from inloop.cli.main import main; sys.exit(main())", *args]
         self.popen = subprocess.Popen(
             command,
             cwd=cwd,

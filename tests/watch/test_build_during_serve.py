@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from inloop.outputlock import lock_path, output_lock
+from inloop.build.lock import lock_path, output_lock
 
 from .support import NOW_TEXT, REBUILT, WAIT, assert_same_site, start_serve
 
-INLOOP = [sys.executable, "-c", "import sys; from inloop.cli import main; sys.exit(main())"]
+INLOOP = [sys.executable, "-c", "import sys; from inloop.cli.main import main; sys.exit(main())"]
 WAITING = re.compile(r"waiting for the build of acme/site/ by pid \d+ \(inloop (serve|build)\) to finish")
 
 #: Builds run one after another while the server rebuilds; more for a longer run: INLOOP_STRESS_BUILDS=12.

@@ -20,8 +20,8 @@ from watchdog.events import (
     FileOpenedEvent,
 )
 
-from inloop.build import Builder
-from inloop.watch import SourceFilter, Watcher
+from inloop.build.builder import Builder
+from inloop.dev.watch import SourceFilter, Watcher
 
 from .support import NOW, WATCHDOG_REREGISTERS, copy_example
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from inloop.serve import IDLE_SECONDS, LiveState, PreviewServer, open_server
+from inloop.dev.serve import IDLE_SECONDS, LiveState, PreviewServer, open_server
 
 from .support import WAIT, Served, start_serve
 

@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 from watchdog.events import DirDeletedEvent, DirMovedEvent, FileDeletedEvent, FileMovedEvent, FileSystemEvent
 
-from inloop import watch
-from inloop.build import Builder, BuildReport
-from inloop.watch import RebuildOutcome, describe
+from inloop.build.builder import Builder, BuildReport
+from inloop.dev import watch
+from inloop.dev.watch import RebuildOutcome, describe
 
 from .support import (
     NOW,

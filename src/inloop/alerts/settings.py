@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import CONFIG_NAME, TomlLines, did_you_mean
+from inloop.read.config import CONFIG_NAME, TomlLines, did_you_mean
+
 from ..errors import BuildError, Problem, UsageError
 from ..model import Impact, SiteConfig
 

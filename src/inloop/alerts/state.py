@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..cache import CACHE_DIR
+from inloop.build.cache import CACHE_DIR
 
 STATE_NAME = "alerts-state.json"
 VERSION = 1

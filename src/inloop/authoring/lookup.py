@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..content import content_files
+from inloop.read.content import content_files
+
 from ..errors import UsageError
 from ..model import Kind
 

@@ -14,12 +14,13 @@ from datetime import datetime
 from gettext import NullTranslations
 from pathlib import Path
 
-from ..content import RawUpdate, split_body
+from inloop.read.content import RawUpdate, split_body
+from inloop.read.frontmatter import split_front_matter
+from inloop.read.statuslines import ARROW, format_line
+from inloop.render.formatting import Formatter
+
 from ..errors import Problem, UsageError
-from ..formatting import Formatter
-from ..frontmatter import split_front_matter
 from ..model import INCIDENT_STATUSES, MAINTENANCE_STATUSES, ComponentStatus, Incident, Maintenance, SiteConfig
-from ..statuslines import ARROW, format_line
 from .edit import Document, Edit, FrontMatterEditor
 from .files import Snapshot, replace_if_unchanged
 from .lookup import find

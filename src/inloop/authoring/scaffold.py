@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from ..config import CONFIG_NAME, did_you_mean, validate_config
+from inloop.read.config import CONFIG_NAME, did_you_mean, validate_config
+
 from ..errors import UsageError
 from .files import create_new
 from .lookup import FOLDERS

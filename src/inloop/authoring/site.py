@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..config import CONFIG_NAME, load_config
-from ..content import parse_incident, parse_maintenance
+from inloop.read.config import CONFIG_NAME, load_config
+from inloop.read.content import parse_incident, parse_maintenance
+
 from ..errors import Problem, UsageError
 from ..model import Incident, Kind, Maintenance, SiteConfig
 

@@ -109,7 +109,7 @@ def template_names(source: Path, kind: Kind) -> list[str]:
 
 def load_template(source: Path, shown_source: str, kind: Kind, name: str) -> Template:
     """Read ``templates/<kind>/<name>.md``; a missing or broken one is a clean error."""
-    from ..config import did_you_mean
+    from inloop.read.config import did_you_mean
 
     relative = f"{FOLDERS[kind]}/{name}.md"
     shown = shown_path(shown_source, relative)

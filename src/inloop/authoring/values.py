@@ -17,7 +17,8 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 import yaml
 
-from ..config import did_you_mean
+from inloop.read.config import did_you_mean
+
 from ..errors import UsageError
 from ..model import INCIDENT_COMPONENT_STATUSES, INCIDENT_STATUSES, MAINTENANCE_STATUSES, ComponentStatus, Impact
 from ..times import localize, parse_time, parse_zone, zone_label

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from inloop.check.stats import median_duration, restored_at
+from inloop.render.formatting import Formatter
+
 from ..authoring.markers import Mark, find_marks, text_hash, update_key
-from ..formatting import Formatter
 from ..model import Content, Incident, Maintenance, SiteConfig
-from ..stats import median_duration, restored_at
 from ..times import zone_label
 from .phrases import PhraseList
 from .settings import CODES, CheckSettings

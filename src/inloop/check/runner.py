@@ -16,12 +16,13 @@ from datetime import datetime, time
 from gettext import NullTranslations
 from pathlib import Path
 
-from ..build import Builder, shown_path
-from ..content import content_files
+from inloop.build.builder import Builder, shown_path
+from inloop.check.stats import restored_at
+from inloop.read.content import content_files
+from inloop.render.formatting import Formatter
+
 from ..errors import Problem
-from ..formatting import Formatter
 from ..model import Content, Incident, Maintenance, SiteConfig
-from ..stats import restored_at
 from ..times import localize
 from .ignores import Ignores
 from .phrases import PhraseList, phrase_list

@@ -56,7 +56,7 @@ class CheckSettings:
 
 
 def unknown_code_message(code: str, where: str) -> str:
-    from ..config import did_you_mean
+    from inloop.read.config import did_you_mean
 
     return f"unknown rule '{code}' {where}: {did_you_mean(code, CODES)}"
 
@@ -118,7 +118,7 @@ def check_table_problems(raw: dict[str, Any]) -> Iterator[tuple[str, tuple[str, 
 
 
 def _phrases_problems(phrases: object) -> Iterator[tuple[str, tuple[str, ...]]]:
-    from ..config import did_you_mean
+    from inloop.read.config import did_you_mean
 
     if not isinstance(phrases, dict):
         yield f"'phrases' must be a table of languages ([check.phrases.en]), found {_type_name(phrases)}", ("phrases",)

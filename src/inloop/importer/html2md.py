@@ -558,7 +558,7 @@ def markdown_from_feed_text(fragment: str) -> str:
     update's.  A fragment of HTML blocks without those newlines was rendered
     before it reached the feed: it is converted like an update.
     """
-    from inloop import markup  # the renderer the build uses, so that the text reads as it did
+    from inloop.read import markup  # the renderer the build uses, so that the text reads as it did
 
     if _HTML_BLOCK_TAG.search(fragment) and not _MARKDOWN_NEWLINE.search(fragment):
         return html_to_markdown(fragment)

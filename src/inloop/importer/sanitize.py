@@ -141,7 +141,7 @@ class _Audit(HTMLParser):
 
 def markdown_is_inert(markdown_text: str) -> bool:
     """Whether ``markdown_text``, rendered as the build renders it, holds only allowed HTML."""
-    from inloop import markup  # the build's own renderer: what it makes is what a page shows
+    from inloop.read import markup  # the build's own renderer: what it makes is what a page shows
 
     audit = _Audit()
     try:  # stripped, as an update's text is read from its file

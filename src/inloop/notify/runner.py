@@ -16,23 +16,15 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+from inloop.build.builder import Builder
+from inloop.render.feeds import FeedIndex, Source, sources_of
+from inloop.render.formatting import Formatter
+
 from .. import i18n
-from ..build import Builder
 from ..errors import BuildError, Problem, UsageError
-from ..feeds import FeedIndex, Source, sources_of
-from ..formatting import Formatter
 from ..model import Content, Incident, Maintenance, SiteConfig
 from ..times import utc_stamp
-from .channels import (
-    DeliveryError,
-    EmailSender,
-    EventType,
-    Message,
-    NotBuilt,
-    WebhookSender,
-    delivery_id,
-    webhook_body,
-)
+from .channels import DeliveryError, EmailSender, EventType, Message, NotBuilt, WebhookSender, delivery_id, webhook_body
 from .settings import NotifySettings, Subscriber, Webhook, read_settings
 from .state import NotifyState, StateStore, open_store
 

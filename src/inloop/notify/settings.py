@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..config import SLUG, TomlLines, did_you_mean
+from inloop.read.config import SLUG, TomlLines, did_you_mean
+
 from ..errors import BuildError, Problem, UsageError
 from ..publish.redact import redact_url
 

@@ -25,7 +25,8 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 from wsgiref.util import application_uri
 
-from ..config import CONFIG_NAME, load_config
+from inloop.read.config import CONFIG_NAME, load_config
+
 from ..errors import BuildError, UsageError
 from ..notify.channels import DeliveryError
 from ..notify.settings import Smtp, read_settings

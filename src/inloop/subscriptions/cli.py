@@ -10,8 +10,9 @@ from pathlib import Path
 
 import click
 
+from inloop.cli.options import report_errors, source_option
+
 from ..errors import BuildError, UsageError
-from ..options import report_errors, source_option
 
 
 def _service(source: str) -> object:

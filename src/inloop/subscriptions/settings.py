@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 
 from babel import Locale, UnknownLocaleError
 
-from ..config import TomlLines, did_you_mean
+from inloop.read.config import TomlLines, did_you_mean
+
 from ..errors import BuildError, Problem
 from ..i18n import LOCALE_DIR, SITE_LOCALE_DIR, candidates, locale_dirs
 

@@ -15,11 +15,12 @@ from gettext import NullTranslations
 from pathlib import Path
 from typing import Any
 
+from inloop.render.feeds import language_tag
+from inloop.render.pages import Planner, component_feeds, make_state
+from inloop.render.templates import Templates
+
 from .. import i18n
-from ..feeds import language_tag
 from ..model import Content, SiteConfig
-from ..pages import Planner, component_feeds, make_state
-from ..render import Templates
 from .settings import language_choices as language_choices
 
 TEMPLATE = "subscription.html"

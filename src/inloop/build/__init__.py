@@ -1,0 +1,1 @@
+"""Building: load, plan, render in workers, and write only what changed."""

@@ -1,0 +1,188 @@
+"""Parsing the content files on every core, the items' pages rendered beside it.
+
+A cold build forks one worker per extra core; each process takes runs of
+files from a shared counter, parses them and stores what it parsed in the
+cache itself.  With :class:`ItemPages` (a build, not ``inloop check``), each
+item's page is rendered by the process that parsed it, so that no worker
+ever holds the whole content: the parent at once, a worker later, while the
+parent renders the list pages (see :func:`.parallel.fork_map_deferred`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from inloop.build.state import (
+    EarlyPages,
+    ItemPage,
+    ParseResult,
+    PromisedPage,
+    RenderedPage,
+    SourceFile,
+    StoredPage,
+)
+from inloop.build.cache import Cache
+from inloop.read.config import ConfigResult
+from inloop.read.content import parse_incident, parse_maintenance
+from inloop.build.gc_policy import collecting_cycles, keep_made
+from inloop.model import Incident, Maintenance
+from inloop.build.packed import Packed
+from inloop.build.page_cache import page_key
+from inloop.render.pages import Page, Planner
+from inloop.build.parallel import fork_map_chunks, fork_map_deferred
+from inloop.render.templates import TemplateProblem
+from inloop.read.repeats import Repeats
+from inloop.build.writer import write_new
+
+#: What each process makes of one file: what parsing gave, and its item's page.
+Outcome = tuple[ParseResult, ItemPage | None]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemPages:
+    """How the parsing processes render the items' pages."""
+
+    planner: Planner  # plans incident and maintenance pages alone, which need no other item
+    staging: Path | None  # a first build's staging folder: each page is written there by who rendered it
+    drop: bool  # a one-shot first build: staged pages stay on disk and in the cache only
+
+
+def item_page(planner: Planner, item: Incident | Maintenance) -> Page:
+    page = planner.incident(item) if isinstance(item, Incident) else planner.maintenance(item)
+    planner.memo.clear()  # a worker plans each item once: keeping them would hold the whole content
+    planner.lastmod.clear()
+    planner.fmt.forget_moments()
+    return page
+
+
+def prerender(planner: Planner, item: Incident | Maintenance, staging: Path | None) -> RenderedPage | None:
+    """An item's page as a worker renders it while parsing: its cache key, its bytes compressed.
+
+    With a staging folder (a first build, see :func:`.writer.staging_folder`)
+    the worker writes the page there too, on its own core.
+    """
+    page = item_page(planner, item)
+    try:
+        data = page.render()
+    except TemplateProblem:
+        return None  # rendered again by the normal path, which reports it
+    if staging is not None:
+        write_new(staging, page.path, data)
+    return RenderedPage(page_key(page), Packed.of(data).packed)
+
+
+class ParseRuns:
+    """What each process does with a run of files: parse, store in the cache, render the items' pages.
+
+    Markdown and Jinja each a run at a time: turn about, they cost a quarter
+    more.  A worker stores its results in the cache itself, on its own
+    connection, so that no copy of them comes back through the parent's
+    memory.
+    """
+
+    def __init__(self, config: ConfigResult, cache: Cache, datas: dict[Path, bytes], pages: ItemPages | None) -> None:
+        self.zone, self.components = config.zone, config.component_ids
+        self.cache = cache
+        self.datas = datas
+        self.pages = pages
+        self.parent = os.getpid()
+        #: Each process's own: what a worker shares, its messages keep shared.
+        self.repeats = Repeats()
+
+    def first(self, files: Sequence[SourceFile]) -> list[Outcome]:
+        """Parse a run of files and cache the results, then render their items' pages."""
+        results = self._parse(files)
+        pages = [self._page(result, render=True) for result in results]
+        keep_made()  # what a run made stays for the whole build, and so does what the worker sent meanwhile
+        return list(zip(results, self._stored(pages), strict=True))
+
+    def first_in_child(self, files: Sequence[SourceFile]) -> list[Outcome]:
+        """Parse a run of files and cache the results; their pages' keys now, the bytes later (:meth:`later`)."""
+        results = self._parse(files)
+        pages = [self._page(result, render=False) for result in results]
+        keep_made()
+        return list(zip(results, pages, strict=True))
+
+    def later(self, files: Sequence[SourceFile], outcomes: list[Outcome]) -> list[ItemPage | None]:
+        """Render the pages promised by :meth:`first_in_child`."""
+        assert self.pages is not None
+        planner, staging = self.pages.planner, self.pages.staging
+        return self._stored(
+            [
+                prerender(planner, item, staging) if page is not None and item is not None else None
+                for (item, _), page in outcomes
+            ]
+        )
+
+    def _parse(self, files: Sequence[SourceFile]) -> list[ParseResult]:
+        results: list[ParseResult] = []
+        cacheable = []
+        for file in files:
+            data = self.datas.get(file.path)
+            if data is None:  # read again: if saved since it was hashed, its key names other bytes
+                data = file.path.read_bytes()
+                cacheable.append(hashlib.sha256(data).hexdigest() == file.digest)
+            else:
+                cacheable.append(True)
+            parser = parse_incident if file.kind == "incidents" else parse_maintenance
+            results.append(parser(data, file.path.stem, file.shown, self.zone, self.components, self.repeats))
+        if self.cache.folder is not None:
+            blobs = {
+                f.key: pickle.dumps(r, pickle.HIGHEST_PROTOCOL)
+                for f, r, ok in zip(files, results, cacheable, strict=True)
+                if ok
+            }
+            self._store_here("parsed", blobs)
+        return results
+
+    def _page(self, result: ParseResult, *, render: bool) -> ItemPage | None:
+        item, problems = result
+        if self.pages is None or item is None or problems:
+            return None
+        if render:
+            return prerender(self.pages.planner, item, self.pages.staging)
+        return PromisedPage(page_key(item_page(self.pages.planner, item)))
+
+    def _stored(self, pages: list[ItemPage | None]) -> list[ItemPage | None]:
+        """For a one-shot first build: put a run's staged pages in the cache from here, keep only their keys."""
+        if self.pages is None or not self.pages.drop or self.pages.staging is None:
+            return pages
+        rendered = [page for page in pages if isinstance(page, RenderedPage)]
+        self._store_here("page", {page.key: page.packed for page in rendered})
+        return [StoredPage(page.key) if isinstance(page, RenderedPage) else page for page in pages]
+
+    def _store_here(self, kind: str, blobs: dict[str, bytes]) -> None:
+        """Store in the cache from this process: a worker on its own connection, never one across fork."""
+        folder = self.cache.folder
+        if folder is None:
+            return
+        here = self.cache if os.getpid() == self.parent else Cache(folder)
+        here.put_many(kind, blobs)
+        if here is not self.cache:
+            here.close()
+
+
+def parse_runs(
+    files: list[SourceFile], config: ConfigResult, cache: Cache, datas: dict[Path, bytes], pages: ItemPages | None
+) -> tuple[list[Outcome], EarlyPages]:
+    """Parse ``files`` on all cores; with ``pages``, render their items' pages too (see :class:`ParseRuns`)."""
+    runs = ParseRuns(config, cache, datas, pages)
+    with collecting_cycles() if pages is not None else contextlib.nullcontext():
+        if pages is None:
+            return fork_map_chunks(runs.first, files), EarlyPages()
+        outcomes, deferred = fork_map_deferred(runs.first, runs.first_in_child, runs.later, files)
+    early = EarlyPages(deferred=deferred if deferred.runs else None)
+    for _, page in outcomes:
+        if isinstance(page, PromisedPage):
+            early.promised.add(page.key)
+        elif page is not None:
+            early.done[page.key] = page
+    if early.deferred is None:
+        early.promised = set()
+    return outcomes, early

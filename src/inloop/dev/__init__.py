@@ -1,0 +1,1 @@
+"""The author's loop: the file watcher and the live-reloading dev server."""

@@ -1,0 +1,377 @@
+"""Jinja: the theme, the project's overrides, and template errors as problems.
+
+The project's ``templates/`` folder overrides the built-in theme file by file;
+``{% extends "!theme/base.html" %}`` reaches the original it overrides, like
+Pelican's ``!simple/``.  Every page records the templates it can load, so a
+template change re-renders exactly the pages that use it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import traceback
+from collections.abc import Callable, Mapping
+from gettext import NullTranslations
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jinja2.meta
+from jinja2 import nodes
+from markupsafe import Markup, escape
+
+from inloop import __version__
+from inloop.errors import Problem
+from inloop.render.jinja_speed import make_environment, stock_jinja
+
+THEME_DIR = Path(__file__).parent.parent / "theme"
+THEME_TEMPLATES = THEME_DIR / "templates"
+THEME_PREFIX = "!theme"
+
+
+#: Files in templates/ that are templates (others, such as images, are not compiled).
+TEMPLATE_SUFFIXES = (".html", ".xml", ".txt", ".css", ".js", ".svg", ".json")
+
+
+def _not_utf8(exc: UnicodeDecodeError) -> str:
+    return (
+        f"not valid UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}): save the template as UTF-8"
+    )
+
+
+#: The global that renders a template like ``{% include %}``, reusing its output for the same inputs.
+SHARED = "shared"
+#: Shared fragments kept by one environment; a watch session's old builds are dropped past this.
+_SHARED_LIMIT = 1024
+#: The global that renders an item's row of a list page once for every list page (see :meth:`Templates._listed`).
+LISTED = "listed"
+#: Where the ``item_row`` macro lives.
+ROW_MACROS = "_macros.html"
+#: Sets of rows kept by one environment (one per build's values); past this they are dropped.
+_ROW_SETS_LIMIT = 4
+
+
+def references(tree: nodes.Template) -> list[str | None]:
+    """The templates a template may load: extends, include, import, and ``shared("name")`` (None: not known)."""
+    found: list[str | None] = list(jinja2.meta.find_referenced_templates(tree))
+    for call in tree.find_all(nodes.Call):
+        assert isinstance(call, nodes.Call)
+        if isinstance(call.node, nodes.Name) and call.node.name == LISTED:
+            found.append(ROW_MACROS)
+        if isinstance(call.node, nodes.Name) and call.node.name == SHARED:
+            first = call.args[0] if call.args else None
+            literal = isinstance(first, nodes.Const) and isinstance(first.value, str)
+            found.append(first.value if literal else None)  # type: ignore[union-attr]
+    return found
+
+
+class _Same:
+    """A value that is its own key: the same object, not an equal one (kept alive, so its id stays its own)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __hash__(self) -> int:
+        return id(self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.value is self.value
+
+
+_PLAIN_TYPES = frozenset({str, Markup, int, float, bool, type(None)})
+
+
+def _memo_key(value: object) -> object:
+    """A key under which two values render the same: plain values by type and value, lists by their items,
+    anything else by identity (pages get the same objects: the config, the formatter, frozen content)."""
+    kind = type(value)
+    if kind in _PLAIN_TYPES:
+        return (kind, value)
+    if kind is list or kind is tuple:
+        return (kind, tuple(_memo_key(item) for item in value))  # type: ignore[attr-defined]
+    return _Same(value)
+
+
+class TemplateProblem(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+class Templates:
+    """The Jinja environment of one site, with fingerprints of its templates."""
+
+    def __init__(self, source: Path, shown_source: str, translations: NullTranslations) -> None:
+        self.project_dir = (source / "templates").resolve()
+        self.shown_source = shown_source
+        theme = jinja2.FileSystemLoader(str(THEME_TEMPLATES))
+        #: ``INLOOP_STOCK_JINJA=1``: stock Jinja, and ``shared()`` and ``listed()`` render every time.
+        self.stock = stock_jinja()
+        self.env = make_environment(
+            translations,
+            loader=jinja2.ChoiceLoader(
+                [
+                    jinja2.FileSystemLoader(str(self.project_dir)),
+                    theme,
+                    jinja2.PrefixLoader({THEME_PREFIX: theme}, delimiter="/"),
+                ]
+            ),
+            autoescape=jinja2.select_autoescape(["html", "xml", "svg"], default_for_string=True),
+            undefined=jinja2.StrictUndefined,
+            extensions=["jinja2.ext.i18n"],
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            auto_reload=False,
+        )
+        self.env.globals[SHARED] = self._render_shared
+        self.env.globals[LISTED] = self._listed
+        #: A root no page has, put in a row in place of the page's own, then replaced by it.
+        self._root_mark = Markup(f"\x00{secrets.token_hex(16)}\x00")
+        #: By the values the macros read: the macros' module and each item's row, by the item's id.
+        self._rows: dict[tuple[object, ...], tuple[Any, dict[int, tuple[object, str, bool]]]] = {}
+        self._fingerprints: dict[str, str] = {}
+        self._loads: dict[str, list[str]] = {}
+        self._shared: dict[tuple[object, ...], str] = {}
+        self._inputs: dict[str, tuple[str, ...] | None] = {}
+
+    def shown_path(self, filename: str | None) -> str:
+        """A template's path as an author reads it in an error."""
+        if not filename:
+            return "<template>"
+        path = Path(filename).resolve()
+        if path.is_relative_to(self.project_dir):
+            relative = path.relative_to(self.project_dir.parent)
+            return str(Path(self.shown_source) / relative) if self.shown_source != "." else str(relative)
+        return str(path)
+
+    def source(self, name: str) -> tuple[str, str | None]:
+        loader = self.env.loader
+        assert loader is not None
+        text, filename, _ = loader.get_source(self.env, name)
+        return text, filename
+
+    def fingerprint(self, name: str) -> str:
+        """A hash of every template ``name`` may load, as resolved now."""
+        if name in self._fingerprints:
+            return self._fingerprints[name]
+        seen: dict[str, str] = {}
+        pending = [name]
+        dynamic = False
+        while pending:
+            current = pending.pop()
+            if current in seen:
+                continue
+            try:
+                text, filename = self.source(current)
+            except jinja2.TemplateNotFound:
+                seen[current] = "missing"
+                continue
+            seen[current] = f"{filename}:{hashlib.sha256(text.encode()).hexdigest()}"
+            try:
+                parsed = self.env.parse(text)
+            except jinja2.TemplateSyntaxError:
+                continue
+            for reference in references(parsed):
+                if reference is None:
+                    dynamic = True
+                else:
+                    pending.append(reference)
+        self._loads[name] = [loaded for loaded, found in seen.items() if found != "missing"]
+        if dynamic:
+            seen["*"] = self.everything()
+        digest = hashlib.sha256(repr((__version__, sorted(seen.items()))).encode()).hexdigest()[:20]
+        self._fingerprints[name] = digest
+        return digest
+
+    def loads(self, name: str) -> list[str]:
+        """``name`` and every template it names for loading (extends, include, import, ``shared``)."""
+        self.fingerprint(name)
+        return self._loads.get(name, [name])
+
+    def inputs(self, name: str) -> tuple[str, ...] | None:
+        """Every name ``name``, and each template it may load, reads from the context; None if not known."""
+        if name in self._inputs:
+            return self._inputs[name]
+        names: set[str] = set()
+        seen: set[str] = set()
+        pending = [name]
+        while pending:
+            current = pending.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            try:
+                tree = self.env.parse(self.source(current)[0])
+            except (jinja2.TemplateError, UnicodeDecodeError):
+                return None  # rendering says what is wrong; nothing is kept
+            names.update(jinja2.meta.find_undeclared_variables(tree))
+            # Jinja leaves out the environment's globals; a page's context could still give one another value.
+            names.update(n.name for n in tree.find_all(nodes.Name) if n.name in self.env.globals)
+            for reference in references(tree):
+                if reference is None:
+                    self._inputs[name] = None
+                    return None
+                pending.append(reference)
+        found = self._inputs[name] = tuple(sorted(names))
+        return found
+
+    @jinja2.pass_context
+    def _render_shared(self, context: jinja2.runtime.Context, name: str) -> str:
+        """``{{ shared("footer.html") }}``: what ``{% include "footer.html" %}`` renders, made once per inputs.
+
+        Like any function, it sees the page's context, not the names a loop or a
+        macro binds: it is for the top level of a template, as in base.html.
+
+        Most pages of a site share fragments that depend on a few values (the
+        root, the feeds).  The key is the value of every name the fragment, and
+        any template it loads, reads from the context, so a fragment reused is
+        byte for byte the one rendering would make; deterministic, never stale.
+        """
+        inputs = self.inputs(name) if type(name) is str and not self.stock else None
+        key: tuple[object, ...] | None = None
+        if inputs is not None:
+            key = (name, context.eval_ctx.autoescape, *(_memo_key(context.resolve_or_missing(n)) for n in inputs))
+            done = self._shared.get(key)
+            if done is not None:
+                return done
+        template = self.env.get_template(name, parent=context.name)
+        text = template.render(context.get_all())
+        rendered: str = Markup(text) if context.eval_ctx.autoescape else text
+        if key is not None:
+            if len(self._shared) >= _SHARED_LIMIT:
+                self._shared.clear()
+            self._shared[key] = rendered
+        return rendered
+
+    @jinja2.pass_context
+    def _listed(self, context: jinja2.runtime.Context, item: object) -> str:
+        """``{{ listed(item) }}``: ``item_row(item)`` of ``_macros.html``, rendered once for all list pages.
+
+        An item is on the history and on each of its components' pages, which
+        differ only in ``root``.  The row is rendered once with a mark for the
+        root, under the values of every other name ``_macros.html`` reads from
+        the context (as :meth:`_render_shared` does), and each page puts its
+        own root in, escaped as the macro escapes it: byte for byte what
+        ``item_row(item)`` makes there.
+        """
+        inputs = self.inputs(ROW_MACROS)
+        root = context.resolve_or_missing("root")
+        if inputs is None or type(root) is not str or self.stock:
+            return self._row_module(context, root).item_row(item)  # type: ignore[no-any-return]
+        key = tuple(_memo_key(context.resolve_or_missing(name)) for name in inputs if name != "root")
+        found = self._rows.get(key)
+        if found is None:
+            if len(self._rows) >= _ROW_SETS_LIMIT:  # a watch session's old builds
+                self._rows.clear()
+            module = self._row_module(context, self._root_mark)
+            found = self._rows[key] = (module, {})
+        module, rows = found
+        row = rows.get(id(item))
+        if row is None or row[0] is not item:
+            made = module.item_row(item)
+            row = rows[id(item)] = (item, str(made), isinstance(made, Markup))
+        _, text, escaped = row
+        if escaped:  # the macro's template escapes what it prints
+            return Markup(text.replace(self._root_mark, str(escape(root))))
+        return text.replace(self._root_mark, root)
+
+    def _row_module(self, context: jinja2.runtime.Context, root: object) -> Any:
+        """``_macros.html`` imported with the page's context, ``root`` set as given."""
+        template = self.env.get_template(ROW_MACROS, parent=context.name)
+        return template.make_module({**context.get_all(), "root": root})
+
+    def template_names(self) -> list[str]:
+        """Every template the loaders can find, without editors' leftovers and hidden files."""
+        from inloop.read.content import ignored_path
+
+        return sorted(
+            name
+            for name in self.env.list_templates()
+            if not name.startswith(THEME_PREFIX + "/") and not ignored_path(tuple(name.split("/")))
+        )
+
+    def file_of(self, name: str) -> str | None:
+        """The file a template name resolves to (the project's first, then the theme's)."""
+        for folder in (self.project_dir, THEME_TEMPLATES):
+            candidate = folder / name
+            if candidate.is_file():
+                return str(candidate)
+        return None
+
+    def everything(self) -> str:
+        names = self.template_names()
+        parts = []
+        for name in names:
+            try:
+                parts.append((name, self.source(name)[0]))
+            except jinja2.TemplateNotFound:  # pragma: no cover - listed but gone
+                continue
+        return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+    def check_syntax(self, names: list[str], *, everything: bool = True) -> list[Problem]:
+        """Compile the templates a build needs and every other one; problems, not exceptions.
+
+        Every template of the project, so that a mistake in one no page uses
+        yet is reported too; every one of the theme, so that no watcher
+        rebuild pays for compiling the partials a page happens to need first.
+        Not ``everything``: ``names`` and the templates they load, no others.
+        """
+        problems = []
+        if everything:
+            every = [n for n in self.template_names() if n.endswith(TEMPLATE_SUFFIXES)]
+        else:
+            every = [loaded for name in names for loaded in self.loads(name)]
+        for name in dict.fromkeys([*names, *every]):
+            try:
+                self.env.get_template(name)
+            except jinja2.TemplateSyntaxError as exc:
+                problems.append(
+                    Problem(self.shown_path(exc.filename), exc.lineno, f"template syntax error: {exc.message}")
+                )
+            except jinja2.TemplateNotFound as exc:
+                problems.append(Problem(self.shown_source, 1, f"template not found: {exc.name}"))
+            except UnicodeDecodeError as exc:
+                problems.append(Problem(self.shown_path(self.file_of(name)), 1, _not_utf8(exc)))
+        return problems
+
+    def render(self, name: str, context: Mapping[str, Any]) -> str:
+        try:
+            return self.env.get_template(name).render(context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateProblem(
+                Problem(self.shown_path(exc.filename), exc.lineno, f"template syntax error: {exc.message}")
+            ) from None
+        except UnicodeDecodeError as exc:
+            raise TemplateProblem(Problem(self.shown_path(self.file_of(name)), 1, _not_utf8(exc))) from None
+        except Exception as exc:  # a render error: blame the innermost template frame
+            raise TemplateProblem(self._render_problem(exc, name)) from None
+
+    def _render_problem(self, exc: Exception, name: str) -> Problem:
+        where: tuple[str, int] | None = None
+        for frame in traceback.extract_tb(exc.__traceback__):
+            if frame.filename.endswith((".html", ".xml", ".css", ".txt", ".svg")) and frame.lineno:
+                where = (frame.filename, frame.lineno)
+        if isinstance(exc, jinja2.TemplateNotFound):
+            kind, message = "template not found", str(exc.name)
+        else:
+            message = str(exc) if not isinstance(exc, jinja2.UndefinedError) else f"{exc.message}"
+            kind = (
+                "template error" if isinstance(exc, jinja2.TemplateError) else f"template error ({type(exc).__name__})"
+            )
+        if where is None:
+            try:
+                filename = self.source(name)[1]
+            except jinja2.TemplateNotFound:  # pragma: no cover
+                filename = None
+            return Problem(self.shown_path(filename), 1, f"{kind}: {message}")
+        return Problem(self.shown_path(where[0]), where[1], f"{kind}: {message}")
+
+    def add_filters(self, filters: Mapping[str, Callable[..., Any]]) -> None:
+        self.env.filters.update(filters)
+
+    def add_globals(self, values: Mapping[str, Any]) -> None:
+        self.env.globals.update(values)
