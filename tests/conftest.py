@@ -35,6 +35,7 @@ HELPER_MODULES = (
     "publish.seaweed",
     "publish.support",
     "watch.support",
+    "uptime_support",
 )
 pytest.register_assert_rewrite(*HELPER_MODULES)
 

@@ -9,8 +9,8 @@ from typing import Any
 from xml.etree import ElementTree
 
 import pytest
-from conftest import CONFIG, CliResult
 from schema_validation import assert_valid, errors
+from uptime_support import CONFIG
 
 #: api: partial 10:00-10:30 UTC (0.3 x 30 = 9), major 10:30-11:00 (30), operational from 11:00.
 SEARCH = """\
@@ -121,7 +121,7 @@ def test_a_site_with_no_data_yet_says_so(
     assert read(source, "components/api/uptime.json")["message"] == "no data"
 
 
-def test_stats_uptime_json(site: Path, run_cli: Callable[..., CliResult]) -> None:
+def test_stats_uptime_json(site: Path, run_cli: Callable[..., Any]) -> None:
     result = run_cli(["stats", "--source", str(site), "--now", "2026-11-26 12:00 UTC", "--uptime", "--json"])
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
@@ -139,7 +139,7 @@ def test_stats_uptime_json(site: Path, run_cli: Callable[..., CliResult]) -> Non
     assert report["overall"] == {"uptime": API_UPTIME, "downtime_minutes": 39.0}
 
 
-def test_stats_uptime_table_for_a_month(site: Path, run_cli: Callable[..., CliResult]) -> None:
+def test_stats_uptime_table_for_a_month(site: Path, run_cli: Callable[..., Any]) -> None:
     args = ["stats", "--source", str(site), "--now", "2026-11-26 12:00 UTC", "--uptime"]
     table = run_cli([*args, "--month", "2026-11"]).stdout
     assert "uptime 2026-11 (since 2026-11-01)" in table

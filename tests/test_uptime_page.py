@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bs4 import BeautifulSoup, Tag
-from conftest import CONFIG
+from uptime_support import CONFIG
 
 Soup = Callable[[Path], BeautifulSoup]
 

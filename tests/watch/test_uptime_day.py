@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from conftest import CONFIG
+from uptime_support import CONFIG
 
 from .support import NOW, WatchSession, assert_same_site
 
