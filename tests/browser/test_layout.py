@@ -32,8 +32,8 @@ KEY_CONTENT = {
     "history-2": ["h1", ".month h2", ".item a", ".pager a[rel=prev]"],
     "component": ["h1", ".component-status .status", ".bar-uptime", ".month h2", ".item a"],
     "maintenance": ["h1", ".maintenance-window .meta", ".facts time", ".update-heading"],
-    "uptime": ["h1", ".uptime-summary li", ".uptime-component h2 a", ".bar-uptime", "table.calendar td.cal-day"],
-    "uptime-component": ["h1", ".bar-uptime", "table.calendar td.cal-day", ".day-list a"],
+    "uptime": ["h1", ".uptime-summary li", ".uptime-component h2 a", ".bar-uptime", "table.calendar td[class]"],
+    "uptime-component": ["h1", ".bar-uptime", "table.calendar td[class]", ".day-list a"],
     "404": ["h1", "main a"],
 }
 

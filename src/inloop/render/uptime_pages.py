@@ -176,10 +176,7 @@ def calendar_rows(view: MonthView, minutes: Callable[[float], str]) -> Markup:
                 cells.append("<td></td>")
                 continue
             shown = "–" if day.downtime_minutes is None else escape(minutes(day.downtime_minutes))
-            cells.append(
-                f'<td class="cal-day day-{day.level}"><span class="cal-num">{day.date.day}</span> '
-                f'<span class="cal-down">{shown}</span></td>'
-            )
+            cells.append(f'<td class="day-{day.level}"><span>{day.date.day}</span> {shown}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>\n")
     return Markup("".join(rows))
 
