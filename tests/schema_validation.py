@@ -46,9 +46,7 @@ _FULL_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 # character is unreserved, a sub-delim, ":", "@", "/", "?" or a percent-encoding;
 # "[" and "]" only around an IP literal in the authority (checked by urlsplit).
 _PCHAR = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})"
-_URI = re.compile(
-    rf"[A-Za-z][A-Za-z0-9+.\-]*:(?:{_PCHAR}|[\[\]])*(?:\#{_PCHAR}*)?"
-)
+_URI = re.compile(rf"[A-Za-z][A-Za-z0-9+.\-]*:(?:{_PCHAR}|[\[\]])*(?:\#{_PCHAR}*)?")
 
 
 def is_rfc3339_date_time(value: object) -> bool:
@@ -60,8 +58,15 @@ def is_rfc3339_date_time(value: object) -> bool:
         return False
     second = int(m["s"])
     try:
-        datetime(int(m["y"]), int(m["mo"]), int(m["d"]), int(m["h"]), int(m["mi"]),
-                 59 if second == 60 else second, tzinfo=UTC)
+        datetime(
+            int(m["y"]),
+            int(m["mo"]),
+            int(m["d"]),
+            int(m["h"]),
+            int(m["mi"]),
+            59 if second == 60 else second,
+            tzinfo=UTC,
+        )
     except ValueError:
         return False
     return m["oh"] is None or (int(m["oh"]) <= 23 and int(m["om"]) <= 59)
@@ -113,8 +118,7 @@ def format_checker() -> FormatChecker:
 def schema_names() -> list[str]:
     """Every schema under tests/schemas/, by the name load_validator takes."""
     return sorted(
-        path.relative_to(SCHEMA_DIR).as_posix().removesuffix(SUFFIX)
-        for path in SCHEMA_DIR.rglob("*" + SUFFIX)
+        path.relative_to(SCHEMA_DIR).as_posix().removesuffix(SUFFIX) for path in SCHEMA_DIR.rglob("*" + SUFFIX)
     )
 
 
@@ -144,9 +148,7 @@ def load_validator(name: str) -> Validator:
     """
     schema = load_schema(name)
     Draft202012Validator.check_schema(schema)
-    validator: Validator = Draft202012Validator(
-        schema, registry=registry(), format_checker=format_checker()
-    )
+    validator: Validator = Draft202012Validator(schema, registry=registry(), format_checker=format_checker())
     return validator
 
 

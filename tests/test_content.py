@@ -727,7 +727,7 @@ def test_body_errors_are_reported_even_when_the_front_matter_is_broken() -> None
     text = "---\ntitle: [x\n---\n## bad heading\n"
     assert errors(text) == [
         f"{PATH}:2: YAML syntax error: expected ',' or ']', but got '<stream end>'; a value that starts with '[' "
-        'is read as a YAML list, which must end with \']\': if it is text, put it in quotes: title: "[x"',
+        "is read as a YAML list, which must end with ']': if it is text, put it in quotes: title: \"[x\"",
         f"{PATH}:4: malformed update heading '## bad heading': expected {HEADING}",
     ]
 
@@ -903,9 +903,7 @@ def test_content_files_finds_what_a_sorted_recursive_glob_finds(tmp_path: Path) 
     (root / "linked-file.md").symlink_to(tmp_path / "elsewhere" / "g.md")
 
     expected = [
-        path
-        for path in sorted(root.rglob("*.md"))
-        if not ignored_path(path.relative_to(root).parts) and path.is_file()
+        path for path in sorted(root.rglob("*.md")) if not ignored_path(path.relative_to(root).parts) and path.is_file()
     ]
     found = list(content_files(tmp_path, "incidents"))
     assert found == expected

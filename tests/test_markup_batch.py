@@ -230,7 +230,7 @@ def test_every_character_the_shortcut_lets_through_is_plain_to_markdown() -> Non
         ("a ![an image](https://x.example/a.png)", False),
         ("a [ spaced ](https://x.example)", False),
         ("a [link](https://x.example/a_b*c)", False),
-        ("a [link](https://x.example \"title\")", False),
+        ('a [link](https://x.example "title")', False),
         ("a [link](ftp://x.example)", False),
         ("a [ref][1]", False),
         ("One.\n\nTwo `x`.", True),

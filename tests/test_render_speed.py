@@ -162,7 +162,7 @@ class _Callable:
 CALLS = [
     '{% macro m(a, b="<b>", c=1) %}{{ a }}{{ b }}{{ c }}{{ varargs }}{{ kwargs }}{% endmacro %}'
     '{{ m("<1>") }}|{{ m("<1>", c=2) }}|{{ m(1, 2, 3, 4) }}|{{ m(1, d=5) }}'
-    '|{% for x in [1, 2] %}{{ m(x) }}{{ loop_fn() }}{% endfor %}',
+    "|{% for x in [1, 2] %}{{ m(x) }}{{ loop_fn() }}{% endfor %}",
     '{% macro outer() %}<{{ caller() }}>{% endmacro %}{% call outer() %}inside {{ "<x>" }}{% endcall %}',
     "{{ plain('<a>') }}|{{ method('<A>') }}|{{ context_fn() }}|{{ eval_fn('<e>') }}|{{ env_fn() }}",
     "{% for x in ['<loop>'] %}{{ context_fn() }}{{ plain(x) }}{{ callable_obj(x) }}{% endfor %}",
@@ -246,11 +246,11 @@ def test_a_callable_that_stops_is_called_once(tmp_path: Path) -> None:
 
 MODULE_FILES = {
     "_lib.html": '{% from "_base_lib.html" import base with context %}{% set label = "<" ~ kind ~ ">" %}'
-    '{% macro show(v) %}{{ label }}{{ v }}{{ root }}{{ base() }}{% endmacro %}'
+    "{% macro show(v) %}{{ label }}{{ v }}{{ root }}{{ base() }}{% endmacro %}"
     "{% macro wrap() %}<{{ caller() }}>{% endmacro %}",
     "_base_lib.html": "{% macro base() %}{{ extra }}{% endmacro %}",
     "page.html": '{% from "_lib.html" import show with context %}{% import "_lib.html" as lib with context %}'
-    '{{ show(1) }}|{{ lib.label }}|{% call lib.wrap() %}in {{ root }}{% endcall %}',
+    "{{ show(1) }}|{{ lib.label }}|{% call lib.wrap() %}in {{ root }}{% endcall %}",
     "loop.html": '{% for x in [1, 2] %}{% from "_loopy.html" import m with context %}{{ m() }}{% endfor %}',
     "_loopy.html": "{% macro m() %}[{{ x }}]{% endmacro %}",
 }

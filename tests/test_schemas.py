@@ -28,9 +28,7 @@ from schema_validation import (
     schema_names,
 )
 
-FIXTURES = Path(
-    os.environ.get("INLOOP_FIXTURES", Path(__file__).resolve().parent / "fixtures" / "real")
-)
+FIXTURES = Path(os.environ.get("INLOOP_FIXTURES", Path(__file__).resolve().parent / "fixtures" / "real"))
 STATUSPAGE_FIXTURES = FIXTURES / "statuspage-api"
 
 STATUSPAGE_FILES = [
@@ -112,8 +110,9 @@ def with_group(components: Doc) -> Doc:
     """The fixture's components with the first two put into a group, as Statuspage nests them."""
     members = copy.deepcopy(components)
     group = copy.deepcopy(members[0])
-    group.update(id="grp0000000001", name="Core", group=True, description=None,
-                 components=[members[0]["id"], members[1]["id"]])
+    group.update(
+        id="grp0000000001", name="Core", group=True, description=None, components=[members[0]["id"], members[1]["id"]]
+    )
     for member in members[:2]:
         member["group_id"] = group["id"]
     return [group, *members]
@@ -129,15 +128,12 @@ def api_files(summary: Doc, incidents: Doc) -> dict[str, Doc]:
     active = as_maintenance(resolved, "in_progress")
     completed = as_maintenance(resolved, "completed")
     return {
-        "summary": {**summary, "incidents": [open_incident],
-                    "scheduled_maintenances": [active, upcoming]},
+        "summary": {**summary, "incidents": [open_incident], "scheduled_maintenances": [active, upcoming]},
         "status": {"page": page, "status": summary["status"]},
         "components": {"page": page, "components": with_group(summary["components"])},
-        "incidents": {"page": incidents["page"],
-                      "incidents": [open_incident, completed, *incidents["incidents"][:48]]},
+        "incidents": {"page": incidents["page"], "incidents": [open_incident, completed, *incidents["incidents"][:48]]},
         "incidents-unresolved": {"page": page, "incidents": [open_incident]},
-        "scheduled-maintenances": {"page": page,
-                                   "scheduled_maintenances": [upcoming, active, completed]},
+        "scheduled-maintenances": {"page": page, "scheduled_maintenances": [upcoming, active, completed]},
         "scheduled-maintenances-upcoming": {"page": page, "scheduled_maintenances": [upcoming]},
         "scheduled-maintenances-active": {"page": page, "scheduled_maintenances": [active]},
     }
@@ -155,8 +151,9 @@ FULL_FEED: Doc = {
     "next_url": "https://status.example.org/feed-2.json",
     "icon": "https://status.example.org/icon-512.png",
     "favicon": "https://status.example.org/favicon-64.png",
-    "authors": [{"name": "Example", "url": "https://example.org/",
-                 "avatar": "https://example.org/a.png", "_ext": {"x": 1}}],
+    "authors": [
+        {"name": "Example", "url": "https://example.org/", "avatar": "https://example.org/a.png", "_ext": {"x": 1}}
+    ],
     "author": {"url": "mailto:ops@example.org"},
     "language": "en-US",
     "expired": False,
@@ -179,10 +176,16 @@ FULL_FEED: Doc = {
             "author": {"name": "Ops"},
             "tags": ["Database", "resolved"],
             "language": "es-mx",
-            "attachments": [{"url": "https://status.example.org/r.pdf",
-                             "mime_type": "application/pdf", "title": "Report",
-                             "size_in_bytes": 31415, "duration_in_seconds": 0,
-                             "_ext": {}}],
+            "attachments": [
+                {
+                    "url": "https://status.example.org/r.pdf",
+                    "mime_type": "application/pdf",
+                    "title": "Report",
+                    "size_in_bytes": 31415,
+                    "duration_in_seconds": 0,
+                    "_ext": {},
+                }
+            ],
             "_inloop": {"status": "resolved"},
         },
         {"id": "1", "content_text": "Plain text only, no title, no date."},
@@ -196,10 +199,8 @@ SPEC_EXAMPLE: Doc = {
     "home_page_url": "https://example.org/",
     "feed_url": "https://example.org/feed.json",
     "items": [
-        {"id": "2", "content_text": "This is a second item.",
-         "url": "https://example.org/second-item"},
-        {"id": "1", "content_html": "<p>Hello, world!</p>",
-         "url": "https://example.org/initial-post"},
+        {"id": "2", "content_text": "This is a second item.", "url": "https://example.org/second-item"},
+        {"id": "1", "content_html": "<p>Hello, world!</p>", "url": "https://example.org/initial-post"},
     ],
 }
 
@@ -335,9 +336,13 @@ def test_real_single_incident_is_valid_through_the_incident_definition(
     assert set(single_incident) == {"page", "incident"}
     assert_valid("statuspage/incident", single_incident)
     # a realtime incident has no scheduled window: it is not a maintenance
-    assert problems("statuspage/scheduled-maintenances", {
-        "page": single_incident["page"], "scheduled_maintenances": [single_incident["incident"]],
-    })
+    assert problems(
+        "statuspage/scheduled-maintenances",
+        {
+            "page": single_incident["page"],
+            "scheduled_maintenances": [single_incident["incident"]],
+        },
+    )
 
 
 @pytest.mark.parametrize("name", STATUSPAGE_FILES)
@@ -392,102 +397,179 @@ STAMP = "2021-08-10T20:09:03.904Z"
 
 # (schema file, what is wrong, mutation, a fragment of the expected error)
 BROKEN_STATUSPAGE: list[tuple[str, str, Mutation, str]] = [
-    ("components", "unknown component status",
-     setter("components/1/status", "down"), "'down' is not one of"),
-    ("summary", "unknown status indicator",
-     setter("status/indicator", "ok"), "'ok' is not one of"),
-    ("incidents", "unknown impact",
-     setter("incidents/2/impact", "severe"), "'severe' is not one of"),
-    ("incidents", "an 'update' status, which Statuspage clients do not know",
-     setter("incidents/2/incident_updates/0/status", "update"), "'update' is not one of"),
-    ("incidents", "capitalised status",
-     setter("incidents/2/status", "Resolved"), "'Resolved' is not one of"),
-    ("incidents", "unknown affected component status",
-     setter("incidents/0/incident_updates/0/affected_components", [
-         {"code": "x", "name": "API", "old_status": "fine", "new_status": "operational"}]),
-     "'fine' is not one of"),
-    ("incidents", "realtime incident with a maintenance status",
-     setter("incidents/2/status", "scheduled"), "'scheduled' is not one of"),
-    ("incidents", "realtime incident with impact maintenance",
-     setter("incidents/2/impact", "maintenance"), "'maintenance' is not one of"),
-    ("components", "component without page_id",
-     deleter("components/1/page_id"), "'page_id' is a required property"),
-    ("components", "component without description (null is the value for none)",
-     deleter("components/1/description"), "'description' is a required property"),
-    ("incidents", "incident without incident_updates",
-     deleter("incidents/2/incident_updates"), "'incident_updates' is a required property"),
-    ("incidents", "incident without updates",
-     setter("incidents/2/incident_updates", []), "should be non-empty"),
-    ("incidents", "update without affected_components (null is the value for none)",
-     deleter("incidents/2/incident_updates/0/affected_components"),
-     "'affected_components' is a required property"),
-    ("status", "page without time_zone",
-     deleter("page/time_zone"), "'time_zone' is a required property"),
+    ("components", "unknown component status", setter("components/1/status", "down"), "'down' is not one of"),
+    ("summary", "unknown status indicator", setter("status/indicator", "ok"), "'ok' is not one of"),
+    ("incidents", "unknown impact", setter("incidents/2/impact", "severe"), "'severe' is not one of"),
+    (
+        "incidents",
+        "an 'update' status, which Statuspage clients do not know",
+        setter("incidents/2/incident_updates/0/status", "update"),
+        "'update' is not one of",
+    ),
+    ("incidents", "capitalised status", setter("incidents/2/status", "Resolved"), "'Resolved' is not one of"),
+    (
+        "incidents",
+        "unknown affected component status",
+        setter(
+            "incidents/0/incident_updates/0/affected_components",
+            [{"code": "x", "name": "API", "old_status": "fine", "new_status": "operational"}],
+        ),
+        "'fine' is not one of",
+    ),
+    (
+        "incidents",
+        "realtime incident with a maintenance status",
+        setter("incidents/2/status", "scheduled"),
+        "'scheduled' is not one of",
+    ),
+    (
+        "incidents",
+        "realtime incident with impact maintenance",
+        setter("incidents/2/impact", "maintenance"),
+        "'maintenance' is not one of",
+    ),
+    ("components", "component without page_id", deleter("components/1/page_id"), "'page_id' is a required property"),
+    (
+        "components",
+        "component without description (null is the value for none)",
+        deleter("components/1/description"),
+        "'description' is a required property",
+    ),
+    (
+        "incidents",
+        "incident without incident_updates",
+        deleter("incidents/2/incident_updates"),
+        "'incident_updates' is a required property",
+    ),
+    ("incidents", "incident without updates", setter("incidents/2/incident_updates", []), "should be non-empty"),
+    (
+        "incidents",
+        "update without affected_components (null is the value for none)",
+        deleter("incidents/2/incident_updates/0/affected_components"),
+        "'affected_components' is a required property",
+    ),
+    ("status", "page without time_zone", deleter("page/time_zone"), "'time_zone' is a required property"),
     ("summary", "summary without status", deleter("status"), "'status' is a required property"),
-    ("summary", "summary without scheduled_maintenances",
-     deleter("scheduled_maintenances"), "'scheduled_maintenances' is a required property"),
-    ("incidents", "timestamp without milliseconds",
-     setter("incidents/2/created_at", "2021-08-10T20:09:03Z"), "does not match"),
-    ("incidents", "timestamp with microseconds",
-     setter("incidents/2/updated_at", "2021-08-10T20:09:03.904123Z"), "does not match"),
-    ("incidents", "timestamp without offset",
-     setter("incidents/2/incident_updates/0/display_at", "2021-08-10T20:09:03.904"),
-     "does not match"),
-    ("status", "timestamp with a space",
-     setter("page/updated_at", "2021-08-10 20:09:03.904Z"), "does not match"),
-    ("status", "page timestamp without milliseconds",
-     setter("page/updated_at", "2021-08-10T20:09:03+02:00"), "does not match"),
-    ("components", "impossible date in a well-formed timestamp",
-     setter("components/1/created_at", "2021-02-30T20:09:03.904Z"), "is not a 'date-time'"),
-    ("components", "start_date as a timestamp",
-     setter("components/1/start_date", STAMP), "does not match"),
+    (
+        "summary",
+        "summary without scheduled_maintenances",
+        deleter("scheduled_maintenances"),
+        "'scheduled_maintenances' is a required property",
+    ),
+    (
+        "incidents",
+        "timestamp without milliseconds",
+        setter("incidents/2/created_at", "2021-08-10T20:09:03Z"),
+        "does not match",
+    ),
+    (
+        "incidents",
+        "timestamp with microseconds",
+        setter("incidents/2/updated_at", "2021-08-10T20:09:03.904123Z"),
+        "does not match",
+    ),
+    (
+        "incidents",
+        "timestamp without offset",
+        setter("incidents/2/incident_updates/0/display_at", "2021-08-10T20:09:03.904"),
+        "does not match",
+    ),
+    ("status", "timestamp with a space", setter("page/updated_at", "2021-08-10 20:09:03.904Z"), "does not match"),
+    (
+        "status",
+        "page timestamp without milliseconds",
+        setter("page/updated_at", "2021-08-10T20:09:03+02:00"),
+        "does not match",
+    ),
+    (
+        "components",
+        "impossible date in a well-formed timestamp",
+        setter("components/1/created_at", "2021-02-30T20:09:03.904Z"),
+        "is not a 'date-time'",
+    ),
+    ("components", "start_date as a timestamp", setter("components/1/start_date", STAMP), "does not match"),
     ("incidents", "null created_at", setter("incidents/2/created_at", None), "None is not of type"),
     ("incidents", "null started_at", setter("incidents/2/started_at", None), "None is not of type"),
     ("components", "null name", setter("components/1/name", None), "None is not of type"),
-    ("components", "position as a string",
-     setter("components/1/position", "1"), "'1' is not of type 'integer'"),
-    ("incidents", "misspelt key",
-     setter("incidents/2/incident_update", []), "Additional properties are not allowed"),
-    ("components", "key Statuspage does not have",
-     setter("components/1/colour", "green"), "Additional properties are not allowed"),
-    ("summary", "top-level key Statuspage does not have",
-     setter("generated_by", "inloop"), "Additional properties are not allowed"),
-    ("incidents", "relative shortlink",
-     setter("incidents/2/shortlink", "/incidents/x"), "is not a 'uri'"),
+    ("components", "position as a string", setter("components/1/position", "1"), "'1' is not of type 'integer'"),
+    ("incidents", "misspelt key", setter("incidents/2/incident_update", []), "Additional properties are not allowed"),
+    (
+        "components",
+        "key Statuspage does not have",
+        setter("components/1/colour", "green"),
+        "Additional properties are not allowed",
+    ),
+    (
+        "summary",
+        "top-level key Statuspage does not have",
+        setter("generated_by", "inloop"),
+        "Additional properties are not allowed",
+    ),
+    ("incidents", "relative shortlink", setter("incidents/2/shortlink", "/incidents/x"), "is not a 'uri'"),
     ("status", "page url that is not a URL", setter("page/url", "status page"), "is not a 'uri'"),
-    ("components", "group without members", deleter("components/0/components"),
-     "'components' is a required property"),
-    ("components", "group with no members", setter("components/0/components", []),
-     "should be non-empty"),
-    ("components", "group inside a group", setter("components/0/group_id", "abc"),
-     "'abc' is not of type 'null'"),
-    ("components", "members listed on a component that is not a group",
-     setter("components/1/components", ["x"]), "should not be valid under"),
-    ("incidents-unresolved", "a resolved incident among the unresolved",
-     setter("incidents/0/status", "resolved"), "'resolved' is not one of"),
-    ("summary", "a resolved incident in the summary",
-     setter("incidents/0/status", "resolved"), "'resolved' is not one of"),
-    ("summary", "a completed maintenance in the summary",
-     setter("scheduled_maintenances/0/status", "completed"), "'completed' is not one of"),
-    ("scheduled-maintenances-upcoming", "an in-progress maintenance among the upcoming",
-     setter("scheduled_maintenances/0/status", "in_progress"), "'scheduled' was expected"),
-    ("scheduled-maintenances-active", "a scheduled maintenance among the active",
-     setter("scheduled_maintenances/0/status", "scheduled"), "'scheduled' is not one of"),
-    ("scheduled-maintenances", "maintenance without scheduled_until",
-     deleter("scheduled_maintenances/0/scheduled_until"),
-     "'scheduled_until' is a required property"),
-    ("scheduled-maintenances", "maintenance update with a realtime status",
-     setter("scheduled_maintenances/0/incident_updates/0/status", "investigating"),
-     "'investigating' is not one of"),
-    ("scheduled-maintenances", "maintenance window without milliseconds",
-     setter("scheduled_maintenances/0/scheduled_for", "2021-08-11T02:00:00Z"), "does not match"),
+    ("components", "group without members", deleter("components/0/components"), "'components' is a required property"),
+    ("components", "group with no members", setter("components/0/components", []), "should be non-empty"),
+    ("components", "group inside a group", setter("components/0/group_id", "abc"), "'abc' is not of type 'null'"),
+    (
+        "components",
+        "members listed on a component that is not a group",
+        setter("components/1/components", ["x"]),
+        "should not be valid under",
+    ),
+    (
+        "incidents-unresolved",
+        "a resolved incident among the unresolved",
+        setter("incidents/0/status", "resolved"),
+        "'resolved' is not one of",
+    ),
+    (
+        "summary",
+        "a resolved incident in the summary",
+        setter("incidents/0/status", "resolved"),
+        "'resolved' is not one of",
+    ),
+    (
+        "summary",
+        "a completed maintenance in the summary",
+        setter("scheduled_maintenances/0/status", "completed"),
+        "'completed' is not one of",
+    ),
+    (
+        "scheduled-maintenances-upcoming",
+        "an in-progress maintenance among the upcoming",
+        setter("scheduled_maintenances/0/status", "in_progress"),
+        "'scheduled' was expected",
+    ),
+    (
+        "scheduled-maintenances-active",
+        "a scheduled maintenance among the active",
+        setter("scheduled_maintenances/0/status", "scheduled"),
+        "'scheduled' is not one of",
+    ),
+    (
+        "scheduled-maintenances",
+        "maintenance without scheduled_until",
+        deleter("scheduled_maintenances/0/scheduled_until"),
+        "'scheduled_until' is a required property",
+    ),
+    (
+        "scheduled-maintenances",
+        "maintenance update with a realtime status",
+        setter("scheduled_maintenances/0/incident_updates/0/status", "investigating"),
+        "'investigating' is not one of",
+    ),
+    (
+        "scheduled-maintenances",
+        "maintenance window without milliseconds",
+        setter("scheduled_maintenances/0/scheduled_for", "2021-08-11T02:00:00Z"),
+        "does not match",
+    ),
 ]
 
 
 @pytest.mark.parametrize(
     ("name", "mutate", "expected"),
-    [pytest.param(name, mutate, expected, id=f"{name}: {what}")
-     for name, what, mutate, expected in BROKEN_STATUSPAGE],
+    [pytest.param(name, mutate, expected, id=f"{name}: {what}") for name, what, mutate, expected in BROKEN_STATUSPAGE],
 )
 def test_broken_statuspage_document_is_rejected(
     name: str, mutate: Mutation, expected: str, api_files: dict[str, Doc]
@@ -510,8 +592,7 @@ NOT_AN_EXTENSION = "does not match any of the regexes: '^_[A-Za-z][^.]*$'"
 
 BROKEN_FEEDS: list[tuple[str, Mutation, str]] = [
     ("version 1.0", setter("version", "https://jsonfeed.org/version/1"), "was expected"),
-    ("version with a trailing slash",
-     setter("version", "https://jsonfeed.org/version/1.1/"), "was expected"),
+    ("version with a trailing slash", setter("version", "https://jsonfeed.org/version/1.1/"), "was expected"),
     ("version over http", setter("version", "http://jsonfeed.org/version/1.1"), "was expected"),
     ("no version", deleter("version"), "'version' is a required property"),
     ("no title", deleter("title"), "'title' is a required property"),
@@ -528,24 +609,18 @@ BROKEN_FEEDS: list[tuple[str, Mutation, str]] = [
     ("extension name with a dot", setter("_ext.v2", {}), NOT_AN_EXTENSION),
     ("extension that is not an object", setter("_ext", 1), "1 is not of type 'object'"),
     ("extension member key with a dot", setter("_ext", {"a.b": 1}), "does not match"),
-    ("date without offset",
-     setter("items/0/date_published", "2024-01-02T10:05:00"), "does not match"),
-    ("date in RFC 822",
-     setter("items/0/date_modified", "Tue, 02 Jan 2024 10:05:00 +0100"), "does not match"),
-    ("impossible date", setter("items/0/date_published", "2023-02-29T10:05:00Z"),
-     "is not a 'date-time'"),
+    ("date without offset", setter("items/0/date_published", "2024-01-02T10:05:00"), "does not match"),
+    ("date in RFC 822", setter("items/0/date_modified", "Tue, 02 Jan 2024 10:05:00 +0100"), "does not match"),
+    ("impossible date", setter("items/0/date_published", "2023-02-29T10:05:00Z"), "is not a 'date-time'"),
     ("relative home_page_url", setter("home_page_url", "/"), "is not a 'uri'"),
     ("relative item url", setter("items/0/url", "incidents/x.html"), "is not a 'uri'"),
-    ("feed_url with a space",
-     setter("feed_url", "https://status.example.org/my feed.json"), "is not a 'uri'"),
+    ("feed_url with a space", setter("feed_url", "https://status.example.org/my feed.json"), "is not a 'uri'"),
     ("empty authors", setter("authors", []), "should be non-empty"),
     ("author with no member", setter("authors/0", {}), "is not valid under any"),
     ("author url that is not a URL", setter("authors/0/url", "Ops team"), "is not a 'uri'"),
     ("tag that is not a string", setter("items/0/tags", ["ok", 1]), "1 is not of type 'string'"),
-    ("attachment without mime_type", deleter("items/0/attachments/0/mime_type"),
-     "'mime_type' is a required property"),
-    ("attachment mime_type that is no MIME type",
-     setter("items/0/attachments/0/mime_type", "pdf"), "does not match"),
+    ("attachment without mime_type", deleter("items/0/attachments/0/mime_type"), "'mime_type' is a required property"),
+    ("attachment mime_type that is no MIME type", setter("items/0/attachments/0/mime_type", "pdf"), "does not match"),
     ("negative size", setter("items/0/attachments/0/size_in_bytes", -1), "less than the minimum"),
     ("language that is no RFC 5646 tag", setter("language", "english_US"), "does not match"),
     ("expired as a string", setter("expired", "no"), "'no' is not of type 'boolean'"),

@@ -170,8 +170,7 @@ def test_yaml_text_reads_back(value: str) -> None:
 @given(_TEXT)
 def test_any_cause_gives_a_file_that_parses(value: str) -> None:
     text = (
-        "---\ntitle: T\nimpact: minor\ncomponents: [api]\n# cause: prompt\n---\n"
-        "## 2026-11-26 11:00 UTC — Update\nA\n"
+        "---\ntitle: T\nimpact: minor\ncomponents: [api]\n# cause: prompt\n---\n## 2026-11-26 11:00 UTC — Update\nA\n"
     )
     doc = Document(text.encode())
     editor = FrontMatterEditor(doc)

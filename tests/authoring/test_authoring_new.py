@@ -280,6 +280,8 @@ def test_new_incident_at_a_clock_time(site: Path, ok: Callable[..., Any], fails:
     )
     result = ok(["new", "incident", "Late", "-c", "api", "--at", "16:15"], site, now="2026-12-06 15:31 UTC")
     assert "first update: Investigating at 2026-12-06 15:15 UTC / 16:15 CET" in result.stdout
-    assert (site / INCIDENTS / "2026-12-06-late.md").read_text("utf-8").endswith(
-        "## 2026-12-06 15:15 UTC — Investigating\nTODO\n"
+    assert (
+        (site / INCIDENTS / "2026-12-06-late.md")
+        .read_text("utf-8")
+        .endswith("## 2026-12-06 15:15 UTC — Investigating\nTODO\n")
     )

@@ -87,9 +87,11 @@ def test_only_the_intended_lines_change(site: Path, ok: Callable[..., Any]) -> N
         "Rolled back; errors are falling.",
     ]
     # newest-first: the new update goes on top, above the newest
-    assert "A summary paragraph.\n\n## 2026-11-26 12:00 UTC — Monitoring\n" \
-        "Components: dashboard → degraded_performance\n\n" \
+    assert (
+        "A summary paragraph.\n\n## 2026-11-26 12:00 UTC — Monitoring\n"
+        "Components: dashboard → degraded_performance\n\n"
         "Rolled back; errors are falling.\n\n## 2026-11-26 11:40 UTC — Identified\n" in after
+    )
     # every other byte as it was: the folded cause, the comments, the key order
     assert after.startswith(HANDWRITTEN[: HANDWRITTEN.index("estimate:")])
     assert "cause: >\n  A load balancer change took half of the API servers\n  out of rotation.\n\n" in after
@@ -197,8 +199,10 @@ def test_previous_estimates_grow(site: Path, ok: Callable[..., Any], run_cli: Ca
     result = ok(["update", "slow", "d", "--estimate", "2026-11-26 15:00 UTC"], site, now="2026-11-26 11:40 UTC")
     assert "estimate: unchanged" in result.stdout
     text = path.read_text("utf-8")
-    assert "estimate: 2026-11-26 15:00 UTC\nprevious_estimates:\n  - 2026-11-26 13:00 UTC\n  - 2026-11-26 14:00 UTC\n" \
+    assert (
+        "estimate: 2026-11-26 15:00 UTC\nprevious_estimates:\n  - 2026-11-26 13:00 UTC\n  - 2026-11-26 14:00 UTC\n"
         in text
+    )
 
 
 @pytest.mark.parametrize(
@@ -301,6 +305,7 @@ def test_component_errors_leave_the_file_alone(
     path = _write(site, "t", OLDEST_FIRST)
     assert fails(["update", "t", "x", *args], site) == message.format(path=path)
     assert path.read_text("utf-8") == OLDEST_FIRST
+
 
 # -- placement and headings ----------------------------------------------------------
 

@@ -143,4 +143,3 @@ def test_the_overlay_hides_the_page_header(broken: Served, contexts: Callable[..
         [header["x"] + 2, header["y"] + 2],
     )
     assert stack[0][0] == "inloop-errors" and parse(stack[0][1])[3] == 1.0
-

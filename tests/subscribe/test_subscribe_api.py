@@ -185,7 +185,12 @@ def test_components_and_groups(madeup: Site) -> None:
     assert by_id["dashboard"]["description"] == "The web app" and by_id["api"]["description"] is None
     assert [c["position"] for c in components] == list(range(1, len(components) + 1))
     assert [c["id"] for c in components] == [
-        "group-platform", "api", "dashboard", "group-communication", "email", "docs",
+        "group-platform",
+        "api",
+        "dashboard",
+        "group-communication",
+        "email",
+        "docs",
     ]
     assert by_id["api"]["updated_at"] == "2026-11-26T06:40:00.000-05:00"  # its latest update
 
@@ -239,8 +244,9 @@ def test_maintenance_mapping(madeup: Site) -> None:
 def test_indicator_for_maintenance_alone_and_for_nothing(site_factory: Callable[..., Site]) -> None:
     calm = site_factory({"2026-11-20-api-errors": RESOLVED}, {"2026-11-26-email-move": ACTIVE_NO_UPDATES})
     assert StatuspageClient(calm).indicator() == ("maintenance", "Service Under Maintenance")
-    later = site_factory({"2026-11-20-api-errors": RESOLVED}, {"2026-11-26-email-move": ACTIVE_NO_UPDATES},
-                         now="2026-11-27 12:00 UTC")
+    later = site_factory(
+        {"2026-11-20-api-errors": RESOLVED}, {"2026-11-26-email-move": ACTIVE_NO_UPDATES}, now="2026-11-27 12:00 UTC"
+    )
     assert StatuspageClient(later).indicator() == ("none", "All Systems Operational")
     [window] = StatuspageClient(later).get("scheduled-maintenances.json")["scheduled_maintenances"]
     assert window["status"] == "completed"

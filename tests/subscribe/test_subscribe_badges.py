@@ -37,8 +37,12 @@ def test_site_badge(example: Site) -> None:
 
 @pytest.mark.parametrize(
     ("component", "message"),
-    [("api", "Operational"), ("search", "Partial outage"), ("sms", "Under maintenance"),
-     ("dashboard", "Degraded performance")],
+    [
+        ("api", "Operational"),
+        ("search", "Partial outage"),
+        ("sms", "Under maintenance"),
+        ("dashboard", "Degraded performance"),
+    ],
 )
 def test_component_badges(example: Site, component: str, message: str) -> None:
     title, texts, _ = read_badge(example, f"components/{component}/")

@@ -81,10 +81,14 @@ def test_cancelled_window_and_bare_window(madeup: Site) -> None:
 
 def test_uid_is_stable_and_sequence_counts_updates(site_factory: Callable[..., Site], tmp_path: object) -> None:
     first = site_factory(MADEUP_INCIDENTS, MADEUP_MAINTENANCE)
-    moved = UPCOMING.replace("description: The dashboard will be read-only for a few minutes.",
-                             "description: The dashboard will be read-only for up to an hour.")
-    moved = moved.replace("start: 2026-12-02 06:00 UTC\nend: 2026-12-02 07:00 UTC",
-                          "start: 2026-12-09 06:00 UTC\nend: 2026-12-09 08:00 UTC")
+    moved = UPCOMING.replace(
+        "description: The dashboard will be read-only for a few minutes.",
+        "description: The dashboard will be read-only for up to an hour.",
+    )
+    moved = moved.replace(
+        "start: 2026-12-02 06:00 UTC\nend: 2026-12-02 07:00 UTC",
+        "start: 2026-12-09 06:00 UTC\nend: 2026-12-09 08:00 UTC",
+    )
     moved += "\n## 2026-11-26 10:00 UTC — Scheduled\nWe moved the upgrade to 9 December.\n"
     second = site_factory(MADEUP_INCIDENTS, {**MADEUP_MAINTENANCE, "2026-12-02-dashboard-upgrade": moved})
     uid = "2026-12-02-dashboard-upgrade@status.beta.example"
@@ -96,8 +100,9 @@ def test_uid_is_stable_and_sequence_counts_updates(site_factory: Callable[..., S
 
 
 def test_dtstamp_follows_the_build_time(site_factory: Callable[..., Site]) -> None:
-    later = site_factory(MADEUP_INCIDENTS, {"2026-11-26-email-move": ACTIVE_NO_UPDATES, "gateway": CANCELLED},
-                         now="2026-11-27 08:15 UTC")
+    later = site_factory(
+        MADEUP_INCIDENTS, {"2026-11-26-email-move": ACTIVE_NO_UPDATES, "gateway": CANCELLED}, now="2026-11-27 08:15 UTC"
+    )
     stamps = {e["DTSTAMP"] for e in events(later).values()}
     assert stamps == {datetime(2026, 11, 27, 8, 15, tzinfo=UTC)}
 

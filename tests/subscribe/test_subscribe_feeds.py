@@ -23,8 +23,10 @@ from schema_validation import assert_valid
 from subscribe_sites import MADEUP_INCIDENTS, MADEUP_MAINTENANCE, RESOLVED, Site
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-RFC822 = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} "
-                    r"\d{2}:\d{2}:\d{2} (GMT|[+-]\d{4})$")
+RFC822 = re.compile(
+    r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} "
+    r"\d{2}:\d{2}:\d{2} (GMT|[+-]\d{4})$"
+)
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 FOLDERS = ["", "maintenance/"]
 
@@ -229,8 +231,10 @@ def test_follow_ups_count_in_feed_items(site_factory: Callable[..., Site]) -> No
 
 def test_component_feeds_hold_only_what_touched_the_component(site: Site) -> None:
     touches: dict[str, set[str]] = {}
-    documents = [site.json("api/v2/incidents.json")["incidents"],
-                 site.json("api/v2/scheduled-maintenances.json")["scheduled_maintenances"]]
+    documents = [
+        site.json("api/v2/incidents.json")["incidents"],
+        site.json("api/v2/scheduled-maintenances.json")["scheduled_maintenances"],
+    ]
     for listed in documents:
         for item in listed:
             touches[item["shortlink"]] = {c["id"] for c in item["components"]}
@@ -294,4 +298,3 @@ def test_feed_titles_and_links(example: Site) -> None:
     assert component.title == "Search – Acme Status"
     assert component.link == "https://status.acme.example/components/search/"
     assert example.json("feed.json")["authors"] == [{"name": "Acme Status", "url": "https://status.acme.example/"}]
-

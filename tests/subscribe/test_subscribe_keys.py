@@ -79,13 +79,20 @@ def test_feed_and_badge_keys_ignore_the_build_time(source: Path) -> None:
 
 
 def test_a_follow_up_coming_due_changes_only_the_feeds_that_show_it(source: Path) -> None:
-    write_site(source, {**MADEUP_INCIDENTS, "2026-11-20-api-errors": RESOLVED.replace(
-        "done: 2026-11-21", "done: 2026-11-26 12:03 UTC")}, MADEUP_MAINTENANCE)
+    write_site(
+        source,
+        {
+            **MADEUP_INCIDENTS,
+            "2026-11-20-api-errors": RESOLVED.replace("done: 2026-11-21", "done: 2026-11-26 12:03 UTC"),
+        },
+        MADEUP_MAINTENANCE,
+    )
     before = ours(keys(source, NOW))
     later = ours(keys(source, datetime(2026, 11, 26, 12, 5, tzinfo=UTC)))
     changed = {p for p in before if before[p] != later[p] and not (p == "maintenance.ics" or p.startswith("api/"))}
-    assert changed == {f"{folder}{name}" for folder in ("", "components/api/")
-                       for name in ("feed.xml", "atom.xml", "feed.json")}
+    assert changed == {
+        f"{folder}{name}" for folder in ("", "components/api/") for name in ("feed.xml", "atom.xml", "feed.json")
+    }
 
 
 FILLER = """\

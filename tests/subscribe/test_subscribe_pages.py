@@ -8,8 +8,11 @@ from urllib.parse import urljoin
 from bs4 import BeautifulSoup
 from subscribe_sites import Site
 
-SITE_FEEDS = {"feed.xml": "application/rss+xml", "atom.xml": "application/atom+xml",
-              "feed.json": "application/feed+json"}
+SITE_FEEDS = {
+    "feed.xml": "application/rss+xml",
+    "atom.xml": "application/atom+xml",
+    "feed.json": "application/feed+json",
+}
 
 
 def page(site: Site, name: str) -> BeautifulSoup:
@@ -68,8 +71,14 @@ def test_index_has_a_subscribe_section(example: Site) -> None:
     assert section is not None and section.name == "section"
     assert section.find("h2").get_text(strip=True) == "Subscribe"  # type: ignore[union-attr]
     links = {resolve("index.html", str(a["href"])): a for a in section.find_all("a")}
-    expected = [*SITE_FEEDS, *(f"maintenance/{f}" for f in SITE_FEEDS), "maintenance.ics",
-                "api/v2/summary.json", "badge.svg", "badge.json"]
+    expected = [
+        *SITE_FEEDS,
+        *(f"maintenance/{f}" for f in SITE_FEEDS),
+        "maintenance.ics",
+        "api/v2/summary.json",
+        "badge.svg",
+        "badge.json",
+    ]
     for target in expected:
         assert target in links, target
         assert example.path(target).is_file(), target
@@ -85,8 +94,11 @@ def test_component_page_subscribe_section(example: Site) -> None:
     section = page(example, name).find(id="subscribe")
     assert section is not None
     targets = {resolve(name, str(a["href"])) for a in section.find_all("a")}
-    for target in [*(f"components/search/{f}" for f in SITE_FEEDS), "components/search/badge.svg",
-                   "components/search/badge.json"]:
+    for target in [
+        *(f"components/search/{f}" for f in SITE_FEEDS),
+        "components/search/badge.svg",
+        "components/search/badge.json",
+    ]:
         assert target in targets
         assert example.path(target).is_file()
     assert "Only incidents and maintenance that affect Search." in section.get_text(" ", strip=True)

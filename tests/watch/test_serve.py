@@ -211,9 +211,12 @@ def test_an_event_after_every_rebuild_and_an_overlay_while_the_site_is_broken(se
             assert response.overlay is not None, path
             assert html.escape(problem).encode() in response.overlay
             assert b"Rebuild failed: 1 error" in response.overlay
-            assert response.without_injection() == (
-                served.output / ("404.html" if path == "/no/such/page" else path.lstrip("/") + "index.html")
-            ).read_bytes()
+            assert (
+                response.without_injection()
+                == (
+                    served.output / ("404.html" if path == "/no/such/page" else path.lstrip("/") + "index.html")
+                ).read_bytes()
+            )
         assert served.get("/feed.xml").body == (served.output / "feed.xml").read_bytes()
         assert tree_with_times(served.output) == good  # the last good site, untouched
 

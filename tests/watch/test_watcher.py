@@ -786,7 +786,6 @@ def test_stopping_is_prompt(acme: Path, make_watch: Callable[..., WatchSession])
     assert time.monotonic() - started < 0.9  # not the loop's 1 s wait for the clock
 
 
-
 def test_the_rebuild_line_names_one_change_alone(watching: WatchSession) -> None:
     """One change is named alone: "and 0 more" was printed after it (issue 16)."""
     new = "content/incidents/2026-05-01-one.md"

@@ -284,9 +284,7 @@ def new_maintenance(
     begin = parse_when(start, config.zone, base=now, option="--start", forward=True).moment
     finish = parse_when(end, config.zone, base=begin, option="--end", forward=True).moment
     if finish <= begin:
-        raise UsageError(
-            f"--end {show_time(finish, config.zone)} is not after --start {show_time(begin, config.zone)}"
-        )
+        raise UsageError(f"--end {show_time(finish, config.zone)} is not after --start {show_time(begin, config.zone)}")
     if template is not None:
         if description is not None:
             raise UsageError("--description and --template: the template's description is the one written")

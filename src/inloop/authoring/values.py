@@ -289,9 +289,7 @@ def yaml_text(value: str, indent: int, width: int = 88) -> list[str]:
     if "\n" not in text and len(text) + indent <= 80:
         return [yaml_inline(text)]
     if "\n" not in text:
-        wrapped = textwrap.wrap(
-            text, width=max(40, width - indent), break_long_words=False, break_on_hyphens=False
-        )
+        wrapped = textwrap.wrap(text, width=max(40, width - indent), break_long_words=False, break_on_hyphens=False)
         lines = [">", *(pad + line for line in wrapped)]
         expected = " ".join(wrapped)
     else:

@@ -175,9 +175,7 @@ def _stop(problems: list[Problem], command: str, output_format: str = "text") ->
 )
 @format_option
 @report_errors
-def check_command(
-    source: str, now: str | None, explain_code: str | None, strict: bool, output_format: str
-) -> None:
+def check_command(source: str, now: str | None, explain_code: str | None, strict: bool, output_format: str) -> None:
     """Check incidents for good customer communication, like a linter.
 
     Reports the errors 'inloop build' would (and then stops); otherwise
@@ -238,7 +236,6 @@ def stats_command(source: str, now: str | None, as_json: bool, uptime: bool, mon
     if month is not None and not uptime:
         raise click.UsageError("--month goes with --uptime: 'inloop stats --uptime --month 2026-11'")
     run_stats(source, now, as_json, uptime, month)
-
 
 
 def register(main: click.Group) -> None:

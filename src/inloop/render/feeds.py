@@ -289,9 +289,7 @@ def _changes_html(sentences: list[str]) -> str:
     return '<ul class="status-changes">' + "".join(f"<li>{escape(s)}</li>" for s in sentences) + "</ul>"
 
 
-def _details_html(
-    item: Incident | Maintenance, config: SiteConfig, fmt: Formatter, gettext: NullTranslations
-) -> str:
+def _details_html(item: Incident | Maintenance, config: SiteConfig, fmt: Formatter, gettext: NullTranslations) -> str:
     """What every entry of ``item`` adds to its update: cause, estimate, prevention, or the window."""
     _ = gettext.gettext
     parts: list[str] = []
@@ -304,9 +302,7 @@ def _details_html(
                 f"<p><strong>{escape(_('Expected restoration'))}:</strong> {escape(fmt.full(item.estimate))}</p>"
             )
         if item.next_update and not item.resolved:
-            parts.append(
-                f"<p><strong>{escape(_('Next update'))}:</strong> {escape(fmt.full(item.next_update))}</p>"
-            )
+            parts.append(f"<p><strong>{escape(_('Next update'))}:</strong> {escape(fmt.full(item.next_update))}</p>")
         if item.prevention:
             steps = "".join(f"<li>{s.html}</li>" for s in item.prevention)
             parts.append(

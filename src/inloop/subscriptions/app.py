@@ -76,9 +76,7 @@ def token_secret(settings: SubscriptionSettings, connection: Connection, environ
     return store.token_secret(connection)
 
 
-def account_mail(
-    service: Service, service_url: str, subscriber: store.StoredSubscriber, expires: int, now: int
-) -> Any:
+def account_mail(service: Service, service_url: str, subscriber: store.StoredSubscriber, expires: int, now: int) -> Any:
     """The mail a sign-up sends: the confirmation link, or (already confirmed) the manage link."""
     assert service.smtp is not None
     manage, unsubscribe = personal_links(service_url, service.secret, subscriber)
