@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from inloop.errors import Problem
@@ -520,6 +521,26 @@ def _refuse_forbidden(text: str, path: str, problems: list[Problem]) -> str:
     return FORBIDDEN.sub("\ufffd", text)
 
 
+_Item = TypeVar("_Item", Incident, Maintenance)
+
+
+def _never_raising(
+    parse: Callable[[bytes, str, str, tzinfo, frozenset[str] | None, Repeats], tuple[_Item | None, list[Problem]]],
+    data: bytes,
+    file_id: str,
+    path: str,
+    zone: tzinfo,
+    components: frozenset[str] | None,
+    repeats: Repeats,
+) -> tuple[_Item | None, list[Problem]]:
+    """One parser's result with one line per problem; Markdown too deep to render is the file's problem."""
+    try:
+        item, problems = parse(data, file_id, path, zone, components, repeats)
+    except markup.MarkupError as exc:
+        return None, [Problem(path, 1, str(exc))]
+    return item, single_line_problems(problems)
+
+
 def parse_incident(
     data: bytes,
     file_id: str,
@@ -529,11 +550,7 @@ def parse_incident(
     repeats: Repeats = NO_REPEATS,
 ) -> tuple[Incident | None, list[Problem]]:
     """Parse one incident file; never raises for bad input."""
-    try:
-        incident, problems = _parse_incident(data, file_id, path, zone, components, repeats)
-    except markup.MarkupError as exc:
-        return None, [Problem(path, 1, str(exc))]
-    return incident, single_line_problems(problems)
+    return _never_raising(_parse_incident, data, file_id, path, zone, components, repeats)
 
 
 def _parse_incident(
@@ -823,11 +840,7 @@ def parse_maintenance(
     repeats: Repeats = NO_REPEATS,
 ) -> tuple[Maintenance | None, list[Problem]]:
     """Parse one maintenance file; never raises for bad input."""
-    try:
-        window, problems = _parse_maintenance(data, file_id, path, zone, components, repeats)
-    except markup.MarkupError as exc:
-        return None, [Problem(path, 1, str(exc))]
-    return window, single_line_problems(problems)
+    return _never_raising(_parse_maintenance, data, file_id, path, zone, components, repeats)
 
 
 def _parse_maintenance(
