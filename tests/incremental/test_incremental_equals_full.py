@@ -8,6 +8,7 @@ with a cold build of the same sources into an empty folder.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,8 @@ from inloop.build.builder import Builder
 from inloop.errors import BuildError
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+#: A dozen examples in the normal run; ``INLOOP_LONG_PROPERTIES=1`` runs many more.
+EXAMPLES = 150 if os.environ.get("INLOOP_LONG_PROPERTIES") == "1" else 12
 
 CONFIG = """title = "Test Status"
 base_url = "https://status.test.example/"
@@ -189,7 +192,7 @@ def build_or_errors(builder: Builder, now: datetime, changed: list[str] | None =
 
 
 @pytest.mark.slow  # about 30 s: builds of generated sites, edited step by step
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(edits, min_size=1, max_size=6), st.booleans())
 def test_incremental_builds_equal_cold_builds(steps: list[tuple[object, ...]], use_hints: bool) -> None:
     """``use_hints``: the builder is told which files changed, as the watcher tells it."""

@@ -10,6 +10,7 @@ everything else must not, and both must give the cold build's bytes.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -27,6 +28,8 @@ from inloop.render.status import next_change
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 INCIDENTS = 90
+#: A few examples in the normal run (each is several builds of 90 incidents); ``INLOOP_LONG_PROPERTIES=1`` runs many.
+EXAMPLES = 60 if os.environ.get("INLOOP_LONG_PROPERTIES") == "1" else 5
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +80,10 @@ edits = st.lists(
 )
 
 
-@pytest.mark.slow  # about 20 s: rebuilds of a generated site compared with cold builds
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@pytest.mark.slow  # about 30 s: rebuilds of a generated site compared with cold builds
+@settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(steps=edits)
 def test_patched_rebuilds_equal_cold_builds(generated: Path, steps: list[tuple[str, list[int], str, int]]) -> None:
     """``minutes``: the watcher follows the clock; a patch may cross no moment the output changes by itself."""
