@@ -45,7 +45,9 @@ from site_support import CONFIG, CliResult  # noqa: E402  (after the rewrite is 
 
 #: Fixtures that start a server on 127.0.0.1 (HTTP, SMTP, S3, ``inloop serve``) or a long-running
 #: ``inloop`` process: a test that uses one, directly or through another fixture, is marked ``server``.
-SERVER_FIXTURES = frozenset({"served", "inloop", "feed_server", "smtp_server", "receiver", "weed_server", "weed"})
+SERVER_FIXTURES = frozenset(
+    {"served", "inloop", "feed_server", "smtp_server", "receiver", "weed_server", "weed", "hook_url"}
+)
 #: Fixtures that run a watcher waiting for real file-system events: a test that uses one is marked ``watcher``.
 WATCHER_FIXTURES = frozenset({"make_watch", "watching"})
 

@@ -33,6 +33,7 @@ pytestmark = [
     pytest.mark.skipif(available_cores() < 2, reason="a build forks no worker on one core"),
     pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc"),
     pytest.mark.timeout(120),
+    pytest.mark.slow,  # builds of 400 incidents, killed and waited for
 ]
 
 

@@ -23,6 +23,8 @@ from typing import Any
 import pytest
 from alert_support import TOKEN, statuses
 
+pytestmark = pytest.mark.server  # runs prometheus-alertmanager and inloop receive
+
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or (
     "/usr/bin/prometheus-alertmanager" if Path("/usr/bin/prometheus-alertmanager").exists() else None
 )

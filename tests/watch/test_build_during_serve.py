@@ -27,7 +27,7 @@ WAITING = re.compile(r"waiting for the build of acme/site/ by pid \d+ \(inloop (
 #: Builds run one after another while the server rebuilds; more for a longer run: INLOOP_STRESS_BUILDS=12.
 BUILDS = int(os.environ.get("INLOOP_STRESS_BUILDS", "2"))
 
-pytestmark = pytest.mark.timeout(60 + 30 * BUILDS)
+pytestmark = [pytest.mark.server, pytest.mark.timeout(60 + 30 * BUILDS)]  # runs inloop serve
 
 
 def test_builds_while_serve_rebuilds_take_turns(acme: Path) -> None:

@@ -23,7 +23,7 @@ from inloop.dev.serve import IDLE_SECONDS, LiveState, PreviewServer, open_server
 
 from .support import WAIT, Served, start_serve
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.server, pytest.mark.timeout(60)]  # runs inloop serve
 
 IDLE = 1.0
 CRLF_FOLDER = "a\r\nSet-Cookie: stolen=1"
