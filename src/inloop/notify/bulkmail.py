@@ -28,6 +28,8 @@ from .settings import Smtp, address_ok
 _PLAIN_ADDRESS = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
 )
+#: A URL that can go between ``<`` and ``>`` on a header line: printable ASCII without spaces, ``<`` or ``>``.
+_HEADER_URL = re.compile(r"[\x21-\x3b=\x3f-\x7e]+")
 _HEADERS_MARK = "X-Inloop-Personal-Headers"
 _TEXT_MARK = "inloop-personal-text-part"
 _HTML_MARK = "inloop-personal-html-part"
@@ -114,7 +116,7 @@ class BulkTemplate:
         if not _PLAIN_ADDRESS.fullmatch(personal.to) and not address_ok(personal.to):
             raise NotBuilt("the address is not one that fits in a To: header")
         for link in (personal.manage, personal.unsubscribe):
-            if not link.isascii() or any(c.isspace() or not c.isprintable() or c in "<>" for c in link):
+            if not _HEADER_URL.fullmatch(link):
                 raise NotBuilt(f"the link {link!r} cannot go in a header")
         headers = (
             f"To: {personal.to}\r\n"
