@@ -9,7 +9,8 @@ English), runs ``inloop notify`` once for its starting point, adds an
 incident with one update, and times the run that mails it, as a subprocess
 (``time.perf_counter`` around the whole process, start-up and imports
 included), with the pool's default settings.  Its peak RSS is the process's
-own ``ru_maxrss`` (from ``wait4``).  The same is done with ``--small``
+own ``VmHWM``, printed as it exits (``ru_maxrss`` would include the bench's
+memory at the fork); its CPU time comes from ``wait4``.  The same is done with ``--small``
 subscribers, to show that memory does not grow with the list.
 
 The sink is aiosmtpd with a handler that only counts, in ``--sinks``
@@ -40,6 +41,7 @@ import secrets
 import signal
 import smtplib
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -51,7 +53,20 @@ from pathlib import Path
 from typing import Any
 
 COMMAND = [sys.executable, "-c", "import sys; from inloop.cli.main import main; sys.exit(main())"]
+#: The same, printing the process's own peak RSS at exit: ``VmHWM`` belongs to the process image after exec,
+#: while ``ru_maxrss`` would count the bench's own memory at the fork.
+PEAK = (
+    "import atexit, sys\n"
+    "def peak():\n"
+    "    for line in open('/proc/self/status'):\n"
+    "        if line.startswith('VmHWM:'):\n"
+    "            print('peak-rss-kb', line.split()[1], file=sys.stderr)\n"
+    "atexit.register(peak)\n"
+    "from inloop.cli.main import main\n"
+    "sys.exit(main())\n"
+)
 NOW = "2026-11-26 12:00 UTC"
+ENVIRON = dict(os.environ)
 CONFIG = """title = "Bench Status"
 base_url = "https://status.bench.example/"
 timezone = "UTC"
@@ -100,14 +115,23 @@ class CountingHandler:
         return "250 OK"
 
 
-def run_sink(port: int) -> None:
-    """One sink process: aiosmtpd on 127.0.0.1:port (shared), printing its count when told to stop."""
+def run_sink(port: int, tls: str | None) -> None:
+    """One sink process: aiosmtpd on 127.0.0.1:port (shared), printing its count when told to stop.
+
+    ``tls``: a folder with ``cert.pem`` and ``key.pem``, offered with STARTTLS.
+    """
     from aiosmtpd.smtp import SMTP
 
+    context = None
+    if tls is not None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(Path(tls) / "cert.pem", Path(tls) / "key.pem")
     handler = CountingHandler()
     loop = asyncio.new_event_loop()
     server = loop.run_until_complete(
-        loop.create_server(lambda: SMTP(handler, hostname="sink"), "127.0.0.1", port, reuse_port=True)
+        loop.create_server(
+            lambda: SMTP(handler, hostname="sink", tls_context=context), "127.0.0.1", port, reuse_port=True
+        )
     )
     loop.add_signal_handler(signal.SIGTERM, loop.stop)
     print("ready", flush=True)
@@ -118,13 +142,15 @@ def run_sink(port: int) -> None:
 
 
 class Sinks:
-    def __init__(self, processes: int) -> None:
+    def __init__(self, processes: int, tls: Path | None) -> None:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = int(probe.getsockname()[1])
         self.processes = [
             subprocess.Popen(
-                [sys.executable, __file__, "--sink", str(self.port)], stdout=subprocess.PIPE, text=True
+                [sys.executable, __file__, "--sink", str(self.port), *(["--tls-folder", str(tls)] if tls else [])],
+                stdout=subprocess.PIPE,
+                text=True,
             )
             for _ in range(processes)
         ]
@@ -145,14 +171,25 @@ class Sinks:
 # -- the site ---------------------------------------------------------------------------------------------------
 
 
-def make_site(folder: Path, subscribers: int, port: int, connections: int | None) -> Path:
+def make_certificate(folder: Path) -> Path:
+    """A self-signed certificate for 127.0.0.1 (made with the openssl command), trusted through SSL_CERT_FILE."""
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem")],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return folder
+
+
+def make_site(folder: Path, subscribers: int, port: int, connections: int | None, tls: bool) -> Path:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
     from inloop.subscriptions.db import Database
     from inloop.subscriptions.migrations import migrate
 
     site = folder / f"site-{subscribers}"
     (site / "content" / "incidents").mkdir(parents=True)
-    config = CONFIG.replace("{port}", str(port))
+    config = CONFIG.replace("{port}", str(port)).replace("starttls = false", f"starttls = {str(tls).lower()}")
     if connections is not None:
         config += f"connections = {connections}\n"
     (site / "inloop.toml").write_text(config, "utf-8")
@@ -169,7 +206,9 @@ def make_site(folder: Path, subscribers: int, port: int, connections: int | None
                 "confirmed_at, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
-    done = subprocess.run([*COMMAND, "notify", "--source", str(site), "--now", NOW], capture_output=True, text=True)
+    done = subprocess.run(
+        [*COMMAND, "notify", "--source", str(site), "--now", NOW], capture_output=True, text=True, env=ENVIRON
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     (site / "content" / "incidents" / "api-errors.md").write_text(INCIDENT, "utf-8")
     return site
@@ -179,7 +218,10 @@ def timed_notify(site: Path) -> dict[str, Any]:
     """One ``inloop notify`` process: seconds, peak RSS, what it printed."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        [*COMMAND, "notify", "--source", str(site), "--now", NOW], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [sys.executable, "-c", PEAK, "notify", "--source", str(site), "--now", NOW],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=ENVIRON,
     )
     out, err = process.stdout.read(), process.stderr.read()  # type: ignore[union-attr]
     _, status, usage = os.wait4(process.pid, 0)
@@ -189,13 +231,14 @@ def timed_notify(site: Path) -> dict[str, Any]:
     if process.returncode != 0:
         raise SystemExit(f"inloop notify failed ({process.returncode}):\n{out.decode()}{err.decode()}")
     cpu = usage.ru_utime + usage.ru_stime
-    return {"seconds": seconds, "cpu_seconds": cpu, "peak_rss_mb": usage.ru_maxrss / 1024, "output": lines}
+    peak = [int(line.split()[1]) for line in err.decode().splitlines() if line.startswith("peak-rss-kb ")]
+    return {"seconds": seconds, "cpu_seconds": cpu, "peak_rss_mb": peak[-1] / 1024, "output": lines}
 
 
 # -- the baselines ------------------------------------------------------------------------------------------------
 
 
-def baseline(port: int, sample: int, naive: bool) -> float:
+def baseline(port: int, sample: int, naive: bool, tls: Path | None) -> float:
     """Seconds per message of one message per connection, in a loop, over ``sample`` messages."""
     from inloop.notify.bulkmail import BulkTemplate, Personal
     from inloop.notify.channels import Message, email_message
@@ -215,6 +258,8 @@ def baseline(port: int, sample: int, naive: bool) -> float:
         address = f"reader{n}@example.com"
         delivery = f"{n:032x}"
         client = smtplib.SMTP("127.0.0.1", port, timeout=30)
+        if tls is not None:
+            client.starttls(context=ssl.create_default_context(cafile=tls / "cert.pem"))
         if naive:
             client.send_message(email_message(message, Subscriber(address, None, ()), smtp, delivery, "bench.example"))
         else:
@@ -234,26 +279,32 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=2000, help="messages the baselines send")
     parser.add_argument("--sinks", type=int, default=2, help="aiosmtpd processes sharing the port")
     parser.add_argument("--connections", type=int, default=None, help="[notify.smtp] connections (default: inloop's)")
+    parser.add_argument("--tls", action="store_true", help="STARTTLS (inloop's default) with a self-signed cert")
     parser.add_argument("--sink", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--tls-folder", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.sink is not None:
-        run_sink(args.sink)
+        run_sink(args.sink, args.tls_folder)
         return
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
     results: dict[str, Any] = {"cpus": os.cpu_count(), "sinks": args.sinks, "connections": args.connections}
+    results["tls"] = args.tls
     with tempfile.TemporaryDirectory(prefix="inloop-bench-notify-") as temp:
-        sinks = Sinks(args.sinks)
+        tls = make_certificate(Path(temp)) if args.tls else None
+        if tls is not None:
+            ENVIRON["SSL_CERT_FILE"] = str(tls / "cert.pem")
+        sinks = Sinks(args.sinks, tls)
         try:
             for size in dict.fromkeys((args.small, args.subscribers)):
                 print(f"making {size:,} subscribers ...", file=sys.stderr)
-                site = make_site(Path(temp), size, sinks.port, args.connections)
+                site = make_site(Path(temp), size, sinks.port, args.connections, tls is not None)
                 print(f"inloop notify to {size:,} ...", file=sys.stderr)
                 run = timed_notify(site)
                 run["messages_per_second"] = size / run["seconds"]
                 results[f"pool_{size}"] = run
             print(f"baselines on {args.sample:,} messages ...", file=sys.stderr)
-            results["naive_per_message"] = baseline(sinks.port, args.sample, naive=True)
-            results["per_connection_per_message"] = baseline(sinks.port, args.sample, naive=False)
+            results["naive_per_message"] = baseline(sinks.port, args.sample, naive=True, tls=tls)
+            results["per_connection_per_message"] = baseline(sinks.port, args.sample, naive=False, tls=tls)
         finally:
             received, sink_cpu = sinks.stop()
     expected = args.small + args.subscribers + 2 * args.sample if args.small != args.subscribers else 0
@@ -262,7 +313,8 @@ def main() -> None:
     naive = results["naive_per_message"] * args.subscribers
     per_connection = results["per_connection_per_message"] * args.subscribers
     sinks_said = f"{args.sinks} sink process{'es' if args.sinks != 1 else ''}"
-    print(f"\ninloop notify, one update to {args.subscribers:,} database subscribers (SQLite), {sinks_said}")
+    over = "STARTTLS" if args.tls else "plain SMTP, no TLS"
+    print(f"\ninloop notify, one update to {args.subscribers:,} database subscribers (SQLite), {sinks_said}, {over}")
     for label, run in ((f"{args.subscribers:,}", big), (f"{args.small:,}", small)):
         print(f"  pool, {label:>8}: {run['seconds']:7.1f} s  {run['messages_per_second']:6.0f} messages/s  "
               f"peak RSS {run['peak_rss_mb']:.0f} MB  (CPU {run['cpu_seconds']:.1f} s)")  # fmt: skip

@@ -228,3 +228,18 @@ def test_state_and_database_agree_after_a_partial_run(subscribed: Running) -> No
     assert not events["incidents/api-errors/#update-20261126T100000Z"].get("done")
     with running.service.database.connect() as connection:
         assert connection.execute("SELECT COUNT(*) FROM notify_sent")[0][0] == 2
+
+
+def test_a_language_without_a_locale_gets_the_sites(running: Running) -> None:
+    """A row whose language no locale exists for (edited by hand) is mailed in the site's language, not skipped."""
+    configure_notify(running.site, "sqlite:///data/subscribers.db")
+    add_confirmed(running.service.database, "odd@example.com", "zz-Qq")
+    add_confirmed(running.service.database, "french@example.com", "fr")
+    run_notify(running.site)
+    write_incident(running.site, "api-errors", "api", FIRST[:1])
+    code, output = run_notify(running.site)
+    assert code == 0, output
+    mails = dict(notify_mails(running))
+    assert "Change what you receive, or unsubscribe:" in mails["odd@example.com"].get_body(("plain",)).get_content()
+    french = i18n.translations("fr").gettext("Change what you receive, or unsubscribe:")
+    assert french in mails["french@example.com"].get_body(("plain",)).get_content()

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from babel import Locale, UnknownLocaleError
+
 from inloop.read.config import CONFIG_NAME, TomlLines
 
 from .. import i18n
@@ -27,7 +29,7 @@ from ..subscriptions.settings import SubscriptionSettings, read_subscription_set
 from .bulkmail import BulkTemplate, Outgoing, Personal
 from .channels import Message, NotBuilt, delivery_id
 from .database import DatabaseSubscriber, SubscriberDatabase
-from .pool import Outcome, SmtpPool
+from .pool import CHUNK, Outcome, SmtpPool
 from .settings import NotifySettings, Smtp
 
 #: Acknowledged messages written to the journal at once, at the latest.
@@ -139,6 +141,7 @@ class DatabaseRun:
             return tally
         journal = _Journal(self.database, event_id, self.database.has_failures(event_id), tally, event_id)
         templates: dict[str, BulkTemplate | None] = {}
+        submitted = 0
         now = int(time.time())
         for page in self.database.pages(event_id, now):
             for subscriber in page:
@@ -166,7 +169,9 @@ class DatabaseRun:
                 if pool.broken is not None:
                     break
                 pool.submit(item)
-                journal.take(pool.finished())
+                submitted += 1
+                if submitted % CHUNK == 0:
+                    journal.take(pool.finished())
             if pool is not None and pool.broken is not None:
                 break
         if pool is not None:
@@ -185,6 +190,9 @@ class DatabaseRun:
         event_id: str,
         where: tuple[str, int],
     ) -> BulkTemplate | None:
+        if language not in templates and language != self.site_language and not _known(language):
+            # a tag no locale exists for (the service offers none, but a row may have been edited): the site's
+            templates[language] = self._template(self.site_language, templates, message_in, tally, event_id, where)
         language = language or self.site_language
         if language not in templates:
             try:
@@ -204,6 +212,15 @@ class DatabaseRun:
                     )
                 )
         return templates[language]
+
+
+def _known(language: str) -> bool:
+    """A language tag Babel has a locale for (``de``, ``pt-BR``), so that dates and numbers can be worded in it."""
+    try:
+        Locale.parse(language.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return False
+    return True
 
 
 def service_settings(config: SiteConfig, source: Path, shown_config: str) -> SubscriptionSettings:

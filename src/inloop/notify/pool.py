@@ -10,8 +10,9 @@ connection can be opened at all, the pool is *broken*: the senders stop
 trying, and every message still queued comes back with that error, so a
 run against a server that is down ends in seconds, not hours.
 
-The queue holds at most a few dozen messages per connection, so memory
-stays flat however many subscribers there are; outcomes come back through
+Messages are handed over in chunks of :data:`CHUNK`, and the queue holds
+at most a few chunks per connection, so memory stays flat however many
+subscribers there are; outcomes come back through
 :meth:`SmtpPool.finished` in the order the server acknowledged them.
 """
 
@@ -28,8 +29,10 @@ from .bulkmail import Outgoing
 from .channels import DeliveryError, open_connection
 from .settings import Smtp
 
-#: Messages waiting for a sender, per connection.
-QUEUE_PER_CONNECTION = 32
+#: Messages handed to a sender at once: one queue operation (two locks) per chunk, not per message.
+CHUNK = 16
+#: Chunks waiting for a sender, per connection.
+QUEUE_PER_CONNECTION = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,13 +81,15 @@ class _Sender:
                 return pool.broken
             if attempt:
                 time.sleep(pool.retry_seconds * (2 ** (attempt - 1)))
+            fresh = self.client is None
             try:
                 client = self.connect()
             except DeliveryError as exc:
                 error = str(exc)
                 pool.connect_failed(error)
                 continue
-            pool.connect_worked()
+            if fresh:
+                pool.connect_worked()
             options = ("SMTPUTF8", "BODY=8BITMIME") if item.international else ()
             try:
                 client.sendmail(pool.envelope_sender, [item.to], item.data, options)
@@ -129,8 +134,9 @@ class SmtpPool:
         self.connections_opened = 0
         self._connect_failures = 0
         self._lock = threading.Lock()
-        self._jobs: queue.Queue[Outgoing | None] = queue.Queue(maxsize=self.size * QUEUE_PER_CONNECTION)
-        self._done: queue.SimpleQueue[Outcome] = queue.SimpleQueue()
+        self._jobs: queue.Queue[list[Outgoing] | None] = queue.Queue(maxsize=self.size * QUEUE_PER_CONNECTION)
+        self._done: queue.SimpleQueue[list[Outcome]] = queue.SimpleQueue()
+        self._chunk: list[Outgoing] = []
         self._executor = ThreadPoolExecutor(max_workers=self.size, thread_name_prefix="inloop-smtp")
         self._workers: list[Future[None]] = [self._executor.submit(self._work) for _ in range(self.size)]
         self._closed = False
@@ -157,16 +163,19 @@ class SmtpPool:
         sender = _Sender(self)
         try:
             while True:
-                item = self._jobs.get()
+                chunk = self._jobs.get()
                 try:
-                    if item is None:
+                    if chunk is None:
                         return
-                    try:
-                        error = sender.deliver(item)
-                    except Exception as exc:  # never lose a message to a bug: it is reported and stays pending
-                        sender.drop()
-                        error = f"{type(exc).__name__}: {exc}"
-                    self._done.put(Outcome(item, error))
+                    outcomes = []
+                    for item in chunk:
+                        try:
+                            error = sender.deliver(item)
+                        except Exception as exc:  # never lose a message to a bug: it is reported and stays pending
+                            sender.drop()
+                            error = f"{type(exc).__name__}: {exc}"
+                        outcomes.append(Outcome(item, error))
+                    self._done.put(outcomes)
                 finally:
                     self._jobs.task_done()
         finally:
@@ -175,10 +184,18 @@ class SmtpPool:
     # -- called by the run ------------------------------------------------------------------------
 
     def submit(self, item: Outgoing) -> None:
-        """Queue one message; blocks while every sender is busy and the queue is full."""
+        """Queue one message (handed over by the chunk); blocks while every sender is busy and the queue is full."""
+        self._chunk.append(item)
+        if len(self._chunk) >= CHUNK:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        chunk, self._chunk = self._chunk, []
+        if not chunk:
+            return
         while True:
             try:
-                self._jobs.put(item, timeout=0.5)
+                self._jobs.put(chunk, timeout=0.5)
                 return
             except queue.Full:
                 if all(worker.done() for worker in self._workers):
@@ -189,12 +206,13 @@ class SmtpPool:
         found: list[Outcome] = []
         while True:
             try:
-                found.append(self._done.get_nowait())
+                found += self._done.get_nowait()
             except queue.Empty:
                 return found
 
     def wait(self) -> list[Outcome]:
         """Wait until every queued message has an outcome; the outcomes not yet taken."""
+        self._hand_over()
         self._jobs.join()
         return self.finished()
 
@@ -203,6 +221,7 @@ class SmtpPool:
         if self._closed:
             return
         self._closed = True
+        self._chunk = []  # never handed over: neither sent nor recorded, so still pending
         for _ in self._workers:
             self._jobs.put(None)
         self._executor.shutdown(wait=True)
