@@ -250,9 +250,9 @@ def _run(
             store.save(state)
 
     database = open_database() if open_database is not None else None
-    if database is not None and not dry_run:
-        database.database.tidy(lambda event_id: bool(state.events.get(event_id, {}).get("done")))
     try:
+        if database is not None and not dry_run:
+            database.database.tidy(lambda event_id: bool(state.events.get(event_id, {}).get("done")))
         for event in events:
             record: dict[str, Any] | None = state.events.get(event.id)
             if record is not None and record.get("done"):
