@@ -41,12 +41,26 @@ def free_port() -> int:
 class Mailbox:
     messages: list[EmailMessage] = field(default_factory=list)
     recipients: list[list[str]] = field(default_factory=list)
+    #: the bytes of each message as they arrived, and the client's (host, port): one port per connection
+    raw: list[bytes] = field(default_factory=list)
+    peers: list[tuple[str, int]] = field(default_factory=list)
+    #: address -> the replies its next RCPT TOs get, one each (e.g. "550 5.1.1 no such user"); then accepted
+    refuse: dict[str, list[str]] = field(default_factory=dict)
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        replies = self.refuse.get(address)
+        if replies:
+            return replies.pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         self.messages.append(parsed)
         self.recipients.append(list(envelope.rcpt_tos))
+        self.raw.append(bytes(envelope.content))
+        self.peers.append(tuple(session.peer[:2]))
         return "250 OK"
 
 

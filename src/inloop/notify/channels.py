@@ -34,15 +34,46 @@ from ..model import Incident, Maintenance
 from ..publish.redact import redact_url
 from .settings import Smtp, Subscriber, Webhook
 
-#: Every email is built and checked with the policy it is sent with: CRLF line
-#: ends, headers folded at 78 characters, non-ASCII words RFC 2047-encoded.
-POLICY = email.policy.SMTP
-
 # Characters no header value may hold: C0 and C1 controls (CR and LF among
 # them), DEL, the Unicode line and paragraph separators, and lone surrogates
 # (which no encoding can write).
 _HEADER_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]+")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+#: Headers whose value is a list of ``<URL>``: RFC 2369 allows no encoded words in them.
+_VERBATIM = frozenset({"list-unsubscribe"})
+_LONGEST_LINE = 998  # RFC 5322, 2.1.1, without the CRLF
+
+
+class _SmtpPolicy(email.policy.EmailPolicy):
+    """``email.policy.SMTP``, except that a ``List-Unsubscribe`` header is written as it is.
+
+    The standard policy folds a header at 78 characters, and a word longer
+    than that (a personal unsubscribe URL) becomes RFC 2047 encoded words,
+    which no mail client reads as a URL.  An ASCII value that fits on one
+    line of 998 characters is written on one line instead.
+    """
+
+    def _verbatim(self, name: str, value: str) -> str | None:
+        text = str(value)
+        if name.lower() not in _VERBATIM or not text.isascii() or _HEADER_UNSAFE.search(text):
+            return None
+        if len(name) + 2 + len(text) > _LONGEST_LINE:
+            return None
+        return f"{name}: {text}{self.linesep}"
+
+    def fold(self, name: str, value: str) -> str:
+        return self._verbatim(name, value) or super().fold(name, value)
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        found = self._verbatim(name, value)
+        return found.encode("ascii") if found is not None else super().fold_binary(name, value)
+
+
+#: Every email is built and checked with the policy it is sent with: CRLF line
+#: ends, headers folded at 78 characters, non-ASCII words RFC 2047-encoded
+#: (but ``List-Unsubscribe`` on one line, see :class:`_SmtpPolicy`).
+POLICY = _SmtpPolicy(linesep="\r\n")
 
 EventType = Literal["incident_update", "follow_up", "maintenance_update"]
 
@@ -213,6 +244,30 @@ def email_message(message: Message, subscriber: Subscriber, smtp: Smtp, delivery
     return mail
 
 
+def open_connection(settings: Smtp) -> smtplib.SMTP:
+    """A connection to the SMTP server, with TLS and login as ``[notify.smtp]`` says; :class:`DeliveryError` if not."""
+    try:
+        if settings.tls:
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                settings.host, settings.port, timeout=settings.timeout, context=ssl.create_default_context()
+            )
+        else:
+            client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+        try:
+            if settings.starttls and not settings.tls:
+                client.starttls(context=ssl.create_default_context())
+            user = os.environ.get(settings.username_env) if settings.username_env else None
+            password = os.environ.get(settings.password_env) if settings.password_env else None
+            if user and password:
+                client.login(user, password)
+        except BaseException:
+            client.close()
+            raise
+    except (smtplib.SMTPException, OSError) as exc:
+        raise DeliveryError(f"SMTP {settings.host}:{settings.port}: {exc}") from None
+    return client
+
+
 class EmailSender:
     """One SMTP connection per run, opened on the first message."""
 
@@ -222,26 +277,9 @@ class EmailSender:
         self._client: smtplib.SMTP | None = None
 
     def _connect(self) -> smtplib.SMTP:
-        if self._client is not None:
-            return self._client
-        settings = self.smtp
-        try:
-            if settings.tls:
-                client: smtplib.SMTP = smtplib.SMTP_SSL(
-                    settings.host, settings.port, timeout=settings.timeout, context=ssl.create_default_context()
-                )
-            else:
-                client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-                if settings.starttls:
-                    client.starttls(context=ssl.create_default_context())
-            user = os.environ.get(settings.username_env) if settings.username_env else None
-            password = os.environ.get(settings.password_env) if settings.password_env else None
-            if user and password:
-                client.login(user, password)
-        except (smtplib.SMTPException, OSError) as exc:
-            raise DeliveryError(f"SMTP {settings.host}:{settings.port}: {exc}") from None
-        self._client = client
-        return client
+        if self._client is None:
+            self._client = open_connection(self.smtp)
+        return self._client
 
     def build(self, message: Message, subscriber: Subscriber, delivery: str) -> EmailMessage:
         return email_message(message, subscriber, self.smtp, delivery, self.base_host)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,9 @@ from .. import i18n
 from ..errors import BuildError, Problem, UsageError
 from ..model import Content, Incident, Maintenance, SiteConfig
 from ..times import utc_stamp
+from .bulk import DatabaseRun, Tally, open_database_run, service_settings
 from .channels import DeliveryError, EmailSender, EventType, Message, NotBuilt, WebhookSender, delivery_id, webhook_body
+from .database import must_exist
 from .settings import NotifySettings, Subscriber, Webhook, read_settings
 from .state import NotifyState, StateStore, open_store
 
@@ -43,6 +46,9 @@ class NotifyReport:
     first_run: bool = False
     dry_run: bool = False
     would_send: list[str] = field(default_factory=list)
+    #: Database subscribers: messages a ``would_send`` line stands for beyond the first, and failures not listed.
+    more_would_send: int = 0
+    more_failed: int = 0
 
     @property
     def ok(self) -> bool:
@@ -61,15 +67,19 @@ class NotifyReport:
         out += [f"would send: {line}" for line in self.would_send]
         out += [f"sent: {line}" for line in self.sent]
         out += [f"failed: {line}" for line in self.failed]
+        if self.more_failed:
+            more = _messages(self.more_failed)
+            out.append(f"failed: {more} more (each is in the table notify_failed of the subscriber database)")
         if self.recorded:
             verb = "would record" if self.dry_run else "recorded"
             out.append(f"{verb} without sending: {self.recorded} (older than max_age or before --since)")
         if self.dry_run:
-            wanted = f"would send {_messages(len(self.would_send))}" if self.would_send else "nothing new to send"
+            count = len(self.would_send) + self.more_would_send
+            wanted = f"would send {_messages(count)}" if self.would_send else "nothing new to send"
             out.append(f"{wanted}; nothing sent, nothing recorded (dry run)")
         elif not self.sent and not self.failed and not self.problems:
             out.append("nothing new to send")
-        unsent = len(self.failed) + self.skipped
+        unsent = len(self.failed) + self.more_failed + self.skipped
         if unsent and not self.dry_run:
             out.append(f"{unsent} deliveries failed; they stay pending for the next run")
         elif unsent:
@@ -121,14 +131,14 @@ def collect_events(content: Content, now: datetime) -> list[Event]:
 class Wording:
     """Messages in each subscriber's language (falling back to the site's)."""
 
-    def __init__(self, config: SiteConfig, content: Content, now: datetime) -> None:
-        self.config, self.content, self.now = config, content, now
+    def __init__(self, config: SiteConfig, content: Content, now: datetime, source: Path | None = None) -> None:
+        self.config, self.content, self.now, self.source = config, content, now, source
         self._indexes: dict[str, FeedIndex] = {}
 
     def message(self, event: Event, language: str | None) -> Message:
         language = language or self.config.language
         if language not in self._indexes:
-            translations = i18n.translations(language)
+            translations = i18n.translations(language, self.source)  # the site's own catalogs first
             fmt = Formatter(self.config.zone, language, translations)
             self._indexes[language] = FeedIndex(self.config, self.content, fmt, translations, self.now)
         entry = self._indexes[language].entry(event.source)
@@ -150,7 +160,8 @@ class Wording:
 
 
 def wants(recipient: Recipient, event: Event) -> bool:
-    return not recipient.components or any(c in recipient.components for c in event.components)
+    """Every component chosen, an update about no component, or one about a chosen component."""
+    return not recipient.components or not event.components or any(c in recipient.components for c in event.components)
 
 
 def notify(
@@ -176,13 +187,19 @@ def notify(
     publish = dict(config.raw_tables).get("publish")
     endpoint = publish.get("endpoint_url") if isinstance(publish, dict) else None
     region = publish.get("region") if isinstance(publish, dict) else None
+    open_database: Callable[[], DatabaseRun] | None = None
+    if settings.subscribers_database is not None:
+        service = service_settings(config, source, loaded.config.path)
+        must_exist(settings.subscribers_database, source)
+        open_database = partial(open_database_run, settings, service, config, source, dry_run)
     store = open_store(state or settings.state, source, endpoint, region)
     report = NotifyReport(dry_run=dry_run)
     events = collect_events(loaded.content, now)
     if not dry_run:
         store.lock()
     try:
-        _run(store, settings, config, loaded.content, events, now, since, dry_run, report, after_step)
+        content = loaded.content
+        _run(store, settings, config, content, events, now, since, dry_run, report, after_step, open_database, source)
     finally:
         if not dry_run:
             store.unlock()
@@ -200,6 +217,8 @@ def _run(
     dry_run: bool,
     report: NotifyReport,
     after_step: Callable[[str], None] | None,
+    open_database: Callable[[], DatabaseRun] | None = None,
+    source: Path | None = None,
 ) -> None:
     saved = store.load()
     if saved is None:
@@ -219,7 +238,9 @@ def _run(
     recipients: list[Recipient] = [*settings.webhooks, *settings.subscribers]
     if settings.subscribers and settings.smtp is None:
         raise UsageError("[notify] has subscribers but no [notify.smtp] table to send them with")
-    wording = Wording(config, content, now)
+    if open_database is not None and settings.smtp is None:
+        raise UsageError("[notify] has subscribers but no [notify.smtp] table to send them with")
+    wording = Wording(config, content, now, source)
     hooks = WebhookSender()
     mail = EmailSender(settings.smtp, config.base_url) if settings.smtp else None
     oldest = now - timedelta(hours=settings.max_age_hours)
@@ -228,7 +249,10 @@ def _run(
         if not dry_run:
             store.save(state)
 
+    database = open_database() if open_database is not None else None
     try:
+        if database is not None and not dry_run:
+            database.database.tidy(lambda event_id: bool(state.events.get(event_id, {}).get("done")))
         for event in events:
             record: dict[str, Any] | None = state.events.get(event.id)
             if record is not None and record.get("done"):
@@ -238,6 +262,9 @@ def _run(
                 report.recorded += 1
                 save()
                 continue
+            if record is None and database is not None:
+                record = state.events[event.id] = {"sent": {}}
+                save()  # pending from now on: a rerun after a crash finishes it, however old it gets
             record = state.events.setdefault(event.id, {"sent": {}})
             sent: dict[str, str] = record.setdefault("sent", {})
             complete = True
@@ -284,12 +311,36 @@ def _run(
                 save()
                 if after_step:
                     after_step("saved")
+            if database is not None:
+                tally = database.send(event.id, event.components, partial(wording.message, event), where(event), sent)
+                _count(report, tally, event.id, database.database.shown)
+                complete = complete and tally.complete
             if complete and not dry_run:
                 record["done"] = True
                 save()
+                if database is not None:
+                    database.database.finish(event.id)
     finally:
         if mail is not None:
             mail.close()
+        if database is not None:
+            database.close()
+
+
+def _count(report: NotifyReport, tally: Tally, event_id: str, shown: str) -> None:
+    """One update's run to the database subscribers, in the report: counts, not a line per subscriber."""
+    if tally.sent:
+        report.sent.append(f"{event_id} to {tally.sent} subscriber{'' if tally.sent == 1 else 's'} of {shown}")
+    if tally.would_send:
+        plural = "" if tally.would_send == 1 else "s"
+        report.would_send.append(f"{event_id} to {tally.would_send} subscriber{plural} of {shown}")
+        report.more_would_send += tally.would_send - 1
+    report.failed += tally.failed
+    report.more_failed += tally.failed_count - len(tally.failed)
+    report.problems += tally.problems
+    report.skipped += tally.not_built
+    if tally.stopped is not None:
+        report.failed.append(f"{event_id} to the subscribers of {shown}: {tally.stopped}; the rest stay pending")
 
 
 def where(event: Event) -> tuple[str, int]:

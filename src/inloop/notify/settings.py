@@ -22,7 +22,22 @@ from ..errors import BuildError, Problem, UsageError
 from ..publish.redact import redact_url
 
 NOTIFY_KEYS = ("subscribers", "max_age_hours", "state", "smtp", "webhooks", "retries", "retry_seconds")
-SMTP_KEYS = ("host", "port", "starttls", "tls", "sender", "unsubscribe", "username_env", "password_env", "timeout")
+SMTP_KEYS = (
+    "host",
+    "port",
+    "starttls",
+    "tls",
+    "sender",
+    "unsubscribe",
+    "username_env",
+    "password_env",
+    "timeout",
+    "connections",
+    "messages_per_connection",
+)
+#: How ``[notify] subscribers`` names the subscription service's database instead of a CSV file.
+DATABASE_SCHEMES = ("sqlite:///", "postgresql://", "postgres://")
+MAX_CONNECTIONS = 64
 WEBHOOK_KEYS = ("url", "secret_env", "format", "components")
 FORMATS = ("inloop", "slack", "discord")
 DEFAULT_STATE = ".inloop/notify-state.json"
@@ -41,6 +56,9 @@ class Smtp:
     username_env: str | None = None
     password_env: str | None = None
     timeout: float = 30.0
+    #: Database subscribers: how many connections send at once, and how many messages each sends before it reconnects.
+    connections: int = 4
+    messages_per_connection: int = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +128,8 @@ class NotifySettings:
     retries: int = 3
     retry_seconds: float = 1.0
     subscribers: tuple[Subscriber, ...] = field(default=())
+    #: ``[notify] subscribers`` as a database URL (the subscription service's): read page by page while sending.
+    subscribers_database: str | None = None
 
 
 def _check(problems: list[Problem], path: str, lines: TomlLines) -> Any:
@@ -143,6 +163,13 @@ def read_settings(raw: dict[str, Any], source: Path, shown_config: str, componen
             error(f"'{key}' must be {names.get(kind, 'something else')}", *where, key)
             return default
         return value
+
+    def ranged(table: dict[str, Any], key: str, where: tuple[str, ...], default: int, most: int) -> int:
+        value = typed(table, key, int, where, default)
+        if not 1 <= value <= most:
+            error(f"'{key}' must be a whole number from 1 to {most}, found {value}", *where, key)
+            return default
+        return int(value)
 
     subscribers_name = typed(raw, "subscribers", str, ("notify",), None)
     max_age = typed(raw, "max_age_hours", (int, float), ("notify",), 24)
@@ -187,6 +214,8 @@ def read_settings(raw: dict[str, Any], source: Path, shown_config: str, componen
                     username_env=typed(smtp_raw, "username_env", str, where, None),
                     password_env=typed(smtp_raw, "password_env", str, where, None),
                     timeout=float(typed(smtp_raw, "timeout", (int, float), where, 30.0)),
+                    connections=ranged(smtp_raw, "connections", where, 4, MAX_CONNECTIONS),
+                    messages_per_connection=ranged(smtp_raw, "messages_per_connection", where, 100, 1_000_000),
                 )
     hooks: list[Webhook] = []
     hooks_raw = raw.get("webhooks", [])
@@ -214,6 +243,19 @@ def read_settings(raw: dict[str, Any], source: Path, shown_config: str, componen
                 f"unknown component '{unknown[0]}': {did_you_mean(str(unknown[0]), components)}", *where, "components"
             )
         hooks.append(Webhook(url, typed(hook, "secret_env", str, where, None), fmt, tuple(str(c) for c in wanted)))
+    database: str | None = None
+    if subscribers_name is not None and subscribers_name.startswith(DATABASE_SCHEMES):
+        database, subscribers_name = subscribers_name, None
+        if database.startswith("sqlite:///") and not database.removeprefix("sqlite:///"):
+            error("'subscribers' names no database file: write e.g. sqlite:///subscribers.db", "notify", "subscribers")
+    elif subscribers_name is not None and "://" in subscribers_name:
+        error(
+            f"'subscribers' must be a CSV file, or the subscription service's database as sqlite:///PATH or "
+            f"postgresql://...; found {redact_url(subscribers_name)!r}",
+            "notify",
+            "subscribers",
+        )
+        subscribers_name = None
     subscribers_file = (source / subscribers_name) if subscribers_name else None
     subscribers: tuple[Subscriber, ...] = ()
     if subscribers_file is not None:
@@ -222,7 +264,15 @@ def read_settings(raw: dict[str, Any], source: Path, shown_config: str, componen
     if problems:
         raise BuildError(problems)
     return NotifySettings(
-        subscribers_file, float(max_age), state, smtp, tuple(hooks), int(retries), float(retry_seconds), subscribers
+        subscribers_file,
+        float(max_age),
+        state,
+        smtp,
+        tuple(hooks),
+        int(retries),
+        float(retry_seconds),
+        subscribers,
+        database,
     )
 
 

@@ -4,13 +4,14 @@ The state is written after every delivery, so a crash repeats at most the one
 message that was in flight, and never skips one.  A lock (a file created
 exclusively, or an object written with a conditional PUT) keeps two runs
 from sending at once; a lock older than ten minutes belongs to a crashed run
-and is taken over.
+and is taken over, and so is a lock file whose process, on this host, is gone.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import socket
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -95,7 +96,7 @@ class FileStore:
                     age = time.time() - self._lock_path.stat().st_mtime
                 except FileNotFoundError:
                     continue
-                if age > LOCK_SECONDS:
+                if age > LOCK_SECONDS or _holder_is_gone(self._lock_path):
                     self._lock_path.unlink(missing_ok=True)  # a crashed run's lock
                     continue
                 raise UsageError(
@@ -103,7 +104,7 @@ class FileStore:
                     f"a lock older than {LOCK_SECONDS // 60} minutes is taken over"
                 ) from None
             with os.fdopen(descriptor, "w") as stream:
-                stream.write(json.dumps({"pid": os.getpid(), "time": time.time()}))
+                stream.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "time": time.time()}))
             self._locked = True
             return
         raise UsageError(f"cannot take the notify lock {self._lock_path}")
@@ -112,6 +113,24 @@ class FileStore:
         if self._locked:
             self._lock_path.unlink(missing_ok=True)
             self._locked = False
+
+
+def _holder_is_gone(lock: Path) -> bool:
+    """The lock was taken on this host by a process that no longer runs (killed, even with SIGKILL)."""
+    try:
+        holder = json.loads(lock.read_text("utf-8"))
+        pid, host = int(holder["pid"]), str(holder["host"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return False  # an older or foreign lock: only its age counts
+    if host != socket.gethostname() or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # it runs, as another user
+        return False
+    return False
 
 
 class S3Store:

@@ -58,7 +58,12 @@ class Response:
 
 def personal_links(service_url: str, secret: bytes, subscriber: store.StoredSubscriber) -> tuple[str, str]:
     """The manage and one-click unsubscribe URLs of one subscriber (what ``inloop notify`` puts in each email)."""
-    token = quote(manage_token(secret, subscriber.id, subscriber.secret), safe="")
+    return links_of(service_url, secret, subscriber.id, subscriber.secret)
+
+
+def links_of(service_url: str, secret: bytes, subscriber_id: str, subscriber_secret: str) -> tuple[str, str]:
+    """:func:`personal_links` from a subscriber's id and secret alone."""
+    token = quote(manage_token(secret, subscriber_id, subscriber_secret), safe="")
     return f"{service_url}manage?token={token}", f"{service_url}unsubscribe?token={token}"
 
 

@@ -41,6 +41,16 @@ class Connection:
             return int(self.raw.execute(sql.replace("?", "%s"), tuple(params)).rowcount)
         return int(self.raw.execute(sql, tuple(params)).rowcount)
 
+    def many(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
+        """Run one INSERT, UPDATE or DELETE for each of ``rows`` (psycopg pipelines them)."""
+        if not rows:
+            return
+        if self.postgres:
+            with self.raw.cursor() as cursor:
+                cursor.executemany(sql.replace("?", "%s"), [tuple(row) for row in rows])
+            return
+        self.raw.executemany(sql, [tuple(row) for row in rows])
+
     def one(self, sql: str, params: Sequence[object] = ()) -> Row | None:
         rows = self.execute(sql, params)
         return rows[0] if rows else None

@@ -37,6 +37,24 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE subscribers ADD COLUMN origin TEXT NOT NULL DEFAULT 'form'",
         "CREATE INDEX subscribers_pending ON subscribers (confirmed, confirm_expires)",
     ),
+    # 3: what ``inloop notify`` has sent of each update (per subscriber id, until the update is done), and bounces
+    (
+        "ALTER TABLE subscribers ADD COLUMN bounced_at BIGINT",
+        """CREATE TABLE notify_sent (
+            event_id TEXT NOT NULL,
+            subscriber_id TEXT NOT NULL,
+            delivery_id TEXT NOT NULL,
+            sent_at BIGINT NOT NULL,
+            PRIMARY KEY (event_id, subscriber_id)
+        )""",
+        """CREATE TABLE notify_failed (
+            event_id TEXT NOT NULL,
+            subscriber_id TEXT NOT NULL,
+            error TEXT NOT NULL,
+            failed_at BIGINT NOT NULL,
+            PRIMARY KEY (event_id, subscriber_id)
+        )""",
+    ),
 )
 LATEST = len(MIGRATIONS)
 

@@ -13,10 +13,11 @@ from .db import Connection, Row
 #: How long the counters, and the addresses that unsubscribed or bounced, are kept.
 KEEP_SECONDS = 24 * 3600
 
-_COLUMNS = (
+_NEW_COLUMNS = (
     "id, email, language, components, confirmed, secret, created_at, confirmed_at, confirm_nonce, confirm_expires, "
     "origin"
 )
+_COLUMNS = _NEW_COLUMNS + ", bounced_at"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +35,13 @@ class StoredSubscriber:
     confirm_nonce: str | None
     confirm_expires: int | None
     origin: str
+    #: When ``inloop notify`` stops mailing the address because mail to it bounced (see :func:`suppress`).
+    bounced_at: int | None = None
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["components"] = list(self.components)
-        for key in ("created_at", "confirmed_at", "confirm_expires"):
+        for key in ("created_at", "confirmed_at", "confirm_expires", "bounced_at"):
             data[key] = iso(data[key])
         return data
 
@@ -65,6 +68,7 @@ def _subscriber(row: Row) -> StoredSubscriber:
         confirm_nonce=None if row[8] is None else str(row[8]),
         confirm_expires=None if row[9] is None else int(row[9]),
         origin=str(row[10]),
+        bounced_at=None if row[11] is None else int(row[11]),
     )
 
 
@@ -101,7 +105,7 @@ def add(
     """A new row with a fresh id and secret; a pending one gets a nonce for its confirmation link."""
     nonce = None if confirmed else new_nonce()
     connection.execute(
-        f"INSERT INTO subscribers ({_COLUMNS}, email_key) VALUES ({', '.join('?' * 12)})",
+        f"INSERT INTO subscribers ({_NEW_COLUMNS}, email_key) VALUES ({', '.join('?' * 12)})",
         (
             uuid.uuid4().hex,
             address.strip(),
@@ -146,8 +150,9 @@ def confirm(connection: Connection, subscriber_id: str, nonce: str, now: int) ->
 
 
 def update_choices(connection: Connection, subscriber_id: str, language: str, components: tuple[str, ...]) -> None:
+    """New choices; a bounce is forgotten, since the subscriber just used a link from an email that arrived."""
     connection.execute(
-        "UPDATE subscribers SET language = ?, components = ? WHERE id = ?",
+        "UPDATE subscribers SET language = ?, components = ?, bounced_at = NULL WHERE id = ?",
         (language, " ".join(components), subscriber_id),
     )
 
@@ -155,6 +160,9 @@ def update_choices(connection: Connection, subscriber_id: str, language: str, co
 def remove(connection: Connection, address: str) -> int:
     """Delete everything stored about an address; how many rows went."""
     key = email_key(address)
+    subscriber = by_email(connection, address)
+    if subscriber is not None:  # what notify keeps of an update still being sent
+        forget_deliveries(connection, subscriber.id)
     return sum(
         connection.changed(f"DELETE FROM {table} WHERE email_key = ?", (key,))
         for table in ("subscribers", "mail_log", "suppressions")
@@ -164,12 +172,25 @@ def remove(connection: Connection, address: str) -> int:
 def unsubscribe(connection: Connection, subscriber: StoredSubscriber, now: int) -> None:
     """The row goes; the address is remembered for a day so that no confirmation is mailed to it meanwhile."""
     connection.execute("DELETE FROM subscribers WHERE id = ?", (subscriber.id,))
+    forget_deliveries(connection, subscriber.id)
     suppress(connection, subscriber.email, "unsubscribed", now)
 
 
+def forget_deliveries(connection: Connection, subscriber_id: str) -> None:
+    """What ``inloop notify`` noted of the updates it is still sending to one subscriber."""
+    for table in ("notify_sent", "notify_failed"):
+        connection.execute(f"DELETE FROM {table} WHERE subscriber_id = ?", (subscriber_id,))
+
+
 def suppress(connection: Connection, address: str, reason: str, now: int) -> None:
-    """Remember that an address unsubscribed or bounced (``inloop notify`` records bounces here)."""
+    """Remember that an address unsubscribed or bounced.
+
+    A bounce also marks the subscriber (``bounced_at``): ``inloop notify``
+    mails it nothing more until the subscriber saves their choices again.
+    """
     key = email_key(address)
+    if reason == "bounced":
+        connection.execute("UPDATE subscribers SET bounced_at = ? WHERE email_key = ?", (now, key))
     connection.execute("DELETE FROM suppressions WHERE email_key = ?", (key,))
     connection.execute("INSERT INTO suppressions (email_key, reason, since) VALUES (?, ?, ?)", (key, reason, now))
 
