@@ -247,6 +247,9 @@ class Planner:
         self.machine = MachinePages(self)
         #: The incidents the bars and calendars link (see :class:`uptime_pages.Links`).
         self.links = uptime_pages.Links(self)
+        #: The same objects for every page: ``listed()`` and ``shared()`` reuse what they made for the same values.
+        self.day_items = self.links.day_items
+        self.uptime_since = state.uptime.since_day()
 
     def context(self, path: str, **values: Any) -> dict[str, Any]:
         config = self.state.config
@@ -275,8 +278,8 @@ class Planner:
             "status_text": STATUS_TEXT,
             "change_words": CHANGE_WORDS,
             "overall_text": OVERALL,
-            "day_items": self.links.day_items,
-            "uptime_since": self.state.uptime.since_day(),
+            "day_items": self.day_items,
+            "uptime_since": self.uptime_since,
             **values,
         }
 
@@ -337,6 +340,7 @@ class Planner:
         if now != self.state.now:
             self.state.now = now
             self.state.uptime = Uptime(self.state.config, content, now)
+            self.uptime_since = self.state.uptime.since_day()
             replanned.update((page.path, page) for page in _pages_that_read_the_clock(self, content))
         for old, new in changes:
             page = self.incident(new) if isinstance(new, Incident) else self.maintenance(new)

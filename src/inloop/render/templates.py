@@ -12,6 +12,7 @@ import hashlib
 import secrets
 import traceback
 from collections.abc import Callable, Mapping
+from datetime import date
 from gettext import NullTranslations
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,8 @@ class _Same:
         return isinstance(other, _Same) and other.value is self.value
 
 
-_PLAIN_TYPES = frozenset({str, Markup, int, float, bool, type(None)})
+#: Values equal only when they print the same (not ``datetime``: equal moments in other zones print differently).
+_PLAIN_TYPES = frozenset({str, Markup, int, float, bool, type(None), date})
 
 
 def _memo_key(value: object) -> object:
