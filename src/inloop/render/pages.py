@@ -297,7 +297,9 @@ class Planner:
         full_key = key_of(self.common_key, self.templates.fingerprint(template), template, key)
 
         def render() -> bytes:
-            return self.templates.render(template, self.context(path, **values())).encode("utf-8")
+            data = self.templates.render(template, self.context(path, **values())).encode("utf-8")
+            self.fmt.forget_moments()  # a moment another page shows too is in a row that listed() keeps
+            return data
 
         return Page(path, full_key, render)
 

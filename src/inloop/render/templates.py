@@ -134,7 +134,7 @@ class Templates:
         #: A root no page has, put in a row in place of the page's own, then replaced by it.
         self._root_mark = Markup(f"\x00{secrets.token_hex(16)}\x00")
         #: By the values the macros read: the macros' module and each item's row, by the item's id.
-        self._rows: dict[tuple[object, ...], tuple[Any, dict[int, tuple[object, str, bool]]]] = {}
+        self._rows: dict[tuple[object, ...], tuple[Any, dict[int, tuple[object, bytes, bool]]]] = {}
         self._fingerprints: dict[str, str] = {}
         self._loads: dict[str, list[str]] = {}
         self._shared: dict[tuple[object, ...], str] = {}
@@ -275,8 +275,10 @@ class Templates:
         row = rows.get(id(item))
         if row is None or row[0] is not item:
             made = module.item_row(item)
-            row = rows[id(item)] = (item, str(made), isinstance(made, Markup))
-        _, text, escaped = row
+            # kept as UTF-8: a row holds a dash or a dot, which makes a str two bytes a character
+            row = rows[id(item)] = (item, str(made).encode("utf-8", "surrogatepass"), isinstance(made, Markup))
+        _, data, escaped = row
+        text = data.decode("utf-8", "surrogatepass")
         if escaped:  # the macro's template escapes what it prints
             return Markup(text.replace(self._root_mark, str(escape(root))))
         return text.replace(self._root_mark, root)

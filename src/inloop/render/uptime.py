@@ -221,10 +221,14 @@ class DayTable:
         bounds: Sequence[datetime],
         since: datetime,
         now: datetime,
+        plain: list[Day | None] | None = None,
+        shared: dict[tuple[str, ...], tuple[str, ...]] | None = None,
     ) -> None:
         self.first = first
         self.bounds = bounds  # day n runs from bounds[n] to bounds[n + 1]
         self.since = since
+        #: The days without downtime or incidents, shared by the tables of the same days.
+        self.plain = plain
         count = len(bounds) - 1
         # In whole numbers: each weight times the weights' common denominator, each minute that many units.
         self.scale = scale = math.lcm(*(weight.denominator for weight in weights.values()))
@@ -244,6 +248,7 @@ class DayTable:
         self._down_days = list(self.downtime)
         self._running = list(itertools.accumulate(self.downtime.values(), initial=0))
         incidents: dict[int, set[str]] = {}
+        shared = shared if shared is not None else {}
         for segment in segments:
             if segment.start >= now:
                 continue
@@ -251,22 +256,30 @@ class DayTable:
             while index < count and (segment.end is None or bounds[index] < segment.end):
                 incidents.setdefault(index, set()).add(segment.incident)
                 index += 1
-        self.incidents = {index: tuple(sorted(ids)) for index, ids in incidents.items()}
+        #: Each day's incidents; the same ids are one tuple (a long incident's days, a day in several tables).
+        self.incidents = {
+            index: shared.setdefault(ids := tuple(sorted(found)), ids) for index, found in incidents.items()
+        }
         self._days: list[Day | None] = [None] * count
 
     def __len__(self) -> int:
         return len(self._days)
 
     def day(self, index: int) -> Day:
-        """Day ``index`` of the range; made once."""
+        """Day ``index`` of the range; made once, and a day without downtime or incidents once for every table."""
         found = self._days[index]
         if found is None:
-            if self.bounds[index + 1] <= self.since:
-                minutes: float | None = None
-            else:
-                downtime = self.downtime.get(index)
-                minutes = round_units(downtime, self.unit) if downtime else 0.0
-            found = Day(self.first + timedelta(days=index), minutes, self.incidents.get(index, ()))
+            downtime, incidents = self.downtime.get(index), self.incidents.get(index, ())
+            plain = self.plain if not downtime and not incidents else None
+            found = plain[index] if plain is not None else None
+            if found is None:
+                if self.bounds[index + 1] <= self.since:
+                    minutes: float | None = None
+                else:
+                    minutes = round_units(downtime, self.unit) if downtime else 0.0
+                found = Day(self.first + timedelta(days=index), minutes, incidents)
+                if plain is not None:
+                    plain[index] = found
             self._days[index] = found
         return found
 
@@ -313,6 +326,8 @@ class Uptime:
         self.first = min(self.since_day().replace(day=1), self.days[0])
         count = (self.today - self.first).days + 1
         self.bounds = [local_day_start(self.first + timedelta(days=n), config) for n in range(count + 1)]
+        self._plain: list[Day | None] = [None] * count
+        self._ids: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def table(self, component_ids: Sequence[str]) -> DayTable:
         key = tuple(component_ids)
@@ -320,7 +335,9 @@ class Uptime:
         if found is None:
             chosen = [segment for cid in key for segment in self.segments.get(cid, [])]
             spans = worst_spans(chosen, self.now)
-            found = DayTable(spans, chosen, self.weights, self.first, self.bounds, self.since, self.now)
+            found = DayTable(
+                spans, chosen, self.weights, self.first, self.bounds, self.since, self.now, self._plain, self._ids
+            )
             self._tables[key] = found
         return found
 
