@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from inloop.model import ComponentStatus, Content, SiteConfig
 from inloop.render.status import local_day_start
@@ -182,6 +182,7 @@ def worst_spans(segments: Iterable[Segment], now: datetime) -> list[Span]:
     events.sort()
     counts = [0] * len(_STATUSES)
     spans: list[Span] = []
+    held: tuple[datetime, datetime, int] | None = None  # the span being made: start, end, rank
     last = len(events) - 1
     for index, (moment, delta, rank) in enumerate(events):
         counts[rank] += delta
@@ -193,14 +194,57 @@ def worst_spans(segments: Iterable[Segment], now: datetime) -> list[Span]:
         worst = len(counts) - 1
         while worst and not counts[worst]:
             worst -= 1
-        if worst == 0:
+        if held is not None and held[1] == moment and held[2] == worst:
+            held = (held[0], following, worst)  # the same status goes on
             continue
-        status = _STATUSES[worst]
-        if spans and spans[-1].end == moment and spans[-1].status == status:
-            spans[-1] = Span(spans[-1].start, following, status)
-        else:
-            spans.append(Span(moment, following, status))
+        if held is not None:
+            spans.append(Span(held[0], held[1], _STATUSES[held[2]]))
+        held = (moment, following, worst) if worst else None
+    if held is not None:
+        spans.append(Span(held[0], held[1], _STATUSES[held[2]]))
     return spans
+
+
+class DayIncidents(Protocol):
+    def get(self, index: int, default: tuple[str, ...], /) -> tuple[str, ...]: ...
+
+
+def _day_incidents(
+    segments: Sequence[Segment],
+    bounds: Sequence[datetime],
+    now: datetime,
+    shared: dict[tuple[str, ...], tuple[str, ...]],
+) -> dict[int, tuple[str, ...]]:
+    """The incidents that gave a component a status other than operational on each day, by the day's number."""
+    count = len(bounds) - 1
+    found: dict[int, set[str]] = {}
+    for segment in segments:
+        if segment.start >= now:
+            continue
+        index = max(bisect.bisect_right(bounds, segment.start) - 1, 0)
+        while index < count and (segment.end is None or bounds[index] < segment.end):
+            found.setdefault(index, set()).add(segment.incident)
+            index += 1
+    return {index: shared.setdefault(ids := tuple(sorted(names)), ids) for index, names in found.items()}
+
+
+class _Together:
+    """The incidents of each day of some components together: those of each one's table, made when asked.
+
+    A group's or the whole site's days are shown only for the last 90 days.
+    """
+
+    def __init__(self, members: Sequence[DayTable], shared: dict[tuple[str, ...], tuple[str, ...]]) -> None:
+        self.members = members
+        self.shared = shared
+        self._found: dict[int, tuple[str, ...]] = {}
+
+    def get(self, index: int, default: tuple[str, ...], /) -> tuple[str, ...]:
+        found = self._found.get(index)
+        if found is None:
+            names = {name for member in self.members for name in member.incidents.get(index, ())}
+            found = self._found[index] = self.shared.setdefault(ids := tuple(sorted(names)), ids) if names else ()
+        return found or default
 
 
 class DayTable:
@@ -223,6 +267,7 @@ class DayTable:
         now: datetime,
         plain: list[Day | None] | None = None,
         shared: dict[tuple[str, ...], tuple[str, ...]] | None = None,
+        members: Sequence[DayTable] | None = None,
     ) -> None:
         self.first = first
         self.bounds = bounds  # day n runs from bounds[n] to bounds[n + 1]
@@ -247,19 +292,11 @@ class DayTable:
         self.downtime = dict(sorted(weighted.items()))
         self._down_days = list(self.downtime)
         self._running = list(itertools.accumulate(self.downtime.values(), initial=0))
-        incidents: dict[int, set[str]] = {}
         shared = shared if shared is not None else {}
-        for segment in segments:
-            if segment.start >= now:
-                continue
-            index = max(bisect.bisect_right(bounds, segment.start) - 1, 0)
-            while index < count and (segment.end is None or bounds[index] < segment.end):
-                incidents.setdefault(index, set()).add(segment.incident)
-                index += 1
         #: Each day's incidents; the same ids are one tuple (a long incident's days, a day in several tables).
-        self.incidents = {
-            index: shared.setdefault(ids := tuple(sorted(found)), ids) for index, found in incidents.items()
-        }
+        self.incidents: DayIncidents = (
+            _Together(members, shared) if members is not None else _day_incidents(segments, bounds, now, shared)
+        )
         self._days: list[Day | None] = [None] * count
 
     def __len__(self) -> int:
@@ -335,8 +372,19 @@ class Uptime:
         if found is None:
             chosen = [segment for cid in key for segment in self.segments.get(cid, [])]
             spans = worst_spans(chosen, self.now)
+            # several components: each day's incidents are their tables', joined when a day is shown
+            members = [self.table((cid,)) for cid in key] if len(key) > 1 else None
             found = DayTable(
-                spans, chosen, self.weights, self.first, self.bounds, self.since, self.now, self._plain, self._ids
+                spans,
+                chosen,
+                self.weights,
+                self.first,
+                self.bounds,
+                self.since,
+                self.now,
+                self._plain,
+                self._ids,
+                members,
             )
             self._tables[key] = found
         return found
