@@ -2,7 +2,7 @@
 
 Each goes through a door Jinja documents: the environment's
 ``code_generator_class`` (``_("literal")`` translated when a template is
-compiled) and ``pass_context`` functions (``_``, ``gettext`` and ``ngettext``
+compiled) and ``pass_eval_context`` functions (``_``, ``gettext`` and ``ngettext``
 without Jinja's per-call overhead).  Nothing here imports or overrides a
 private name of Jinja or MarkupSafe, so a new minor release cannot make a
 page print other bytes without a test saying so.
@@ -54,9 +54,9 @@ def _fast_gettext(translations: NullTranslations) -> dict[str, Callable[..., str
     gettext, ngettext = translations.gettext, translations.ngettext
     plain: dict[tuple[str, bool], str] = {}
 
-    @jinja2.pass_context
-    def fast_gettext(context: jinja2.runtime.Context, string: str, /, **variables: Any) -> str:
-        autoescape = context.eval_ctx.autoescape
+    @jinja2.pass_eval_context  # not the context: Jinja would copy it for each call in a loop that sets names
+    def fast_gettext(eval_ctx: nodes.EvalContext, string: str, /, **variables: Any) -> str:
+        autoescape = eval_ctx.autoescape
         if variables or type(string) is not str:
             return _newstyle(gettext(string), autoescape, variables)
         key = (string, autoescape)
@@ -67,12 +67,10 @@ def _fast_gettext(translations: NullTranslations) -> dict[str, Callable[..., str
             text = plain[key] = _newstyle(gettext(string), autoescape, {})
         return text
 
-    @jinja2.pass_context
-    def fast_ngettext(
-        context: jinja2.runtime.Context, singular: str, plural: str, num: int, /, **variables: Any
-    ) -> str:
+    @jinja2.pass_eval_context
+    def fast_ngettext(eval_ctx: nodes.EvalContext, singular: str, plural: str, num: int, /, **variables: Any) -> str:
         variables.setdefault("num", num)
-        return _newstyle(ngettext(singular, plural, num), context.eval_ctx.autoescape, variables)
+        return _newstyle(ngettext(singular, plural, num), eval_ctx.autoescape, variables)
 
     return {"_": fast_gettext, "gettext": fast_gettext, "ngettext": fast_ngettext}
 
