@@ -1,7 +1,8 @@
 """The templates' speed shortcuts, all of them, and the switch that turns them off.
 
 Each goes through a door Jinja documents: the environment's
-``code_generator_class`` (``_("literal")`` translated when a template is
+``code_generator_class`` (``_("literal")`` translated, and a macro that
+prints one text, the theme's ``local()``, printed, when a template is
 compiled) and ``pass_eval_context`` functions (``_``, ``gettext`` and ``ngettext``
 without Jinja's per-call overhead).  Nothing here imports or overrides a
 private name of Jinja or MarkupSafe, so a new minor release cannot make a
@@ -17,7 +18,7 @@ builds the example site and a generated site both ways).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from gettext import NullTranslations
 from typing import Any
 
@@ -130,6 +131,119 @@ def _translate_literals(node: nodes.Node, translate: Callable[[str], str]) -> No
                 setattr(node, field, folded)
 
 
+def _constant_text(body: list[nodes.Node]) -> str | None:
+    """The text a macro's body prints, if it prints that text and does nothing else."""
+    parts = []
+    for node in body:
+        if not isinstance(node, nodes.Output) or not all(isinstance(c, nodes.TemplateData) for c in node.nodes):
+            return None
+        parts += [c.data for c in node.nodes if isinstance(c, nodes.TemplateData)]
+    return "".join(parts)
+
+
+def _blank(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.Output) and all(
+        isinstance(c, nodes.TemplateData) and not c.data.strip() for c in node.nodes
+    )
+
+
+def text_macros(tree: nodes.Template) -> dict[str, str]:
+    """The macros of a macro library that take nothing and print one text (the theme's ``local()``), by name.
+
+    Only a library, a template of macro definitions and blank lines alone:
+    importing it, or calling its macros, can then do nothing else.
+    """
+    if not all(isinstance(node, nodes.Macro) or _blank(node) for node in tree.body):
+        return {}
+    names = [node.name for node in tree.body if isinstance(node, nodes.Macro)]
+    found = {}
+    for node in tree.body:
+        if isinstance(node, nodes.Macro) and names.count(node.name) == 1 and not node.args and not node.defaults:
+            text = _constant_text(node.body)
+            if text is not None:
+                found[node.name] = text
+    return found
+
+
+def _bindings(tree: nodes.Template) -> list[str]:
+    """Every name the template binds, once per binding: imports, macros, sets, loop and macro variables."""
+    bound = [n.name for n in tree.find_all(nodes.Name) if isinstance(n, nodes.Name) and n.ctx in ("store", "param")]
+    bound += [m.name for m in tree.find_all(nodes.Macro) if isinstance(m, nodes.Macro)]
+    bound += [i.target for i in tree.find_all(nodes.Import) if isinstance(i, nodes.Import)]
+    for imported in tree.find_all(nodes.FromImport):
+        assert isinstance(imported, nodes.FromImport)
+        bound += [name if isinstance(name, str) else name[1] for name in imported.names]
+    return bound
+
+
+def _zero_argument_call(node: nodes.Node, names: Mapping[str, str]) -> str | None:
+    """The name of ``names`` that ``node`` calls with nothing: ``local()``."""
+    if (
+        isinstance(node, nodes.Call)
+        and isinstance(node.node, nodes.Name)
+        and node.node.name in names
+        and not node.args
+        and not node.kwargs
+        and node.dyn_args is None
+        and node.dyn_kwargs is None
+    ):
+        return node.node.name
+    return None
+
+
+def _fold_calls(tree: nodes.Template, texts: dict[str, str]) -> None:
+    """Print the text of each text macro called alone in ``{{ }}``.
+
+    Only there: where a call is part of an expression (``local() ~ "<"``),
+    Jinja's constant folding would make its Markup a plain string.
+    """
+    for output in tree.find_all(nodes.Output):
+        assert isinstance(output, nodes.Output)
+        for index, child in enumerate(output.nodes):
+            name = _zero_argument_call(child, texts)
+            if name is not None:
+                output.nodes[index] = nodes.MarkSafeIfAutoescape(nodes.Const(texts[name]), lineno=child.lineno)
+
+
+def inline_text_macros(tree: nodes.Template, library_of: Callable[[str], dict[str, str]]) -> None:
+    """Print the text of each call of a macro that takes nothing and prints one text, instead of calling it.
+
+    A macro call returns its text, Markup where the caller escapes: what
+    ``MarkSafeIfAutoescape`` of the text prints.  The macro is the theme's
+    ``local()``, called a dozen times a page; its template, a library (see
+    :func:`text_macros`), is read here with the loader the import uses.
+    Only a name the template binds once, by an import at its top (or, in a
+    library, by its own definition).  An import left with no name in use is
+    dropped: a library's import does nothing else.  ``library_of(name)``
+    gives the text macros of a template by its name (none for a template
+    that cannot be read).
+    """
+    candidates: dict[str, str] = dict(text_macros(tree))  # a library's own, called in its other macros
+    imports: list[nodes.FromImport] = []
+    for imported in tree.body:  # imports at the top, which bind their names for the whole template
+        if (
+            isinstance(imported, nodes.FromImport)
+            and isinstance(imported.template, nodes.Const)
+            and isinstance(imported.template.value, str)
+        ):
+            library = library_of(imported.template.value)
+            for name in imported.names:
+                source, alias = (name, name) if isinstance(name, str) else name
+                if source in library:
+                    candidates[alias] = library[source]
+            imports.append(imported)
+    bindings = _bindings(tree)
+    texts = {name: text for name, text in candidates.items() if bindings.count(name) == 1}
+    if not texts:
+        return
+    _fold_calls(tree, texts)
+    loads = [n.name for n in tree.find_all(nodes.Name) if isinstance(n, nodes.Name) and n.ctx == "load"]
+    for imported in imports:
+        aliases = [name if isinstance(name, str) else name[1] for name in imported.names]
+        if all(alias in texts and loads.count(alias) == 0 for alias in aliases):
+            tree.body.remove(imported)  # every name it binds is printed as text and used nowhere else
+
+
 class _TranslatingCodeGenerator(CodeGenerator):
     """Jinja's code generator, after translating ``_("literal")`` once, when the template is compiled.
 
@@ -141,18 +255,42 @@ class _TranslatingCodeGenerator(CodeGenerator):
 
     def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
         environment = self.environment
-        translate = environment.translate_literal if isinstance(environment, SpeedEnvironment) else None
-        if translate is not None and not _shadows_gettext(node):
-            _translate_literals(node, translate)
+        if isinstance(environment, SpeedEnvironment):
+            translate = environment.translate_literal
+            if translate is not None and not _shadows_gettext(node):
+                _translate_literals(node, translate)
+            inline_text_macros(node, lambda name: environment.text_macros_of(name, self.name))
         super().visit_Template(node, frame)
 
 
 class SpeedEnvironment(jinja2.Environment):
-    """A Jinja environment whose templates translate their literal texts when compiled."""
+    """A Jinja environment whose templates translate their literal texts, and print their text macros, when compiled.
+
+    An environment compiles each template once for its life (inloop makes a
+    new one when a template of the site changes), so what it read of another
+    template when compiling one is what that template holds.
+    """
 
     code_generator_class = _TranslatingCodeGenerator
     #: The catalog's gettext, set once translations are installed.
     translate_literal: Callable[[str], str] | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._text_macros: dict[str, dict[str, str]] = {}
+
+    def text_macros_of(self, name: str, importer: str | None) -> dict[str, str]:
+        """The text macros (see :func:`text_macros`) of the template ``importer`` imports as ``name``; read once."""
+        found = self._text_macros
+        resolved = self.join_path(name, importer) if importer is not None else name
+        if resolved not in found:
+            try:
+                assert self.loader is not None
+                source = self.loader.get_source(self, resolved)[0]
+                found[resolved] = text_macros(self.parse(source, resolved))
+            except (jinja2.TemplateError, UnicodeDecodeError, AssertionError):
+                found[resolved] = {}
+        return found[resolved]
 
 
 def make_environment(translations: NullTranslations, **options: Any) -> jinja2.Environment:
