@@ -139,6 +139,7 @@ class Templates:
         self._loads: dict[str, list[str]] = {}
         self._shared: dict[tuple[object, ...], str] = {}
         self._inputs: dict[str, tuple[str, ...] | None] = {}
+        self._trees: dict[str, tuple[str, str | None, nodes.Template | None]] = {}
 
     def shown_path(self, filename: str | None) -> str:
         """A template's path as an author reads it in an error."""
@@ -168,14 +169,12 @@ class Templates:
             if current in seen:
                 continue
             try:
-                text, filename = self.source(current)
+                text, filename, parsed = self._parsed(current)
             except jinja2.TemplateNotFound:
                 seen[current] = "missing"
                 continue
             seen[current] = f"{filename}:{hashlib.sha256(text.encode()).hexdigest()}"
-            try:
-                parsed = self.env.parse(text)
-            except jinja2.TemplateSyntaxError:
+            if parsed is None:
                 continue
             for reference in references(parsed):
                 if reference is None:
@@ -188,6 +187,21 @@ class Templates:
         digest = hashlib.sha256(repr((__version__, sorted(seen.items()))).encode()).hexdigest()[:20]
         self._fingerprints[name] = digest
         return digest
+
+    def _parsed(self, name: str) -> tuple[str, str | None, nodes.Template | None]:
+        """A template's text, file and syntax tree (None: it does not parse), read once for every page kind.
+
+        Raises ``TemplateNotFound`` and, for a file that is not UTF-8, ``UnicodeDecodeError``.
+        """
+        found = self._trees.get(name)
+        if found is None:
+            text, filename = self.source(name)
+            try:
+                tree: nodes.Template | None = self.env.parse(text)
+            except jinja2.TemplateSyntaxError:
+                tree = None
+            found = self._trees[name] = (text, filename, tree)
+        return found
 
     def loads(self, name: str) -> list[str]:
         """``name`` and every template it names for loading (extends, include, import, ``shared``)."""
@@ -207,8 +221,10 @@ class Templates:
                 continue
             seen.add(current)
             try:
-                tree = self.env.parse(self.source(current)[0])
+                tree = self._parsed(current)[2]
             except (jinja2.TemplateError, UnicodeDecodeError):
+                tree = None
+            if tree is None:
                 return None  # rendering says what is wrong; nothing is kept
             names.update(jinja2.meta.find_undeclared_variables(tree))
             # Jinja leaves out the environment's globals; a page's context could still give one another value.
