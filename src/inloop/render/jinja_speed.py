@@ -147,13 +147,18 @@ def _blank(node: nodes.Node) -> bool:
     )
 
 
+def is_library(tree: nodes.Template) -> bool:
+    """Whether a template is macro definitions and blank lines alone: importing it does nothing else."""
+    return all(isinstance(node, nodes.Macro) or _blank(node) for node in tree.body)
+
+
 def text_macros(tree: nodes.Template) -> dict[str, str]:
     """The macros of a macro library that take nothing and print one text (the theme's ``local()``), by name.
 
     Only a library, a template of macro definitions and blank lines alone:
     importing it, or calling its macros, can then do nothing else.
     """
-    if not all(isinstance(node, nodes.Macro) or _blank(node) for node in tree.body):
+    if not is_library(tree):
         return {}
     names = [node.name for node in tree.body if isinstance(node, nodes.Macro)]
     found = {}
@@ -244,6 +249,44 @@ def inline_text_macros(tree: nodes.Template, library_of: Callable[[str], dict[st
             tree.body.remove(imported)  # every name it binds is printed as text and used nowhere else
 
 
+#: The global that gives the names a page imports ``with context`` from a library: see :func:`share_libraries`.
+IMPORTED = "_inloop_imported"
+
+
+def share_libraries(tree: nodes.Template, is_library: Callable[[str], bool]) -> None:
+    """Take what a template imports ``with context`` from a library from the global :data:`IMPORTED`.
+
+    ``{% from "_macros.html" import update_list with context %}`` makes the
+    library's module again for every page, running it and defining each of
+    its macros anew; the global keeps the module by the values the library
+    reads (see :meth:`.Templates.imported`), which all pages of a kind share.
+    A library (:func:`text_macros`) has nothing but macros, so one module
+    serves every page that gives it the same values.  Only imports at the
+    top of the template, which bind their names for all of it, as a
+    ``{% set %}`` of the same names does.
+    """
+    if IMPORTED in _bindings(tree):
+        return
+    for index, node in enumerate(tree.body):
+        if not (
+            isinstance(node, nodes.FromImport)
+            and node.with_context
+            and isinstance(node.template, nodes.Const)
+            and isinstance(node.template.value, str)
+            and is_library(node.template.value)
+        ):
+            continue
+        pairs = [(name, name) if isinstance(name, str) else name for name in node.names]
+        target = nodes.Tuple([nodes.Name(alias, "store") for _, alias in pairs], "store")
+        names = nodes.Const(tuple(name for name, _ in pairs))
+        call = nodes.Call(
+            nodes.Name(IMPORTED, "load"), [node.template, names, nodes.Const(node.lineno)], [], None, None
+        )
+        assigned = nodes.Assign(target, call)
+        assigned.set_lineno(node.lineno)
+        tree.body[index] = assigned
+
+
 class _TranslatingCodeGenerator(CodeGenerator):
     """Jinja's code generator, after translating ``_("literal")`` once, when the template is compiled.
 
@@ -259,7 +302,9 @@ class _TranslatingCodeGenerator(CodeGenerator):
             translate = environment.translate_literal
             if translate is not None and not _shadows_gettext(node):
                 _translate_literals(node, translate)
-            inline_text_macros(node, lambda name: environment.text_macros_of(name, self.name))
+            inline_text_macros(node, lambda name: environment.library_of(name, self.name)[1])
+            if environment.share_modules:
+                share_libraries(node, lambda name: environment.library_of(name, self.name)[0])
         super().visit_Template(node, frame)
 
 
@@ -275,21 +320,27 @@ class SpeedEnvironment(jinja2.Environment):
     #: The catalog's gettext, set once translations are installed.
     translate_literal: Callable[[str], str] | None = None
 
+    #: Whether the templates take what they import with context from :data:`IMPORTED` (see :func:`share_libraries`).
+    share_modules = False
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._text_macros: dict[str, dict[str, str]] = {}
+        self._libraries: dict[str, tuple[bool, dict[str, str]]] = {}
 
-    def text_macros_of(self, name: str, importer: str | None) -> dict[str, str]:
-        """The text macros (see :func:`text_macros`) of the template ``importer`` imports as ``name``; read once."""
-        found = self._text_macros
+    def library_of(self, name: str, importer: str | None) -> tuple[bool, dict[str, str]]:
+        """Whether the template ``importer`` imports as ``name`` is a library, and its text macros; read once.
+
+        See :func:`text_macros`.  A template that cannot be read is neither.
+        """
+        found = self._libraries
         resolved = self.join_path(name, importer) if importer is not None else name
         if resolved not in found:
             try:
                 assert self.loader is not None
-                source = self.loader.get_source(self, resolved)[0]
-                found[resolved] = text_macros(self.parse(source, resolved))
+                tree = self.parse(self.loader.get_source(self, resolved)[0], resolved)
+                found[resolved] = (is_library(tree), text_macros(tree))
             except (jinja2.TemplateError, UnicodeDecodeError, AssertionError):
-                found[resolved] = {}
+                found[resolved] = (False, {})
         return found[resolved]
 
 
