@@ -376,7 +376,8 @@ class Planner:
         self.shown.update((item.kind, item.id) for item in shown)
         figures = state.uptime.components()
         linked = self.links.linked(figures, "index.html", self.index)
-        key = (now, [i.digest for i in shown], sorted(state.statuses.items()), figures, linked)
+        bars = [state.uptime.key_of(f) for f in figures]
+        key = (now, [i.digest for i in shown], sorted(state.statuses.items()), bars, linked)
 
         def values() -> dict[str, Any]:
             return {
@@ -461,7 +462,17 @@ class Planner:
         states = [i.state(state.now) for i in chunk.items if isinstance(i, Maintenance)]
         now_matters = _now_matters(chunk.items, state.now)
         # The same items (the same objects, or equal ones) under the same inputs: last plan's page.
-        reuse = (self.common_key, self.templates.fingerprint(template), chunk, states, now_matters, status, bar, linked)
+        bar_key = state.uptime.key_of(bar) if bar is not None else None
+        reuse = (
+            self.common_key,
+            self.templates.fingerprint(template),
+            chunk,
+            states,
+            now_matters,
+            status,
+            bar_key,
+            linked,
+        )
         previous = self.memo.get(path)
         if previous is not None and previous[0] == reuse:
             self.lastmod[path] = previous[2]
@@ -475,7 +486,7 @@ class Planner:
             states,
             now_matters,
             status,
-            bar,
+            bar_key,
             linked,
         )
 

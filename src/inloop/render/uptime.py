@@ -16,6 +16,7 @@ decimals.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import itertools
 import math
 from collections.abc import Iterable, Sequence
@@ -365,6 +366,7 @@ class Uptime:
         self.bounds = [local_day_start(self.first + timedelta(days=n), config) for n in range(count + 1)]
         self._plain: list[Day | None] = [None] * count
         self._ids: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._keys: dict[int, tuple[object, str]] = {}
 
     def table(self, component_ids: Sequence[str]) -> DayTable:
         key = tuple(component_ids)
@@ -453,6 +455,18 @@ class Uptime:
             self.months(component_ids),
             tuple(self.day(component_ids, day) for day in self.days),
         )
+
+    def key_of(self, value: object) -> str:
+        """A digest of figures (or anything this object made), for page keys: a short text instead of thousands
+        of days, made once for every page that shows the same figures."""
+        found = self._keys.get(id(value))
+        if found is None or found[0] is not value:
+            found = self._keys[id(value)] = (value, hashlib.sha256(repr(value).encode()).hexdigest()[:32])
+        return found[1]
+
+    def segments_key(self, component_id: str) -> str:
+        """A digest of a component's stretches of trouble, for page keys; made once."""
+        return self.key_of(self.segments.setdefault(component_id, []))
 
     def components(self) -> list[Figures]:
         """Each component's figures, in ``inloop.toml``'s order; computed once."""

@@ -233,7 +233,8 @@ def index_page(planner: Planner) -> Page:
             "updated": updated,
         }
 
-    return planner.page(path, "uptime.html", (uptime.since_day(), rows, views, linked), values, updated)
+    key = (uptime.since_day(), [uptime.key_of(row) for row in rows], uptime.key_of(views), linked)
+    return planner.page(path, "uptime.html", key, values, updated)
 
 
 def component_page(planner: Planner, component_id: str) -> Page:
@@ -262,4 +263,5 @@ def component_page(planner: Planner, component_id: str) -> Page:
             "updated": updated,
         }
 
-    return planner.page(path, "uptime.html", (uptime.since, uptime.now, segments, linked), values, updated)
+    key = (uptime.since, uptime.now, uptime.segments_key(component_id), linked)
+    return planner.page(path, "uptime.html", key, values, updated)
