@@ -86,7 +86,7 @@ def test_one_module_serves_the_pages_that_give_it_the_same_values(
     assert IMPORTED not in made.env.compile(FILES["state.html"], "state.html", raw=True)  # not a library
     for values in PAGES[:3]:
         made.render("page.html", values)
-    assert len(made._modules) == 2  # label a and label b; extra is read too, through deep()
+    assert len(made.modules) == 2  # label a and label b; extra is read too, through deep()
 
 
 @fast_only

@@ -209,15 +209,8 @@ class Planner:
         config = state.config
         self.fmt = Formatter(config.zone, config.language, translations)
         self.base_path = urlsplit(config.base_url).path or "/"
-        script = templates.source(sitefiles.SCRIPT_TEMPLATE)[0].encode("utf-8")
-        icon = templates.source(sitefiles.FAVICON_TEMPLATE)[0].encode("utf-8")
         #: The theme's files that every page links, by their hashed names.
-        self.assets = {sitefiles.hashed_name(sitefiles.SCRIPT_TEMPLATE, script): script}
-        self.script = next(iter(self.assets))
-        default_icon = sitefiles.hashed_name(sitefiles.FAVICON_TEMPLATE, icon)
-        self.favicon = sitefiles.favicon(config, default_icon)
-        if config.favicon is None:
-            self.assets[default_icon] = icon
+        self.assets, self.script, self.favicon = theme_assets(templates, config)
         #: Each HTML page and the time of the latest update it shows: the sitemap's lastmod.
         self.lastmod: dict[str, datetime | None] = {}
         self.common_key = (
@@ -248,8 +241,7 @@ class Planner:
         #: The incidents the bars and calendars link (see :class:`uptime_pages.Links`).
         self.links = uptime_pages.Links(self)
         #: The same objects for every page: ``listed()`` and ``shared()`` reuse what they made for the same values.
-        self.day_items = self.links.day_items
-        self.uptime_since = state.uptime.since_day()
+        self.day_items, self.uptime_since = self.links.day_items, state.uptime.since_day()
 
     def context(self, path: str, **values: Any) -> dict[str, Any]:
         config = self.state.config
@@ -463,16 +455,8 @@ class Planner:
         now_matters = _now_matters(chunk.items, state.now)
         # The same items (the same objects, or equal ones) under the same inputs: last plan's page.
         bar_key = state.uptime.key_of(bar) if bar is not None else None
-        reuse = (
-            self.common_key,
-            self.templates.fingerprint(template),
-            chunk,
-            states,
-            now_matters,
-            status,
-            bar_key,
-            linked,
-        )
+        fingerprint = self.templates.fingerprint(template)
+        reuse = (self.common_key, fingerprint, chunk, states, now_matters, status, bar_key, linked)
         previous = self.memo.get(path)
         if previous is not None and previous[0] == reuse:
             self.lastmod[path] = previous[2]
@@ -507,6 +491,17 @@ class Planner:
         page = self.page(path, template, key, values, updated)
         self.memo[path] = (reuse, page, updated)
         return page
+
+
+def theme_assets(templates: Templates, config: SiteConfig) -> tuple[dict[str, bytes], str, sitefiles.Favicon]:
+    """The theme's script and default favicon by their hashed names, the script's name, and the site's favicon."""
+    script = templates.source(sitefiles.SCRIPT_TEMPLATE)[0].encode("utf-8")
+    icon = templates.source(sitefiles.FAVICON_TEMPLATE)[0].encode("utf-8")
+    assets = {sitefiles.hashed_name(sitefiles.SCRIPT_TEMPLATE, script): script}
+    default_icon = sitefiles.hashed_name(sitefiles.FAVICON_TEMPLATE, icon)
+    if config.favicon is None:
+        assets[default_icon] = icon
+    return assets, next(iter(assets)), sitefiles.favicon(config, default_icon)
 
 
 def subscribe_page(planner: Planner) -> Page:

@@ -136,7 +136,7 @@ class Templates:
         self.env.globals[SHARED] = self._render_shared
         self.env.globals[LISTED] = self._listed
         if isinstance(self.env, SpeedEnvironment):
-            self.env.globals[IMPORTED] = self._imported
+            self.env.globals[IMPORTED] = imported_from(self)
             self.env.share_modules = True
         #: A root no page has, put in a row in place of the page's own, then replaced by it.
         self._root_mark = Markup(f"\x00{secrets.token_hex(16)}\x00")
@@ -147,7 +147,8 @@ class Templates:
         self._shared: dict[tuple[object, ...], str] = {}
         self._inputs: dict[str, tuple[str, ...] | None] = {}
         self._trees: dict[str, tuple[str, str | None, nodes.Template | None]] = {}
-        self._modules: dict[tuple[object, ...], jinja2.environment.TemplateModule] = {}
+        #: Libraries' modules by the values they read (see :func:`imported_from`).
+        self.modules: dict[tuple[object, ...], jinja2.environment.TemplateModule] = {}
 
     def shown_path(self, filename: str | None) -> str:
         """A template's path as an author reads it in an error."""
@@ -272,40 +273,6 @@ class Templates:
                 self._shared.clear()
             self._shared[key] = rendered
         return rendered
-
-    @jinja2.pass_context
-    def _imported(
-        self, context: jinja2.runtime.Context, name: str, names: tuple[str, ...], line: int
-    ) -> tuple[Any, ...]:
-        """What ``{% from name import names with context %}`` binds, from a module made once for the values it reads.
-
-        See :func:`.jinja_speed.share_libraries`: the module of a library is
-        kept by the value of every name the library, and every template it
-        loads, reads from the context (as for :meth:`_render_shared`), so a
-        module reused is the module importing would make.  A name the
-        library lacks is undefined with Jinja's own words.
-        """
-        template = self.env.get_template(name, parent=context.name)
-        inputs = self.inputs(name)
-        key = None if inputs is None else (name, *(_memo_key(context.resolve_or_missing(n)) for n in inputs))
-        module = self._modules.get(key) if key is not None else None
-        if module is None:
-            module = template.make_module(context.get_all(), True)
-            if key is not None:
-                if len(self._modules) >= _MODULES_LIMIT:  # a watch session's old builds
-                    self._modules.clear()
-                self._modules[key] = module
-        found = []
-        for wanted in names:
-            value = getattr(module, wanted, _ABSENT)
-            if value is _ABSENT:
-                hint = (
-                    f"the template {template.name!r} (imported on line {line} in {context.name!r}) "
-                    f"does not export the requested name {wanted!r}"
-                )
-                value = self.env.undefined(hint, name=wanted)
-            found.append(value)
-        return tuple(found)
 
     @jinja2.pass_context
     def _listed(self, context: jinja2.runtime.Context, item: object) -> str:
@@ -437,3 +404,41 @@ class Templates:
 
     def add_globals(self, values: Mapping[str, Any]) -> None:
         self.env.globals.update(values)
+
+
+def imported_from(templates: Templates) -> Callable[..., tuple[Any, ...]]:
+    """The :data:`.jinja_speed.IMPORTED` global of ``templates``' environment."""
+
+    @jinja2.pass_context
+    def imported(context: jinja2.runtime.Context, name: str, names: tuple[str, ...], line: int) -> tuple[Any, ...]:
+        """What ``{% from name import names with context %}`` binds, from a module made once for the values it reads.
+
+        See :func:`.jinja_speed.share_libraries`: the module of a library is
+        kept by the value of every name the library, and every template it
+        loads, reads from the context (as ``shared()`` keeps a fragment), so
+        a module reused is the module importing would make.  A name the
+        library lacks is undefined with Jinja's own words.
+        """
+        template = templates.env.get_template(name, parent=context.name)
+        inputs = templates.inputs(name)
+        key = None if inputs is None else (name, *(_memo_key(context.resolve_or_missing(n)) for n in inputs))
+        module = templates.modules.get(key) if key is not None else None
+        if module is None:
+            module = template.make_module(context.get_all(), True)
+            if key is not None:
+                if len(templates.modules) >= _MODULES_LIMIT:  # a watch session's old builds
+                    templates.modules.clear()
+                templates.modules[key] = module
+        found = []
+        for wanted in names:
+            value = getattr(module, wanted, _ABSENT)
+            if value is _ABSENT:
+                hint = (
+                    f"the template {template.name!r} (imported on line {line} in {context.name!r}) "
+                    f"does not export the requested name {wanted!r}"
+                )
+                value = templates.env.undefined(hint, name=wanted)
+            found.append(value)
+        return tuple(found)
+
+    return imported
