@@ -61,20 +61,23 @@ def item_page(planner: Planner, item: Incident | Maintenance) -> Page:
     return page
 
 
-def prerender(planner: Planner, item: Incident | Maintenance, staging: Path | None) -> RenderedPage | None:
+def prerender(
+    planner: Planner, item: Incident | Maintenance, staging: Path | None, planned: tuple[Page, str] | None = None
+) -> RenderedPage | None:
     """An item's page as a worker renders it while parsing: its cache key, its bytes compressed.
 
     With a staging folder (a first build, see :func:`.writer.staging_folder`)
-    the worker writes the page there too, on its own core.
+    the worker writes the page there too, on its own core.  ``planned``: the
+    page and its key, if they were made already (see :meth:`ParseRuns.later`).
     """
-    page = item_page(planner, item)
+    page, key = planned if planned is not None else (page := item_page(planner, item), page_key(page))
     try:
         data = page.render()
     except TemplateProblem:
         return None  # rendered again by the normal path, which reports it
     if staging is not None:
         write_new(staging, page.path, data)
-    return RenderedPage(page_key(page), Packed.of(data).packed)
+    return RenderedPage(key, Packed.of(data).packed)
 
 
 class ParseRuns:
@@ -94,6 +97,8 @@ class ParseRuns:
         self.parent = os.getpid()
         #: Each process's own: what a worker shares, its messages keep shared.
         self.repeats = Repeats()
+        #: The pages a child planned for its items' keys, by the item's id, until it renders them.
+        self._planned: dict[int, tuple[Incident | Maintenance, Page, str]] = {}
 
     def first(self, files: Sequence[SourceFile]) -> list[Outcome]:
         """Parse a run of files and cache the results, then render their items' pages."""
@@ -110,15 +115,18 @@ class ParseRuns:
         return list(zip(results, pages, strict=True))
 
     def later(self, files: Sequence[SourceFile], outcomes: list[Outcome]) -> list[ItemPage | None]:
-        """Render the pages promised by :meth:`first_in_child`."""
+        """Render the pages promised by :meth:`first_in_child` (with the pages it planned, in the child)."""
         assert self.pages is not None
         planner, staging = self.pages.planner, self.pages.staging
-        return self._stored(
-            [
-                prerender(planner, item, staging) if page is not None and item is not None else None
-                for (item, _), page in outcomes
-            ]
-        )
+        rendered: list[ItemPage | None] = []
+        for (item, _), page in outcomes:
+            planned = self._planned.pop(id(item), None)
+            if page is None or item is None:
+                rendered.append(None)
+            else:
+                mine = planned[1:] if planned is not None and planned[0] is item else None
+                rendered.append(prerender(planner, item, staging, mine))
+        return self._stored(rendered)
 
     def _parse(self, files: Sequence[SourceFile]) -> list[ParseResult]:
         results: list[ParseResult] = []
@@ -147,7 +155,10 @@ class ParseRuns:
             return None
         if render:
             return prerender(self.pages.planner, item, self.pages.staging)
-        return PromisedPage(page_key(item_page(self.pages.planner, item)))
+        page = item_page(self.pages.planner, item)
+        key = page_key(page)
+        self._planned[id(item)] = (item, page, key)  # for this process's own later()
+        return PromisedPage(key)
 
     def _stored(self, pages: list[ItemPage | None]) -> list[ItemPage | None]:
         """For a one-shot first build: put a run's staged pages in the cache from here, keep only their keys."""

@@ -32,6 +32,7 @@ from inloop.build.page_cache import PageCache, Wanted
 from inloop.render.pages import Memo, Page, Planner, make_state
 from inloop.build.parallel import fork_map
 from inloop.render.templates import TemplateProblem, Templates
+from inloop.build.writer import write_new
 
 STATIC_DIR = "static"
 #: The templates every build compiles first: a mistake in one fails the build before anything is rendered.
@@ -46,12 +47,19 @@ PAGE_TEMPLATES = [
 ]
 
 
-def render_one(page: Page) -> Packed | Problem:
-    """A page's bytes, compressed at once: a build holds every page until it knows all are good."""
+def render_one(page: Page, staging: Path | None = None) -> Packed | Problem:
+    """A page's bytes, compressed at once: a build holds every page until it knows all are good.
+
+    With a first build's staging folder, the page is written there at once,
+    by the process that rendered it, not at the end by the parent alone.
+    """
     try:
-        return Packed.of(page.render())
+        data = page.render()
     except TemplateProblem as exc:
         return exc.problem
+    if staging is not None:
+        write_new(staging, page.path, data)
+    return Packed.of(data)
 
 
 def differs(old: FileBytes | None, new: FileBytes) -> bool:
@@ -90,7 +98,7 @@ class Rendered:
     rendered: int  # pages rendered by this build (not taken from memory or the cache)
     patched: bool  # only the pages showing the edited items were planned again
     changed: list[str]  # patched: the pages whose bytes changed
-    staged: set[str]  # the pages the workers wrote to the staging folder
+    staged: set[str]  # the pages written to the staging folder by the process that rendered them
 
 
 class Renderer:
@@ -238,6 +246,8 @@ class Renderer:
                     problems.append(result)
             else:
                 done[wanted.keys[page.path]] = result.packed
+                if job.staging is not None:
+                    staged.add(page.path)  # written there when rendered
         if problems:
             raise BuildError(problems)
         self.pages.store(done)
@@ -269,17 +279,18 @@ class Renderer:
                 # before the list pages, so that its listing is gone before the memory's peak.
                 job.inputs_read()
                 job.inputs_read = None
+            staging = job.staging
             if forking and early.deferred is None:
-                results = fork_map(render_one, now_pages)
+                results = fork_map(lambda page: render_one(page, staging), now_pages)
             else:
-                results = [render_one(p) for p in now_pages]
+                results = [render_one(p, staging) for p in now_pages]
             if early.deferred is not None:
                 done.update((key, _bytes_of(page)) for key, page in early.finish().items())
                 late = [
                     p for p in to_render if wanted.keys[p.path] in early.promised and wanted.keys[p.path] not in done
                 ]
                 now_pages += late  # what a worker could not render: rendered here, which reports why
-                results += [render_one(p) for p in late]
+                results += [render_one(p, staging) for p in late]
             early.promised = set()
         return now_pages, results
 

@@ -141,6 +141,11 @@ def parse_yaml_mapping(text: str, path: str, first_line: int) -> tuple[YMap | No
     if size > MAX_FRONT_MATTER_BYTES:
         message = f"the front matter is {size:,} bytes; at most {MAX_FRONT_MATTER_BYTES:,} bytes are allowed"
         return None, [Problem(path, first_line, message)]
+    from inloop.read.plain_yaml import plain_mapping  # it builds this module's nodes
+
+    plain = plain_mapping(text, first_line)
+    if plain is not None:  # the common front matter, read as the parser would read it
+        return plain, []
     problems: list[Problem] = []
     try:
         root = _Builder(text, path, first_line, problems).build(yaml.parse(text, Loader=_LOADER))

@@ -1,8 +1,9 @@
 """The templates' speed shortcuts, all of them, and the switch that turns them off.
 
 Each goes through a door Jinja documents: the environment's
-``code_generator_class`` (``_("literal")`` translated when a template is
-compiled) and ``pass_context`` functions (``_``, ``gettext`` and ``ngettext``
+``code_generator_class`` (``_("literal")`` translated, and a macro that
+prints one text, the theme's ``local()``, printed, when a template is
+compiled) and ``pass_eval_context`` functions (``_``, ``gettext`` and ``ngettext``
 without Jinja's per-call overhead).  Nothing here imports or overrides a
 private name of Jinja or MarkupSafe, so a new minor release cannot make a
 page print other bytes without a test saying so.
@@ -17,7 +18,7 @@ builds the example site and a generated site both ways).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from gettext import NullTranslations
 from typing import Any
 
@@ -54,9 +55,9 @@ def _fast_gettext(translations: NullTranslations) -> dict[str, Callable[..., str
     gettext, ngettext = translations.gettext, translations.ngettext
     plain: dict[tuple[str, bool], str] = {}
 
-    @jinja2.pass_context
-    def fast_gettext(context: jinja2.runtime.Context, string: str, /, **variables: Any) -> str:
-        autoescape = context.eval_ctx.autoescape
+    @jinja2.pass_eval_context  # not the context: Jinja would copy it for each call in a loop that sets names
+    def fast_gettext(eval_ctx: nodes.EvalContext, string: str, /, **variables: Any) -> str:
+        autoescape = eval_ctx.autoescape
         if variables or type(string) is not str:
             return _newstyle(gettext(string), autoescape, variables)
         key = (string, autoescape)
@@ -67,12 +68,10 @@ def _fast_gettext(translations: NullTranslations) -> dict[str, Callable[..., str
             text = plain[key] = _newstyle(gettext(string), autoescape, {})
         return text
 
-    @jinja2.pass_context
-    def fast_ngettext(
-        context: jinja2.runtime.Context, singular: str, plural: str, num: int, /, **variables: Any
-    ) -> str:
+    @jinja2.pass_eval_context
+    def fast_ngettext(eval_ctx: nodes.EvalContext, singular: str, plural: str, num: int, /, **variables: Any) -> str:
         variables.setdefault("num", num)
-        return _newstyle(ngettext(singular, plural, num), context.eval_ctx.autoescape, variables)
+        return _newstyle(ngettext(singular, plural, num), eval_ctx.autoescape, variables)
 
     return {"_": fast_gettext, "gettext": fast_gettext, "ngettext": fast_ngettext}
 
@@ -132,6 +131,162 @@ def _translate_literals(node: nodes.Node, translate: Callable[[str], str]) -> No
                 setattr(node, field, folded)
 
 
+def _constant_text(body: list[nodes.Node]) -> str | None:
+    """The text a macro's body prints, if it prints that text and does nothing else."""
+    parts = []
+    for node in body:
+        if not isinstance(node, nodes.Output) or not all(isinstance(c, nodes.TemplateData) for c in node.nodes):
+            return None
+        parts += [c.data for c in node.nodes if isinstance(c, nodes.TemplateData)]
+    return "".join(parts)
+
+
+def _blank(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.Output) and all(
+        isinstance(c, nodes.TemplateData) and not c.data.strip() for c in node.nodes
+    )
+
+
+def is_library(tree: nodes.Template) -> bool:
+    """Whether a template is macro definitions and blank lines alone: importing it does nothing else."""
+    return all(isinstance(node, nodes.Macro) or _blank(node) for node in tree.body)
+
+
+def text_macros(tree: nodes.Template) -> dict[str, str]:
+    """The macros of a macro library that take nothing and print one text (the theme's ``local()``), by name.
+
+    Only a library, a template of macro definitions and blank lines alone:
+    importing it, or calling its macros, can then do nothing else.
+    """
+    if not is_library(tree):
+        return {}
+    names = [node.name for node in tree.body if isinstance(node, nodes.Macro)]
+    found = {}
+    for node in tree.body:
+        if isinstance(node, nodes.Macro) and names.count(node.name) == 1 and not node.args and not node.defaults:
+            text = _constant_text(node.body)
+            if text is not None:
+                found[node.name] = text
+    return found
+
+
+def _bindings(tree: nodes.Template) -> list[str]:
+    """Every name the template binds, once per binding: imports, macros, sets, loop and macro variables."""
+    bound = [n.name for n in tree.find_all(nodes.Name) if isinstance(n, nodes.Name) and n.ctx in ("store", "param")]
+    bound += [m.name for m in tree.find_all(nodes.Macro) if isinstance(m, nodes.Macro)]
+    bound += [i.target for i in tree.find_all(nodes.Import) if isinstance(i, nodes.Import)]
+    for imported in tree.find_all(nodes.FromImport):
+        assert isinstance(imported, nodes.FromImport)
+        bound += [name if isinstance(name, str) else name[1] for name in imported.names]
+    return bound
+
+
+def _zero_argument_call(node: nodes.Node, names: Mapping[str, str]) -> str | None:
+    """The name of ``names`` that ``node`` calls with nothing: ``local()``."""
+    if (
+        isinstance(node, nodes.Call)
+        and isinstance(node.node, nodes.Name)
+        and node.node.name in names
+        and not node.args
+        and not node.kwargs
+        and node.dyn_args is None
+        and node.dyn_kwargs is None
+    ):
+        return node.node.name
+    return None
+
+
+def _fold_calls(tree: nodes.Template, texts: dict[str, str]) -> None:
+    """Print the text of each text macro called alone in ``{{ }}``.
+
+    Only there: where a call is part of an expression (``local() ~ "<"``),
+    Jinja's constant folding would make its Markup a plain string.
+    """
+    for output in tree.find_all(nodes.Output):
+        assert isinstance(output, nodes.Output)
+        for index, child in enumerate(output.nodes):
+            name = _zero_argument_call(child, texts)
+            if name is not None:
+                output.nodes[index] = nodes.MarkSafeIfAutoescape(nodes.Const(texts[name]), lineno=child.lineno)
+
+
+def inline_text_macros(tree: nodes.Template, library_of: Callable[[str], dict[str, str]]) -> None:
+    """Print the text of each call of a macro that takes nothing and prints one text, instead of calling it.
+
+    A macro call returns its text, Markup where the caller escapes: what
+    ``MarkSafeIfAutoescape`` of the text prints.  The macro is the theme's
+    ``local()``, called a dozen times a page; its template, a library (see
+    :func:`text_macros`), is read here with the loader the import uses.
+    Only a name the template binds once, by an import at its top (or, in a
+    library, by its own definition).  An import left with no name in use is
+    dropped: a library's import does nothing else.  ``library_of(name)``
+    gives the text macros of a template by its name (none for a template
+    that cannot be read).
+    """
+    candidates: dict[str, str] = dict(text_macros(tree))  # a library's own, called in its other macros
+    imports: list[nodes.FromImport] = []
+    for imported in tree.body:  # imports at the top, which bind their names for the whole template
+        if (
+            isinstance(imported, nodes.FromImport)
+            and isinstance(imported.template, nodes.Const)
+            and isinstance(imported.template.value, str)
+        ):
+            library = library_of(imported.template.value)
+            for name in imported.names:
+                source, alias = (name, name) if isinstance(name, str) else name
+                if source in library:
+                    candidates[alias] = library[source]
+            imports.append(imported)
+    bindings = _bindings(tree)
+    texts = {name: text for name, text in candidates.items() if bindings.count(name) == 1}
+    if not texts:
+        return
+    _fold_calls(tree, texts)
+    loads = [n.name for n in tree.find_all(nodes.Name) if isinstance(n, nodes.Name) and n.ctx == "load"]
+    for imported in imports:
+        aliases = [name if isinstance(name, str) else name[1] for name in imported.names]
+        if all(alias in texts and loads.count(alias) == 0 for alias in aliases):
+            tree.body.remove(imported)  # every name it binds is printed as text and used nowhere else
+
+
+#: The global that gives the names a page imports ``with context`` from a library: see :func:`share_libraries`.
+IMPORTED = "_inloop_imported"
+
+
+def share_libraries(tree: nodes.Template, is_library: Callable[[str], bool]) -> None:
+    """Take what a template imports ``with context`` from a library from the global :data:`IMPORTED`.
+
+    ``{% from "_macros.html" import update_list with context %}`` makes the
+    library's module again for every page, running it and defining each of
+    its macros anew; the global keeps the module by the values the library
+    reads (see :meth:`.Templates.imported`), which all pages of a kind share.
+    A library (:func:`text_macros`) has nothing but macros, so one module
+    serves every page that gives it the same values.  Only imports at the
+    top of the template, which bind their names for all of it, as a
+    ``{% set %}`` of the same names does.
+    """
+    if IMPORTED in _bindings(tree):
+        return
+    for index, node in enumerate(tree.body):
+        if not (
+            isinstance(node, nodes.FromImport)
+            and node.with_context
+            and isinstance(node.template, nodes.Const)
+            and isinstance(node.template.value, str)
+            and is_library(node.template.value)
+        ):
+            continue
+        pairs = [(name, name) if isinstance(name, str) else name for name in node.names]
+        target = nodes.Tuple([nodes.Name(alias, "store") for _, alias in pairs], "store")
+        names = nodes.Const(tuple(name for name, _ in pairs))
+        call = nodes.Call(
+            nodes.Name(IMPORTED, "load"), [node.template, names, nodes.Const(node.lineno)], [], None, None
+        )
+        assigned = nodes.Assign(target, call)
+        assigned.set_lineno(node.lineno)
+        tree.body[index] = assigned
+
+
 class _TranslatingCodeGenerator(CodeGenerator):
     """Jinja's code generator, after translating ``_("literal")`` once, when the template is compiled.
 
@@ -143,18 +298,50 @@ class _TranslatingCodeGenerator(CodeGenerator):
 
     def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
         environment = self.environment
-        translate = environment.translate_literal if isinstance(environment, SpeedEnvironment) else None
-        if translate is not None and not _shadows_gettext(node):
-            _translate_literals(node, translate)
+        if isinstance(environment, SpeedEnvironment):
+            translate = environment.translate_literal
+            if translate is not None and not _shadows_gettext(node):
+                _translate_literals(node, translate)
+            inline_text_macros(node, lambda name: environment.library_of(name, self.name)[1])
+            if environment.share_modules:
+                share_libraries(node, lambda name: environment.library_of(name, self.name)[0])
         super().visit_Template(node, frame)
 
 
 class SpeedEnvironment(jinja2.Environment):
-    """A Jinja environment whose templates translate their literal texts when compiled."""
+    """A Jinja environment whose templates translate their literal texts, and print their text macros, when compiled.
+
+    An environment compiles each template once for its life (inloop makes a
+    new one when a template of the site changes), so what it read of another
+    template when compiling one is what that template holds.
+    """
 
     code_generator_class = _TranslatingCodeGenerator
     #: The catalog's gettext, set once translations are installed.
     translate_literal: Callable[[str], str] | None = None
+
+    #: Whether the templates take what they import with context from :data:`IMPORTED` (see :func:`share_libraries`).
+    share_modules = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._libraries: dict[str, tuple[bool, dict[str, str]]] = {}
+
+    def library_of(self, name: str, importer: str | None) -> tuple[bool, dict[str, str]]:
+        """Whether the template ``importer`` imports as ``name`` is a library, and its text macros; read once.
+
+        See :func:`text_macros`.  A template that cannot be read is neither.
+        """
+        found = self._libraries
+        resolved = self.join_path(name, importer) if importer is not None else name
+        if resolved not in found:
+            try:
+                assert self.loader is not None
+                tree = self.parse(self.loader.get_source(self, resolved)[0], resolved)
+                found[resolved] = (is_library(tree), text_macros(tree))
+            except (jinja2.TemplateError, UnicodeDecodeError, AssertionError):
+                found[resolved] = (False, {})
+        return found[resolved]
 
 
 def make_environment(translations: NullTranslations, **options: Any) -> jinja2.Environment:

@@ -136,7 +136,8 @@ class MachinePages:
         def document() -> bytes:
             return uptime_files.uptime_json(uptime, uptime.components())
 
-        pages = [Page("uptime.json", key_of(common, "uptime", state.now, sorted(uptime.segments.items())), document)]
+        trouble = [(cid, uptime.segments_key(cid)) for cid in sorted(uptime.segments)]
+        pages = [Page("uptime.json", key_of(common, "uptime", state.now, trouble), document)]
         for component in state.config.components:
             value = uptime.uptime_90d((component.id,))
             folder = f"components/{component.id}/"

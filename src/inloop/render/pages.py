@@ -209,15 +209,8 @@ class Planner:
         config = state.config
         self.fmt = Formatter(config.zone, config.language, translations)
         self.base_path = urlsplit(config.base_url).path or "/"
-        script = templates.source(sitefiles.SCRIPT_TEMPLATE)[0].encode("utf-8")
-        icon = templates.source(sitefiles.FAVICON_TEMPLATE)[0].encode("utf-8")
         #: The theme's files that every page links, by their hashed names.
-        self.assets = {sitefiles.hashed_name(sitefiles.SCRIPT_TEMPLATE, script): script}
-        self.script = next(iter(self.assets))
-        default_icon = sitefiles.hashed_name(sitefiles.FAVICON_TEMPLATE, icon)
-        self.favicon = sitefiles.favicon(config, default_icon)
-        if config.favicon is None:
-            self.assets[default_icon] = icon
+        self.assets, self.script, self.favicon = theme_assets(templates, config)
         #: Each HTML page and the time of the latest update it shows: the sitemap's lastmod.
         self.lastmod: dict[str, datetime | None] = {}
         self.common_key = (
@@ -247,6 +240,8 @@ class Planner:
         self.machine = MachinePages(self)
         #: The incidents the bars and calendars link (see :class:`uptime_pages.Links`).
         self.links = uptime_pages.Links(self)
+        #: The same objects for every page: ``listed()`` and ``shared()`` reuse what they made for the same values.
+        self.day_items, self.uptime_since = self.links.day_items, state.uptime.since_day()
 
     def context(self, path: str, **values: Any) -> dict[str, Any]:
         config = self.state.config
@@ -275,8 +270,8 @@ class Planner:
             "status_text": STATUS_TEXT,
             "change_words": CHANGE_WORDS,
             "overall_text": OVERALL,
-            "day_items": self.links.day_items,
-            "uptime_since": self.state.uptime.since_day(),
+            "day_items": self.day_items,
+            "uptime_since": self.uptime_since,
             **values,
         }
 
@@ -294,7 +289,9 @@ class Planner:
         full_key = key_of(self.common_key, self.templates.fingerprint(template), template, key)
 
         def render() -> bytes:
-            return self.templates.render(template, self.context(path, **values())).encode("utf-8")
+            data = self.templates.render(template, self.context(path, **values())).encode("utf-8")
+            self.fmt.forget_moments()  # a moment another page shows too is in a row that listed() keeps
+            return data
 
         return Page(path, full_key, render)
 
@@ -337,6 +334,7 @@ class Planner:
         if now != self.state.now:
             self.state.now = now
             self.state.uptime = Uptime(self.state.config, content, now)
+            self.uptime_since = self.state.uptime.since_day()
             replanned.update((page.path, page) for page in _pages_that_read_the_clock(self, content))
         for old, new in changes:
             page = self.incident(new) if isinstance(new, Incident) else self.maintenance(new)
@@ -370,7 +368,8 @@ class Planner:
         self.shown.update((item.kind, item.id) for item in shown)
         figures = state.uptime.components()
         linked = self.links.linked(figures, "index.html", self.index)
-        key = (now, [i.digest for i in shown], sorted(state.statuses.items()), figures, linked)
+        bars = [state.uptime.key_of(f) for f in figures]
+        key = (now, [i.digest for i in shown], sorted(state.statuses.items()), bars, linked)
 
         def values() -> dict[str, Any]:
             return {
@@ -455,7 +454,9 @@ class Planner:
         states = [i.state(state.now) for i in chunk.items if isinstance(i, Maintenance)]
         now_matters = _now_matters(chunk.items, state.now)
         # The same items (the same objects, or equal ones) under the same inputs: last plan's page.
-        reuse = (self.common_key, self.templates.fingerprint(template), chunk, states, now_matters, status, bar, linked)
+        bar_key = state.uptime.key_of(bar) if bar is not None else None
+        fingerprint = self.templates.fingerprint(template)
+        reuse = (self.common_key, fingerprint, chunk, states, now_matters, status, bar_key, linked)
         previous = self.memo.get(path)
         if previous is not None and previous[0] == reuse:
             self.lastmod[path] = previous[2]
@@ -469,7 +470,7 @@ class Planner:
             states,
             now_matters,
             status,
-            bar,
+            bar_key,
             linked,
         )
 
@@ -490,6 +491,17 @@ class Planner:
         page = self.page(path, template, key, values, updated)
         self.memo[path] = (reuse, page, updated)
         return page
+
+
+def theme_assets(templates: Templates, config: SiteConfig) -> tuple[dict[str, bytes], str, sitefiles.Favicon]:
+    """The theme's script and default favicon by their hashed names, the script's name, and the site's favicon."""
+    script = templates.source(sitefiles.SCRIPT_TEMPLATE)[0].encode("utf-8")
+    icon = templates.source(sitefiles.FAVICON_TEMPLATE)[0].encode("utf-8")
+    assets = {sitefiles.hashed_name(sitefiles.SCRIPT_TEMPLATE, script): script}
+    default_icon = sitefiles.hashed_name(sitefiles.FAVICON_TEMPLATE, icon)
+    if config.favicon is None:
+        assets[default_icon] = icon
+    return assets, next(iter(assets)), sitefiles.favicon(config, default_icon)
 
 
 def subscribe_page(planner: Planner) -> Page:

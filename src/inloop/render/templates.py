@@ -12,6 +12,7 @@ import hashlib
 import secrets
 import traceback
 from collections.abc import Callable, Mapping
+from datetime import date
 from gettext import NullTranslations
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from markupsafe import Markup, escape
 
 from inloop import __version__
 from inloop.errors import Problem
-from inloop.render.jinja_speed import make_environment, stock_jinja
+from inloop.render.jinja_speed import IMPORTED, SpeedEnvironment, make_environment, stock_jinja
 
 THEME_DIR = Path(__file__).parent.parent / "theme"
 THEME_TEMPLATES = THEME_DIR / "templates"
@@ -50,6 +51,10 @@ LISTED = "listed"
 ROW_MACROS = "_macros.html"
 #: Sets of rows kept by one environment (one per build's values); past this they are dropped.
 _ROW_SETS_LIMIT = 4
+#: Modules of libraries imported with a context, kept by one environment; past this they are dropped.
+_MODULES_LIMIT = 64
+#: What ``getattr`` gives for a name a module lacks.
+_ABSENT = object()
 
 
 def references(tree: nodes.Template) -> list[str | None]:
@@ -81,7 +86,8 @@ class _Same:
         return isinstance(other, _Same) and other.value is self.value
 
 
-_PLAIN_TYPES = frozenset({str, Markup, int, float, bool, type(None)})
+#: Values equal only when they print the same (not ``datetime``: equal moments in other zones print differently).
+_PLAIN_TYPES = frozenset({str, Markup, int, float, bool, type(None), date})
 
 
 def _memo_key(value: object) -> object:
@@ -129,14 +135,20 @@ class Templates:
         )
         self.env.globals[SHARED] = self._render_shared
         self.env.globals[LISTED] = self._listed
+        if isinstance(self.env, SpeedEnvironment):
+            self.env.globals[IMPORTED] = imported_from(self)
+            self.env.share_modules = True
         #: A root no page has, put in a row in place of the page's own, then replaced by it.
         self._root_mark = Markup(f"\x00{secrets.token_hex(16)}\x00")
         #: By the values the macros read: the macros' module and each item's row, by the item's id.
-        self._rows: dict[tuple[object, ...], tuple[Any, dict[int, tuple[object, str, bool]]]] = {}
+        self._rows: dict[tuple[object, ...], tuple[Any, dict[int, tuple[object, bytes, bool]]]] = {}
         self._fingerprints: dict[str, str] = {}
         self._loads: dict[str, list[str]] = {}
         self._shared: dict[tuple[object, ...], str] = {}
         self._inputs: dict[str, tuple[str, ...] | None] = {}
+        self._trees: dict[str, tuple[str, str | None, nodes.Template | None]] = {}
+        #: Libraries' modules by the values they read (see :func:`imported_from`).
+        self.modules: dict[tuple[object, ...], jinja2.environment.TemplateModule] = {}
 
     def shown_path(self, filename: str | None) -> str:
         """A template's path as an author reads it in an error."""
@@ -166,14 +178,12 @@ class Templates:
             if current in seen:
                 continue
             try:
-                text, filename = self.source(current)
+                text, filename, parsed = self._parsed(current)
             except jinja2.TemplateNotFound:
                 seen[current] = "missing"
                 continue
             seen[current] = f"{filename}:{hashlib.sha256(text.encode()).hexdigest()}"
-            try:
-                parsed = self.env.parse(text)
-            except jinja2.TemplateSyntaxError:
+            if parsed is None:
                 continue
             for reference in references(parsed):
                 if reference is None:
@@ -186,6 +196,21 @@ class Templates:
         digest = hashlib.sha256(repr((__version__, sorted(seen.items()))).encode()).hexdigest()[:20]
         self._fingerprints[name] = digest
         return digest
+
+    def _parsed(self, name: str) -> tuple[str, str | None, nodes.Template | None]:
+        """A template's text, file and syntax tree (None: it does not parse), read once for every page kind.
+
+        Raises ``TemplateNotFound`` and, for a file that is not UTF-8, ``UnicodeDecodeError``.
+        """
+        found = self._trees.get(name)
+        if found is None:
+            text, filename = self.source(name)
+            try:
+                tree: nodes.Template | None = self.env.parse(text)
+            except jinja2.TemplateSyntaxError:
+                tree = None
+            found = self._trees[name] = (text, filename, tree)
+        return found
 
     def loads(self, name: str) -> list[str]:
         """``name`` and every template it names for loading (extends, include, import, ``shared``)."""
@@ -205,8 +230,10 @@ class Templates:
                 continue
             seen.add(current)
             try:
-                tree = self.env.parse(self.source(current)[0])
+                tree = self._parsed(current)[2]
             except (jinja2.TemplateError, UnicodeDecodeError):
+                tree = None
+            if tree is None:
                 return None  # rendering says what is wrong; nothing is kept
             names.update(jinja2.meta.find_undeclared_variables(tree))
             # Jinja leaves out the environment's globals; a page's context could still give one another value.
@@ -273,8 +300,10 @@ class Templates:
         row = rows.get(id(item))
         if row is None or row[0] is not item:
             made = module.item_row(item)
-            row = rows[id(item)] = (item, str(made), isinstance(made, Markup))
-        _, text, escaped = row
+            # kept as UTF-8: a row holds a dash or a dot, which makes a str two bytes a character
+            row = rows[id(item)] = (item, str(made).encode("utf-8", "surrogatepass"), isinstance(made, Markup))
+        _, data, escaped = row
+        text = data.decode("utf-8", "surrogatepass")
         if escaped:  # the macro's template escapes what it prints
             return Markup(text.replace(self._root_mark, str(escape(root))))
         return text.replace(self._root_mark, root)
@@ -375,3 +404,41 @@ class Templates:
 
     def add_globals(self, values: Mapping[str, Any]) -> None:
         self.env.globals.update(values)
+
+
+def imported_from(templates: Templates) -> Callable[..., tuple[Any, ...]]:
+    """The :data:`.jinja_speed.IMPORTED` global of ``templates``' environment."""
+
+    @jinja2.pass_context
+    def imported(context: jinja2.runtime.Context, name: str, names: tuple[str, ...], line: int) -> tuple[Any, ...]:
+        """What ``{% from name import names with context %}`` binds, from a module made once for the values it reads.
+
+        See :func:`.jinja_speed.share_libraries`: the module of a library is
+        kept by the value of every name the library, and every template it
+        loads, reads from the context (as ``shared()`` keeps a fragment), so
+        a module reused is the module importing would make.  A name the
+        library lacks is undefined with Jinja's own words.
+        """
+        template = templates.env.get_template(name, parent=context.name)
+        inputs = templates.inputs(name)
+        key = None if inputs is None else (name, *(_memo_key(context.resolve_or_missing(n)) for n in inputs))
+        module = templates.modules.get(key) if key is not None else None
+        if module is None:
+            module = template.make_module(context.get_all(), True)
+            if key is not None:
+                if len(templates.modules) >= _MODULES_LIMIT:  # a watch session's old builds
+                    templates.modules.clear()
+                templates.modules[key] = module
+        found = []
+        for wanted in names:
+            value = getattr(module, wanted, _ABSENT)
+            if value is _ABSENT:
+                hint = (
+                    f"the template {template.name!r} (imported on line {line} in {context.name!r}) "
+                    f"does not export the requested name {wanted!r}"
+                )
+                value = templates.env.undefined(hint, name=wanted)
+            found.append(value)
+        return tuple(found)
+
+    return imported

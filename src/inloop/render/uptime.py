@@ -7,20 +7,23 @@ which several incidents, or several components of a group, are down count
 once, at the worst status of that minute.  Nothing before ``[uptime] since``
 is known, so a period counts only from there, and only up to the build time.
 
-Sums are exact (fractions of microseconds), so the rounding is the only
-approximation: percentages rounded down to two decimals (any downtime is
-never 100.00), minutes rounded half up to two decimals.
+Sums are exact (whole microseconds times the weights' common denominator),
+so the rounding is the only approximation: percentages rounded down to two
+decimals (any downtime is never 100.00), minutes rounded half up to two
+decimals.
 """
 
 from __future__ import annotations
 
 import bisect
+import hashlib
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from inloop.model import ComponentStatus, Content, SiteConfig
 from inloop.render.status import local_day_start
@@ -34,8 +37,11 @@ LEVELS = ("none", "little", "more", "lot")
 NO_DATA = "nodata"
 
 _MICROSECONDS = 1_000_000
-_MINUTE = Fraction(60 * _MICROSECONDS)
-_NONE = Fraction(0)
+_MICROSECOND = timedelta(microseconds=1)
+_NO_TIME = timedelta(0)
+#: Every status from best to worst, and each one's place in that order (``ComponentStatus.rank``, looked up once).
+_STATUSES = list(ComponentStatus)
+_RANKS = {status: status.rank for status in _STATUSES}
 
 
 class Segment(NamedTuple):
@@ -119,6 +125,16 @@ def round_minutes(minutes: Fraction) -> float:
     return math.floor(minutes * 100 + Fraction(1, 2)) / 100
 
 
+def round_units(units: int, unit: int) -> float:
+    """``round_minutes(Fraction(units, unit))`` in whole numbers (``units`` >= 0)."""
+    return (200 * units + unit) // (2 * unit) / 100
+
+
+def percent_of(up: int, period: int) -> float:
+    """``round_down_percent(Fraction(up, period))`` in whole numbers (``period`` > 0), never below 0."""
+    return max(0, up) * 10000 // period / 100
+
+
 def weights_of(config: SiteConfig) -> dict[ComponentStatus, Fraction]:
     """The weights as exact fractions: 0.3 is three tenths, not the float nearest to it."""
     weights = {status: Fraction(0) for status in ComponentStatus}
@@ -162,77 +178,154 @@ def worst_spans(segments: Iterable[Segment], now: datetime) -> list[Span]:
     for segment in segments:
         end = now if segment.end is None else min(segment.end, now)
         if segment.start < end:
-            rank = segment.status.rank
+            rank = _RANKS[segment.status]
             events += [(segment.start, 1, rank), (end, -1, rank)]
     events.sort()
-    counts = [0] * len(ComponentStatus)
-    statuses = list(ComponentStatus)
+    counts = [0] * len(_STATUSES)
     spans: list[Span] = []
+    held: tuple[datetime, datetime, int] | None = None  # the span being made: start, end, rank
+    last = len(events) - 1
     for index, (moment, delta, rank) in enumerate(events):
         counts[rank] += delta
-        if index + 1 < len(events) and events[index + 1][0] == moment:
-            continue
-        if index + 1 == len(events):
+        if index == last:
             break
-        worst = max((r for r, count in enumerate(counts) if count > 0), default=0)
-        if worst == 0:
-            continue
         following = events[index + 1][0]
-        status = statuses[worst]
-        if spans and spans[-1].end == moment and spans[-1].status == status:
-            spans[-1] = Span(spans[-1].start, following, status)
-        else:
-            spans.append(Span(moment, following, status))
+        if following == moment:
+            continue
+        worst = len(counts) - 1
+        while worst and not counts[worst]:
+            worst -= 1
+        if held is not None and held[1] == moment and held[2] == worst:
+            held = (held[0], following, worst)  # the same status goes on
+            continue
+        if held is not None:
+            spans.append(Span(held[0], held[1], _STATUSES[held[2]]))
+        held = (moment, following, worst) if worst else None
+    if held is not None:
+        spans.append(Span(held[0], held[1], _STATUSES[held[2]]))
     return spans
 
 
-class Timeline:
-    """The worst-status spans of some components, to sum the downtime of any period quickly."""
-
-    def __init__(self, spans: Sequence[Span], segments: Sequence[Segment], weights: dict[ComponentStatus, Fraction]):
-        self.spans = spans
-        self.ends = [span.end for span in spans]
-        closed = sorted((s for s in segments if s.end is not None), key=lambda s: s.start)
-        self.closed = closed
-        self.starts = [s.start for s in closed]
-        self.longest = max((s.end - s.start for s in closed if s.end is not None), default=timedelta(0))
-        self.open = [s for s in segments if s.end is None]
-        self.weights = weights
-
-    def downtime(self, start: datetime, end: datetime) -> Fraction:
-        """The weighted minutes of downtime in ``[start, end)``."""
-        spans = self.spans
-        first = bisect.bisect_right(self.ends, start)
-        if first == len(spans) or spans[first].start >= end:
-            return _NONE  # most days of most components
-        total = Fraction(0)
-        for index in range(first, len(spans)):
-            span = spans[index]
-            if span.start >= end:
-                break
-            overlap = min(span.end, end) - max(span.start, start)
-            total += self.weights[span.status] * (overlap // timedelta(microseconds=1))
-        return total / _MINUTE
-
-    def incidents(self, start: datetime, end: datetime, now: datetime) -> tuple[str, ...]:
-        """The incidents that gave one of the components a status other than operational in ``[start, end)``."""
-        end = min(end, now)
-        low = bisect.bisect_left(self.starts, start - self.longest)
-        high = bisect.bisect_left(self.starts, end)
-        if low == high and not self.open:
-            return ()
-        found = {s.incident for s in self.closed[low:high] if s.end is not None and s.end > start}
-        found.update(s.incident for s in self.open if s.start < end)
-        return tuple(sorted(found))
+class DayIncidents(Protocol):
+    def get(self, index: int, default: tuple[str, ...], /) -> tuple[str, ...]: ...
 
 
-def uptime_share(timeline: Timeline, start: datetime, end: datetime) -> tuple[Fraction, Fraction] | None:
-    """The share of ``[start, end)`` that was up, and the downtime minutes; None for an empty period."""
-    if end <= start:
-        return None
-    minutes = Fraction((end - start) // timedelta(microseconds=1)) / _MINUTE
-    downtime = timeline.downtime(start, end)
-    return max(Fraction(0), (minutes - downtime) / minutes), downtime
+def _day_incidents(
+    segments: Sequence[Segment],
+    bounds: Sequence[datetime],
+    now: datetime,
+    shared: dict[tuple[str, ...], tuple[str, ...]],
+) -> dict[int, tuple[str, ...]]:
+    """The incidents that gave a component a status other than operational on each day, by the day's number."""
+    count = len(bounds) - 1
+    found: dict[int, set[str]] = {}
+    for segment in segments:
+        if segment.start >= now:
+            continue
+        index = max(bisect.bisect_right(bounds, segment.start) - 1, 0)
+        while index < count and (segment.end is None or bounds[index] < segment.end):
+            found.setdefault(index, set()).add(segment.incident)
+            index += 1
+    return {index: shared.setdefault(ids := tuple(sorted(names)), ids) for index, names in found.items()}
+
+
+class _Together:
+    """The incidents of each day of some components together: those of each one's table, made when asked.
+
+    A group's or the whole site's days are shown only for the last 90 days.
+    """
+
+    def __init__(self, members: Sequence[DayTable], shared: dict[tuple[str, ...], tuple[str, ...]]) -> None:
+        self.members = members
+        self.shared = shared
+        self._found: dict[int, tuple[str, ...]] = {}
+
+    def get(self, index: int, default: tuple[str, ...], /) -> tuple[str, ...]:
+        found = self._found.get(index)
+        if found is None:
+            names = {name for member in self.members for name in member.incidents.get(index, ())}
+            found = self._found[index] = self.shared.setdefault(ids := tuple(sorted(names)), ids) if names else ()
+        return found or default
+
+
+class DayTable:
+    """Some components' downtime and incidents on each day of a range, from one sweep over their trouble.
+
+    The worst-status spans are cut at the day boundaries of the site's zone
+    once, so that any day, month or 90 days is a look-up or a sum over the
+    few days with downtime, and each day is made once for every page that
+    shows it (the bars, the calendars, ``uptime.json``).
+    """
+
+    def __init__(
+        self,
+        spans: Sequence[Span],
+        segments: Sequence[Segment],
+        weights: dict[ComponentStatus, Fraction],
+        first: date,
+        bounds: Sequence[datetime],
+        since: datetime,
+        now: datetime,
+        plain: list[Day | None] | None = None,
+        shared: dict[tuple[str, ...], tuple[str, ...]] | None = None,
+        members: Sequence[DayTable] | None = None,
+    ) -> None:
+        self.first = first
+        self.bounds = bounds  # day n runs from bounds[n] to bounds[n + 1]
+        self.since = since
+        #: The days without downtime or incidents, shared by the tables of the same days.
+        self.plain = plain
+        count = len(bounds) - 1
+        # In whole numbers: each weight times the weights' common denominator, each minute that many units.
+        self.scale = scale = math.lcm(*(weight.denominator for weight in weights.values()))
+        units = {status: int(weight * scale) for status, weight in weights.items()}
+        self.unit = 60 * _MICROSECONDS * scale  # a minute of downtime
+        weighted: dict[int, int] = {}
+        for span in spans:
+            weight, start = units[span.status], max(span.start, since)  # nothing before since is known
+            index = max(bisect.bisect_right(bounds, start) - 1, 0)
+            while weight and index < count and bounds[index] < span.end:
+                overlap = min(span.end, bounds[index + 1]) - max(start, bounds[index])
+                if overlap > _NO_TIME:
+                    weighted[index] = weighted.get(index, 0) + weight * (overlap // _MICROSECOND)
+                index += 1
+        #: The weighted downtime of each day that has any, in units, by the day's number.
+        self.downtime = dict(sorted(weighted.items()))
+        self._down_days = list(self.downtime)
+        self._running = list(itertools.accumulate(self.downtime.values(), initial=0))
+        shared = shared if shared is not None else {}
+        #: Each day's incidents; the same ids are one tuple (a long incident's days, a day in several tables).
+        self.incidents: DayIncidents = (
+            _Together(members, shared) if members is not None else _day_incidents(segments, bounds, now, shared)
+        )
+        self._days: list[Day | None] = [None] * count
+
+    def __len__(self) -> int:
+        return len(self._days)
+
+    def day(self, index: int) -> Day:
+        """Day ``index`` of the range; made once, and a day without downtime or incidents once for every table."""
+        found = self._days[index]
+        if found is None:
+            downtime, incidents = self.downtime.get(index), self.incidents.get(index, ())
+            plain = self.plain if not downtime and not incidents else None
+            found = plain[index] if plain is not None else None
+            if found is None:
+                if self.bounds[index + 1] <= self.since:
+                    minutes: float | None = None
+                else:
+                    minutes = round_units(downtime, self.unit) if downtime else 0.0
+                found = Day(self.first + timedelta(days=index), minutes, incidents)
+                if plain is not None:
+                    plain[index] = found
+            self._days[index] = found
+        return found
+
+    def downtime_between(self, start: datetime, end: datetime) -> int:
+        """The downtime in ``[start, end)``, in units: both at a day's start, or ``end`` at the build time."""
+        low = bisect.bisect_left(self._down_days, bisect.bisect_left(self.bounds, start))
+        high = bisect.bisect_left(self._down_days, bisect.bisect_left(self.bounds, end))
+        return self._running[high] - self._running[low]
 
 
 def month_starts(since: datetime, now: datetime, config: SiteConfig) -> list[date]:
@@ -251,7 +344,12 @@ def next_month(first: date) -> date:
 
 
 class Uptime:
-    """Every uptime figure of a site at a build time; each component's, group's and the overall."""
+    """Every uptime figure of a site at a build time; each component's, group's and the overall.
+
+    Each set of components gets one :class:`DayTable` over the days from the
+    first shown (the month of ``since``, or 90 days ago) to today; every
+    figure is read from it.
+    """
 
     def __init__(self, config: SiteConfig, content: Content, now: datetime) -> None:
         self.config = config
@@ -259,73 +357,95 @@ class Uptime:
         self.since = since_of(config, content, now)
         self.weights = weights_of(config)
         self.segments = segments(content, config.component_ids)
-        self._timelines: dict[tuple[str, ...], Timeline] = {}
+        self._tables: dict[tuple[str, ...], DayTable] = {}
         self._components: list[Figures] | None = None
-        self._month_days: dict[tuple[tuple[str, ...], date], tuple[Day, ...]] = {}
-        self._bounds: dict[date, tuple[datetime, datetime]] = {}
-        today = now.astimezone(config.zone).date()
-        self.days = [today - timedelta(days=back) for back in range(DAYS - 1, -1, -1)]
+        self.today = now.astimezone(config.zone).date()
+        self.days = [self.today - timedelta(days=back) for back in range(DAYS - 1, -1, -1)]
+        self.first = min(self.since_day().replace(day=1), self.days[0])
+        count = (self.today - self.first).days + 1
+        self.bounds = [local_day_start(self.first + timedelta(days=n), config) for n in range(count + 1)]
+        self._plain: list[Day | None] = [None] * count
+        self._ids: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._keys: dict[int, tuple[object, str]] = {}
 
-    def timeline(self, component_ids: Sequence[str]) -> Timeline:
+    def table(self, component_ids: Sequence[str]) -> DayTable:
         key = tuple(component_ids)
-        if key not in self._timelines:
+        found = self._tables.get(key)
+        if found is None:
             chosen = [segment for cid in key for segment in self.segments.get(cid, [])]
-            self._timelines[key] = Timeline(worst_spans(chosen, self.now), chosen, self.weights)
-        return self._timelines[key]
+            spans = worst_spans(chosen, self.now)
+            # several components: each day's incidents are their tables', joined when a day is shown
+            members = [self.table((cid,)) for cid in key] if len(key) > 1 else None
+            found = DayTable(
+                spans,
+                chosen,
+                self.weights,
+                self.first,
+                self.bounds,
+                self.since,
+                self.now,
+                self._plain,
+                self._ids,
+                members,
+            )
+            self._tables[key] = found
+        return found
 
     def clip(self, start: datetime, end: datetime) -> tuple[datetime, datetime]:
         """``[start, end)`` without what lies before ``since`` or after the build time."""
         return max(start, self.since), min(end, self.now)
 
-    def bounds(self, day: date) -> tuple[datetime, datetime]:
-        """Where a day starts and ends in the site's zone; found once per day for every component."""
-        found = self._bounds.get(day)
-        if found is None:
-            found = (local_day_start(day, self.config), local_day_start(day + timedelta(days=1), self.config))
-            self._bounds[day] = found
-        return found
+    def day_start(self, day: date) -> datetime:
+        """Where a day starts in the site's zone."""
+        index = (day - self.first).days
+        return self.bounds[index] if 0 <= index < len(self.bounds) else local_day_start(day, self.config)
 
     def day(self, component_ids: Sequence[str], day: date) -> Day:
-        timeline = self.timeline(component_ids)
-        day_start, day_end = self.bounds(day)
-        incidents = timeline.incidents(day_start, day_end, self.now)
-        if day_end <= self.since:
-            return Day(day, None, incidents)
-        start, end = self.clip(day_start, day_end)
-        downtime = timeline.downtime(start, end) if start < end else _NONE
-        return Day(day, round_minutes(downtime) if downtime else 0.0, incidents)
+        index = (day - self.first).days
+        table = self.table(component_ids)
+        if 0 <= index < len(table):
+            return table.day(index)
+        # outside the days any page shows: a table of that day alone
+        chosen = [segment for cid in component_ids for segment in self.segments.get(cid, [])]
+        bounds = [self.day_start(day), self.day_start(day + timedelta(days=1))]
+        alone = DayTable(worst_spans(chosen, self.now), chosen, self.weights, day, bounds, self.since, self.now)
+        return alone.day(0)
 
     def month_days(self, component_ids: Sequence[str], first: date) -> tuple[Day, ...]:
-        """The days of a month up to today, for a calendar; computed once, as re-planned pages ask again."""
-        key = (tuple(component_ids), first)
-        found = self._month_days.get(key)
-        if found is None:
-            found = self._month_days[key] = self._days_of_month(component_ids, first)
-        return found
+        """The days of a month up to today, for a calendar."""
+        last = min(next_month(first), self.today + timedelta(days=1))
+        low, high = (first - self.first).days, (last - self.first).days
+        table = self.table(component_ids)
+        if low < 0:  # before any day a page shows
+            return tuple(self.day(component_ids, first + timedelta(days=n)) for n in range(high - low))
+        return tuple(table.day(index) for index in range(low, high))
 
-    def _days_of_month(self, component_ids: Sequence[str], first: date) -> tuple[Day, ...]:
-        today = self.now.astimezone(self.config.zone).date()
-        days = []
-        day = first
-        while day.month == first.month and day <= today:
-            days.append(self.day(component_ids, day))
-            day += timedelta(days=1)
-        return tuple(days)
+    def share(self, component_ids: Sequence[str], start: datetime, end: datetime) -> tuple[float, float] | None:
+        """The uptime percentage of ``[start, end)`` and its downtime minutes, rounded; None when nothing is known.
+
+        ``start`` is a day's start and ``end`` a day's start or the build time.
+        In whole numbers: the period and the downtime in the table's units.
+        """
+        start, end = self.clip(start, end)
+        if end <= start:
+            return None
+        table = self.table(component_ids)
+        period = (end - start) // _MICROSECOND * table.scale
+        downtime = table.downtime_between(start, end)
+        return percent_of(period - downtime, period), round_units(downtime, table.unit)
 
     def month(self, component_ids: Sequence[str], first: date) -> Month:
-        start, end = self.clip(local_day_start(first, self.config), local_day_start(next_month(first), self.config))
-        figures = uptime_share(self.timeline(component_ids), start, end)
+        figures = self.share(component_ids, self.day_start(first), self.day_start(next_month(first)))
         if figures is None:
             return Month(first, None, 0.0)
-        return Month(first, round_down_percent(figures[0]), round_minutes(figures[1]))
+        return Month(first, *figures)
 
     def months(self, component_ids: Sequence[str]) -> tuple[Month, ...]:
         return tuple(self.month(component_ids, first) for first in month_starts(self.since, self.now, self.config))
 
     def uptime_90d(self, component_ids: Sequence[str]) -> float | None:
-        start, end = self.clip(local_day_start(self.days[0], self.config), self.now)
-        figures = uptime_share(self.timeline(component_ids), start, end)
-        return None if figures is None else round_down_percent(figures[0])
+        figures = self.share(component_ids, self.day_start(self.days[0]), self.now)
+        return None if figures is None else figures[0]
 
     def figures(self, figure_id: str, name: str, component_ids: Sequence[str]) -> Figures:
         return Figures(
@@ -335,6 +455,18 @@ class Uptime:
             self.months(component_ids),
             tuple(self.day(component_ids, day) for day in self.days),
         )
+
+    def key_of(self, value: object) -> str:
+        """A digest of figures (or anything this object made), for page keys: a short text instead of thousands
+        of days, made once for every page that shows the same figures."""
+        found = self._keys.get(id(value))
+        if found is None or found[0] is not value:
+            found = self._keys[id(value)] = (value, hashlib.sha256(repr(value).encode()).hexdigest()[:32])
+        return found[1]
+
+    def segments_key(self, component_id: str) -> str:
+        """A digest of a component's stretches of trouble, for page keys; made once."""
+        return self.key_of(self.segments.setdefault(component_id, []))
 
     def components(self) -> list[Figures]:
         """Each component's figures, in ``inloop.toml``'s order; computed once."""

@@ -56,6 +56,7 @@ class Links:
         self._index: tuple[Content, dict[str, Incident], dict[str, str]] | None = None
         #: The pages that link each incident, and how to plan each again when only its words change.
         self.pages_of: dict[str, dict[str, Callable[[], Page]]] = {}
+        self.cells = CalendarCells(planner.fmt.minutes)
 
     def replan(self, incident_id: str) -> list[Page]:
         """The pages that link ``incident_id``, planned again."""
@@ -68,11 +69,10 @@ class Links:
         thousands of days.
         """
         fmt, gettext, titles = self.planner.fmt, self.planner.translations.gettext, self.titles()
+        prefix = f'<a href="{escape(root)}incidents/'
         items = []
         for day in days:
-            links = ", ".join(
-                f'<a href="{escape(root)}incidents/{escape(i)}/">{escape(titles.get(i, i))}</a>' for i in day.incidents
-            )
+            links = ", ".join(f'{prefix}{escape(i)}/">{escape(titles.get(i, i))}</a>' for i in day.incidents)
             words = escape(downtime_words(day, fmt.minutes, gettext))
             items.append(f"<li>{escape(fmt.day(day.date))}: {words}{' · ' + links if links else ''}</li>\n")
         return Markup("".join(items))
@@ -162,23 +162,31 @@ def summary(uptime: Uptime) -> list[Figures]:
     return rows
 
 
-def calendar_rows(view: MonthView, minutes: Callable[[float], str]) -> Markup:
-    """The rows of a month's calendar: each day's number and downtime in minutes ("–": no data).
+class CalendarCells:
+    """The cells of the months' calendars, each made once: a day's cell is its number and its downtime.
 
-    Made here rather than in the template: a component's page has a calendar
-    for every month since ``since``, a few thousand cells.
+    A component's uptime page has a calendar for every month since ``since``,
+    a few thousand cells, most of them the same few (a day without downtime).
     """
-    rows = []
-    for week in view.weeks:
-        cells = []
-        for day in week:
-            if day is None:
-                cells.append("<td></td>")
-                continue
-            shown = "–" if day.downtime_minutes is None else escape(minutes(day.downtime_minutes))
-            cells.append(f'<td class="day-{day.level}"><span>{day.date.day}</span> {shown}</td>')
-        rows.append("<tr>" + "".join(cells) + "</tr>\n")
-    return Markup("".join(rows))
+
+    def __init__(self, minutes: Callable[[float], str]) -> None:
+        self.minutes = minutes
+        self._cells: dict[tuple[int, float | None], str] = {}
+
+    def cell(self, day: Day | None) -> str:
+        if day is None:
+            return "<td></td>"
+        key = (day.date.day, day.downtime_minutes)
+        found = self._cells.get(key)
+        if found is None:
+            shown = "–" if day.downtime_minutes is None else escape(self.minutes(day.downtime_minutes))
+            found = self._cells[key] = f'<td class="day-{day.level}"><span>{day.date.day}</span> {shown}</td>'
+        return found
+
+    def rows(self, view: MonthView) -> Markup:
+        """The rows of a month's calendar: each day's number and downtime in minutes ("–": no data)."""
+        cell = self.cell
+        return Markup("".join("<tr>" + "".join(map(cell, week)) + "</tr>\n" for week in view.weeks))
 
 
 def weekday_names(planner: Planner) -> list[tuple[str, str]]:
@@ -200,7 +208,7 @@ def _common(planner: Planner) -> dict[str, Any]:
     return {
         "weekdays": weekday_names(planner),
         "weights": dict(planner.state.config.uptime_weights),
-        "calendar_rows": lambda view: calendar_rows(view, planner.fmt.minutes),
+        "calendar_rows": planner.links.cells.rows,
     }
 
 
@@ -225,7 +233,8 @@ def index_page(planner: Planner) -> Page:
             "updated": updated,
         }
 
-    return planner.page(path, "uptime.html", (uptime.since_day(), rows, views, linked), values, updated)
+    key = (uptime.since_day(), [uptime.key_of(row) for row in rows], uptime.key_of(views), linked)
+    return planner.page(path, "uptime.html", key, values, updated)
 
 
 def component_page(planner: Planner, component_id: str) -> Page:
@@ -254,4 +263,5 @@ def component_page(planner: Planner, component_id: str) -> Page:
             "updated": updated,
         }
 
-    return planner.page(path, "uptime.html", (uptime.since, uptime.now, segments, linked), values, updated)
+    key = (uptime.since, uptime.now, uptime.segments_key(component_id), linked)
+    return planner.page(path, "uptime.html", key, values, updated)
