@@ -38,6 +38,7 @@ HELPER_MODULES = (
     "alert_support",
     "subs_fixtures",
     "hostile_html",
+    "notify_support",
 )
 pytest.register_assert_rewrite(*HELPER_MODULES)
 
