@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,8 +25,36 @@ PARENT = os.getpid()
 needs_two_cores = pytest.mark.skipif(available_cores() < 2, reason="fork_map runs in-process on one core")
 
 
+#: Set by a test before it forks: each process's first item waits there until every core has one.
+BARRIER: Path | None = None
+
+
+def wait_for_every_core() -> None:
+    """Each process waits, at its first item, until each core's process has taken work (10 s at most).
+
+    On a loaded machine the parent could otherwise finish every item before a
+    child is scheduled; with the wait, a process that is never given work is
+    what makes the test fail, not the scheduler.
+    """
+    if BARRIER is None:
+        return
+    mine = BARRIER / str(os.getpid())
+    if mine.exists():
+        return
+    mine.touch()
+    deadline = time.monotonic() + 10
+    while len(list(BARRIER.iterdir())) < available_cores() and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+@pytest.fixture
+def every_core(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "BARRIER", tmp_path)
+
+
 def square_and_pid(number: int) -> tuple[int, int]:
-    time.sleep(0.001)  # long enough that a child starts before the parent has taken every chunk
+    wait_for_every_core()
+    time.sleep(0.001)
     return number * number, os.getpid()
 
 
@@ -44,6 +73,7 @@ def fail_in_parent(number: int) -> int:
 
 
 @needs_two_cores
+@pytest.mark.usefixtures("every_core")
 def test_results_are_in_item_order_and_made_on_every_core() -> None:
     results = fork_map(square_and_pid, list(range(600)))
     assert [value for value, _ in results] == [n * n for n in range(600)]
@@ -72,6 +102,7 @@ def test_a_failure_in_the_parent_stops_the_children() -> None:
 
 
 def squares_of_a_run(numbers: list[int]) -> list[tuple[int, int]]:
+    wait_for_every_core()
     time.sleep(0.001)
     return [(n * n, os.getpid()) for n in numbers]
 
@@ -81,6 +112,7 @@ def one_result_short(numbers: list[int]) -> list[int]:
 
 
 @needs_two_cores
+@pytest.mark.usefixtures("every_core")
 def test_runs_of_items_go_to_every_core_and_come_back_in_order() -> None:
     results = fork_map_chunks(squares_of_a_run, list(range(600)))
     assert [value for value, _ in results] == [n * n for n in range(600)]
