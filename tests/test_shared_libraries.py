@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from site_support import templates_from
 
 from inloop import i18n
 from inloop.render.jinja_speed import IMPORTED, STOCK_SWITCH, stock_jinja
@@ -48,15 +49,7 @@ PAGES = [
 
 
 def templates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, stock: bool) -> Templates:
-    folder = tmp_path / "templates"
-    folder.mkdir(exist_ok=True)
-    for name, text in FILES.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    if stock:
-        monkeypatch.setenv(STOCK_SWITCH, "1")
-    else:
-        monkeypatch.delenv(STOCK_SWITCH, raising=False)
-    return Templates(tmp_path, ".", i18n.translations("en"))
+    return templates_from(tmp_path, monkeypatch, FILES, stock=stock)
 
 
 def outcomes(templates: Templates, name: str) -> list[str]:

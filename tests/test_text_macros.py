@@ -14,6 +14,7 @@ from pathlib import Path
 
 import jinja2
 import pytest
+from site_support import templates_from
 
 from inloop import i18n
 from inloop.render.jinja_speed import STOCK_SWITCH, inline_text_macros, stock_jinja, text_macros
@@ -51,17 +52,7 @@ FILES = {
 
 
 def templates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, stock: bool) -> Templates:
-    folder = tmp_path / "templates"
-    folder.mkdir(exist_ok=True)
-    for name, text in FILES.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    if stock:
-        monkeypatch.setenv(STOCK_SWITCH, "1")
-    else:
-        monkeypatch.delenv(STOCK_SWITCH, raising=False)
-    made = Templates(tmp_path, ".", i18n.translations("en"))
-    assert made.stock is stock
-    return made
+    return templates_from(tmp_path, monkeypatch, FILES, stock=stock)
 
 
 def outcome(templates: Templates, name: str, values: dict[str, object]) -> str:
