@@ -151,7 +151,9 @@ class S3Store:
             raise UsageError("an s3:// notify state needs boto3: pip install 'inloop[s3]'") from None
         self._endpoint = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
         try:
-            self._client = boto3.client(
+            # A session of its own, as publish makes: boto3's default session keeps the credentials of
+            # the environment it first saw, which a long-lived process (or the next test) may have changed.
+            self._client = boto3.session.Session().client(
                 "s3",
                 endpoint_url=self._endpoint,
                 region_name=region,
