@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from inloop.cli.main import main
+from inloop.errors import UsageError
 
 from .seaweed import BUCKET, REGION, Weed
 
@@ -85,3 +88,18 @@ def test_publish_example_site_to_s3_and_notify_with_state_in_the_bucket(tmp_path
     assert status == 200 and json.loads(body)["version"] == 1
     status, _, _ = weed.get("cli-test/.inloop/notify-state.json.lock")
     assert status == 404  # released
+
+
+def test_the_s3_notify_state_reads_the_credentials_of_the_environment_each_time(
+    weed: Weed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """boto3's default session keeps the first credentials it saw: a store made later must not use them."""
+    from inloop.notify.state import S3Store
+
+    url = f"s3://{BUCKET}/credentials-test/notify-state.json"
+    real = os.environ["AWS_ACCESS_KEY_ID"]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDSTALEEXAMPLE")
+    with pytest.raises(UsageError, match="cannot use the notify state"):
+        S3Store(url, weed.endpoint, REGION).load()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", real)
+    assert S3Store(url, weed.endpoint, REGION).load() is None  # nothing stored yet, and no error
