@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import socketserver
+import threading
+import time
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from .app import Service
@@ -11,8 +14,32 @@ from .app import Service
 log = logging.getLogger("inloop.subscriptions")
 
 
+#: How long a stopping service waits for the requests it is answering (each is logged when done).
+DRAIN_SECONDS = 5.0
+
+
 class _ThreadingServer(socketserver.ThreadingMixIn, WSGIServer):
     daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: Any, bind_and_activate: bool = True) -> None:
+        super().__init__(address, handler, bind_and_activate)
+        self.in_flight = 0
+        self.lock = threading.Lock()
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        with self.lock:
+            self.in_flight += 1
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    def drain(self, seconds: float = DRAIN_SECONDS) -> None:
+        """Let the requests being answered finish (and be logged), for ``seconds`` at most."""
+        deadline = time.monotonic() + seconds
+        while self.in_flight and time.monotonic() < deadline:
+            time.sleep(0.01)
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -26,8 +53,10 @@ class _QuietHandler(WSGIRequestHandler):
         log.info("%s", (format % args).split("?", 1)[0])
 
 
-def make(service: Service, host: str, port: int) -> WSGIServer:
-    return make_server(host, port, service, server_class=_ThreadingServer, handler_class=_QuietHandler)
+def make(service: Service, host: str, port: int) -> _ThreadingServer:
+    server = make_server(host, port, service, server_class=_ThreadingServer, handler_class=_QuietHandler)
+    assert isinstance(server, _ThreadingServer)
+    return server
 
 
 def run(service: Service, host: str, port: int) -> None:
@@ -38,6 +67,6 @@ def run(service: Service, host: str, port: int) -> None:
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        pass
+        server.drain()
     finally:
         server.server_close()
