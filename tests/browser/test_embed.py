@@ -345,6 +345,8 @@ def test_nothing_and_no_error_when_the_status_site_goes_down(
     watched.context.add_init_script(RECORD_ADDED)
     page = watched.open(host.url)
     expect(banner(page)).to_be_visible(timeout=WITHIN_MS)
+    # The site goes down after the first visit, not during it: the frame's own files may still be on their way.
+    page.wait_for_load_state("networkidle")
     status.server.stop()
     page.goto(host.url + "?again", wait_until="load")
     page.wait_for_function("() => !document.querySelector('inloop-status')", timeout=10000)
