@@ -159,7 +159,7 @@ def test_write_new_refuses_to_follow_or_replace_anything(tmp_path: Path) -> None
 def test_inloop_build_keeps_staged_pages_on_disk_and_in_the_cache_not_in_memory(
     generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A one-shot first build: the processes that render the item pages store them too, and drop them."""
+    """A one-shot first build: the process that renders a page stores it too, and drops it."""
     from inloop.build.packed import Staged
 
     cache = tmp_path / "cache"
@@ -169,7 +169,8 @@ def test_inloop_build_keeps_staged_pages_on_disk_and_in_the_cache_not_in_memory(
     staged = [path for path, data in once._last_files.items() if isinstance(data, Staged)]
     items = {path for path in once._last_files if path.startswith(("incidents/", "maintenance/")) and "/" in path}
     if inloop.build.parallel.will_fork(132):
-        assert staged and set(staged) <= items  # only item pages, which the workers wrote
+        assert items <= set(staged)  # every item page, which the workers wrote; the list pages too
+        assert not [path for path in staged if path.startswith("style.")]  # not a file no page renders
     assert tree(tmp_path / "once") == file_by_file(generated, tmp_path)
     assert all(once._last_files[path].unpack() == (tmp_path / "once" / path).read_bytes() for path in staged)
 

@@ -185,10 +185,11 @@ class Builder:
     def _build_into(
         self, now: datetime, changed: Collection[str] | None, started: float, job: RenderJob, one_shot: bool
     ) -> BuildReport:
+        job.drop = job.staging is not None and one_shot
+
         def item_pages(config: SiteConfig) -> ItemPages | None:
             planner = self.renderer.item_planner(config, now)
-            drop = job.staging is not None and one_shot
-            return ItemPages(planner, job.staging, drop) if planner is not None else None
+            return ItemPages(planner, job.staging, job.drop) if planner is not None else None
 
         loaded = self.load(now, changed, item_pages)
         config = loaded.config.config

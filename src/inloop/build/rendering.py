@@ -28,6 +28,7 @@ from inloop.build.gc_policy import collecting_cycles
 from inloop.read.links import inside
 from inloop.model import Content, SiteConfig
 from inloop.build.packed import FileBytes, Packed, Staged, same
+from inloop.build.page_cache import KIND as PAGE_KIND
 from inloop.build.page_cache import PageCache, Wanted
 from inloop.render.pages import Memo, Page, Planner, make_state
 from inloop.build.parallel import fork_map
@@ -35,6 +36,8 @@ from inloop.render.templates import TemplateProblem, Templates
 from inloop.build.writer import write_new
 
 STATIC_DIR = "static"
+#: Pages stored in the cache at a time by :meth:`Renderer._render_and_store`.
+_STORE_BATCH = 256
 #: The templates every build compiles first: a mistake in one fails the build before anything is rendered.
 PAGE_TEMPLATES = [
     "index.html",
@@ -86,6 +89,8 @@ class RenderJob:
     staging: Path | None = None  # a first build's staging folder
     output: Path | None = None
     first: bool = False  # this builder's first build: its pages' keys go to the ledger
+    #: A one-shot build into a staging folder: pages go to the folder and the cache, not kept in memory.
+    drop: bool = False
     #: Called once every input is read, while the worker renders (see :meth:`.Builder.build_once`).
     inputs_read: Callable[[], None] | None = None
 
@@ -245,7 +250,7 @@ class Renderer:
                 if result not in problems:
                     problems.append(result)
             else:
-                done[wanted.keys[page.path]] = result.packed
+                done[wanted.keys[page.path]] = result if isinstance(result, StoredPage) else result.packed
                 if job.staging is not None:
                     staged.add(page.path)  # written there when rendered
         if problems:
@@ -266,7 +271,7 @@ class Renderer:
         done: dict[str, bytes | StoredPage],
         *,
         forking: bool,
-    ) -> tuple[list[Page], list[Packed | Problem]]:
+    ) -> tuple[list[Page], list[Packed | StoredPage | Problem]]:
         """Render what no one made yet; take the worker's promised pages when it is done with them."""
         early = job.early
         with collecting_cycles():
@@ -280,8 +285,11 @@ class Renderer:
                 job.inputs_read()
                 job.inputs_read = None
             staging = job.staging
+            results: list[Packed | StoredPage | Problem]
             if forking and early.deferred is None:
-                results = fork_map(lambda page: render_one(page, staging), now_pages)
+                results = list(fork_map(lambda page: render_one(page, staging), now_pages))
+            elif job.drop:
+                results = self._render_and_store(now_pages, wanted, staging)
             else:
                 results = [render_one(p, staging) for p in now_pages]
             if early.deferred is not None:
@@ -293,6 +301,31 @@ class Renderer:
                 results += [render_one(p, staging) for p in late]
             early.promised = set()
         return now_pages, results
+
+    def _render_and_store(
+        self, pages: list[Page], wanted: Wanted, staging: Path | None
+    ) -> list[Packed | StoredPage | Problem]:
+        """Render ``pages`` and store each in the cache at once, holding only its key (see :attr:`RenderJob.drop`).
+
+        A one-shot first build's list pages are written to the staging folder
+        as they are rendered and asked for by no one in this process again:
+        their bytes need not stay for the end, when memory is at its peak.
+        """
+        results: list[Packed | StoredPage | Problem] = []
+        batch: dict[str, bytes] = {}
+        for page in pages:
+            result = render_one(page, staging)
+            if isinstance(result, Packed):
+                key = wanted.keys[page.path]
+                batch[key] = result.packed
+                results.append(StoredPage(key))
+            else:
+                results.append(result)
+            if len(batch) >= _STORE_BATCH:
+                self.pages.cache.put_many(PAGE_KIND, batch)
+                batch = {}
+        self.pages.cache.put_many(PAGE_KIND, batch)
+        return results
 
     def _kept_pages(
         self, wanted: Wanted, stored: dict[str, bytes], done: dict[str, bytes | StoredPage], job: RenderJob
