@@ -44,7 +44,7 @@ def test_every_list_page_renders_each_row_once(
     assert len(lists) > len(planner.state.config.components)
     for page in lists:
         page.render()
-    rows = planner.templates._rows
+    rows = planner.templates.rows.sets
     assert len(rows) == 1, "a value of the list pages' context differs from page to page"
     items = {*planner.state.content.incidents, *planner.state.content.maintenance}
     assert len(next(iter(rows.values()))[1]) == len(items)

@@ -9,7 +9,6 @@ template change re-renders exactly the pages that use it.
 from __future__ import annotations
 
 import hashlib
-import secrets
 import traceback
 from collections.abc import Callable, Mapping
 from datetime import date
@@ -20,11 +19,12 @@ from typing import Any
 import jinja2
 import jinja2.meta
 from jinja2 import nodes
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from inloop import __version__
 from inloop.errors import Problem
 from inloop.render.jinja_speed import IMPORTED, SpeedEnvironment, make_environment, stock_jinja
+from inloop.render.listed import ROW_MACROS, ListedRows
 
 THEME_DIR = Path(__file__).parent.parent / "theme"
 THEME_TEMPLATES = THEME_DIR / "templates"
@@ -45,12 +45,9 @@ def _not_utf8(exc: UnicodeDecodeError) -> str:
 SHARED = "shared"
 #: Shared fragments kept by one environment; a watch session's old builds are dropped past this.
 _SHARED_LIMIT = 1024
-#: The global that renders an item's row of a list page once for every list page (see :meth:`Templates._listed`).
+#: The globals that render an item's row of a list page once for every list page (see :mod:`.listed`).
 LISTED = "listed"
-#: Where the ``item_row`` macro lives.
-ROW_MACROS = "_macros.html"
-#: Sets of rows kept by one environment (one per build's values); past this they are dropped.
-_ROW_SETS_LIMIT = 4
+LISTED_ROWS = "listed_rows"
 #: Modules of libraries imported with a context, kept by one environment; past this they are dropped.
 _MODULES_LIMIT = 64
 #: What ``getattr`` gives for a name a module lacks.
@@ -62,7 +59,7 @@ def references(tree: nodes.Template) -> list[str | None]:
     found: list[str | None] = list(jinja2.meta.find_referenced_templates(tree))
     for call in tree.find_all(nodes.Call):
         assert isinstance(call, nodes.Call)
-        if isinstance(call.node, nodes.Name) and call.node.name == LISTED:
+        if isinstance(call.node, nodes.Name) and call.node.name in (LISTED, LISTED_ROWS):
             found.append(ROW_MACROS)
         if isinstance(call.node, nodes.Name) and call.node.name == SHARED:
             first = call.args[0] if call.args else None
@@ -134,14 +131,13 @@ class Templates:
             auto_reload=False,
         )
         self.env.globals[SHARED] = self._render_shared
-        self.env.globals[LISTED] = self._listed
+        #: The list pages' rows, by the values the macros read (see :mod:`.listed`).
+        self.rows = ListedRows(self.env, self.inputs, _memo_key, stock=self.stock)
+        self.env.globals[LISTED] = self.rows.one
+        self.env.globals[LISTED_ROWS] = self.rows.many
         if isinstance(self.env, SpeedEnvironment):
             self.env.globals[IMPORTED] = imported_from(self)
             self.env.share_modules = True
-        #: A root no page has, put in a row in place of the page's own, then replaced by it.
-        self._root_mark = Markup(f"\x00{secrets.token_hex(16)}\x00")
-        #: By the values the macros read: the macros' module and each item's row, by the item's id.
-        self._rows: dict[tuple[object, ...], tuple[Any, dict[int, tuple[object, bytes, bool]]]] = {}
         self._fingerprints: dict[str, str] = {}
         self._loads: dict[str, list[str]] = {}
         self._shared: dict[tuple[object, ...], str] = {}
@@ -273,45 +269,6 @@ class Templates:
                 self._shared.clear()
             self._shared[key] = rendered
         return rendered
-
-    @jinja2.pass_context
-    def _listed(self, context: jinja2.runtime.Context, item: object) -> str:
-        """``{{ listed(item) }}``: ``item_row(item)`` of ``_macros.html``, rendered once for all list pages.
-
-        An item is on the history and on each of its components' pages, which
-        differ only in ``root``.  The row is rendered once with a mark for the
-        root, under the values of every other name ``_macros.html`` reads from
-        the context (as :meth:`_render_shared` does), and each page puts its
-        own root in, escaped as the macro escapes it: byte for byte what
-        ``item_row(item)`` makes there.
-        """
-        inputs = self.inputs(ROW_MACROS)
-        root = context.resolve_or_missing("root")
-        if inputs is None or type(root) is not str or self.stock:
-            return self._row_module(context, root).item_row(item)  # type: ignore[no-any-return]
-        key = tuple(_memo_key(context.resolve_or_missing(name)) for name in inputs if name != "root")
-        found = self._rows.get(key)
-        if found is None:
-            if len(self._rows) >= _ROW_SETS_LIMIT:  # a watch session's old builds
-                self._rows.clear()
-            module = self._row_module(context, self._root_mark)
-            found = self._rows[key] = (module, {})
-        module, rows = found
-        row = rows.get(id(item))
-        if row is None or row[0] is not item:
-            made = module.item_row(item)
-            # kept as UTF-8: a row holds a dash or a dot, which makes a str two bytes a character
-            row = rows[id(item)] = (item, str(made).encode("utf-8", "surrogatepass"), isinstance(made, Markup))
-        _, data, escaped = row
-        text = data.decode("utf-8", "surrogatepass")
-        if escaped:  # the macro's template escapes what it prints
-            return Markup(text.replace(self._root_mark, str(escape(root))))
-        return text.replace(self._root_mark, root)
-
-    def _row_module(self, context: jinja2.runtime.Context, root: object) -> Any:
-        """``_macros.html`` imported with the page's context, ``root`` set as given."""
-        template = self.env.get_template(ROW_MACROS, parent=context.name)
-        return template.make_module({**context.get_all(), "root": root})
 
     def template_names(self) -> list[str]:
         """Every template the loaders can find, without editors' leftovers and hidden files."""
