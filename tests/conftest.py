@@ -203,6 +203,12 @@ def _copy_example(target: Path) -> Path:
     return target
 
 
+@pytest.fixture(scope="session")
+def copy_example_to() -> Callable[[Path], Path]:
+    """``copy_example_to(target)`` → a copy of the example site's source in ``target`` (for module fixtures)."""
+    return _copy_example
+
+
 @pytest.fixture
 def example_copy(tmp_path: Path) -> Path:
     """A fresh copy of the example site's source in ``tmp_path/example``."""
