@@ -274,10 +274,13 @@ Emails arrive late.
 """
 
 
-@pytest.fixture
-def small_site(tmp_path: Path, make_site: Callable[..., Path], build: Callable[..., Path]) -> Path:
+@pytest.fixture(scope="module")
+def small_site(
+    tmp_path_factory: pytest.TempPathFactory, make_site: Callable[..., Path], build: Callable[..., Path]
+) -> Path:
+    """Built once: the tests only read it."""
     source = make_site(
-        tmp_path / "small",
+        tmp_path_factory.mktemp("small") / "small",
         incidents={"2026-11-20-api-errors": RESOLVED, "2026-11-26-email-delays": OPEN},
     )
     return build(source)
