@@ -140,9 +140,9 @@ def test_robots_points_at_the_sitemap(example_site: Path) -> None:
 
 
 def test_sitemap_and_live_version_follow_the_content_not_the_clock(
-    example_copy: Path, build: Callable[..., Path], tmp_path: Path
+    example_copy: Path, build: Callable[..., Path], tmp_path: Path, example_site: Path
 ) -> None:
-    first = build(example_copy, tmp_path / "one")
+    first = example_site  # the example built at NOW
     later = build(example_copy, tmp_path / "two", "2026-11-26 12:40 UTC")
     assert (first / "sitemap.xml").read_bytes() == (later / "sitemap.xml").read_bytes()
     assert (first / "live.json").read_bytes() == (later / "live.json").read_bytes()
