@@ -496,15 +496,21 @@ def test_not_found_page_links_work_at_any_depth(example_site: Path, soup: Soup) 
         assert target.is_file(), href
 
 
-def test_stylesheet_name_carries_its_hash(example_site: Path, soup: Soup) -> None:
+@pytest.fixture(scope="module")
+def example_pages(example_site: Path, soup: Soup) -> dict[Path, BeautifulSoup]:
+    """Each page of the example, parsed once: the tests only read them."""
+    return {page: soup(page) for page in html_pages(example_site)}
+
+
+def test_stylesheet_name_carries_its_hash(example_site: Path, example_pages: dict[Path, BeautifulSoup]) -> None:
     sheets = list(example_site.glob("*.css"))
     assert len(sheets) == 1
     sheet = sheets[0]
     match = re.fullmatch(r"style\.([0-9a-f]{8,})\.css", sheet.name)
     assert match
     assert hashlib.sha256(sheet.read_bytes()).hexdigest().startswith(match.group(1))
-    for page in html_pages(example_site):
-        links = soup(page).select('link[rel="stylesheet"]')
+    for page, document in example_pages.items():
+        links = document.select('link[rel="stylesheet"]')
         assert len(links) == 1, page
         href = str(links[0]["href"])
         assert href.endswith(sheet.name)
@@ -512,10 +518,10 @@ def test_stylesheet_name_carries_its_hash(example_site: Path, soup: Soup) -> Non
             assert (page.parent / href).resolve() == sheet.resolve()
 
 
-def test_every_time_is_utc_in_the_attribute_and_local_in_the_text(example_site: Path, soup: Soup) -> None:
+def test_every_time_is_utc_in_the_attribute_and_local_in_the_text(example_pages: dict[Path, BeautifulSoup]) -> None:
     count = 0
-    for page in html_pages(example_site):
-        for tag in soup(page).find_all("time"):
+    for page, document in example_pages.items():
+        for tag in document.find_all("time"):
             count += 1
             stamp = str(tag["datetime"])
             if re.fullmatch(r"\d{4}-\d{2}-\d{2}", stamp):  # a day written alone: its date, in the site's words
@@ -531,9 +537,9 @@ def test_every_time_is_utc_in_the_attribute_and_local_in_the_text(example_site: 
     assert count > 100
 
 
-def test_every_page_links_the_feed(example_site: Path, soup: Soup) -> None:
-    for page in html_pages(example_site):
-        alternates = soup(page).select('link[rel="alternate"][type="application/rss+xml"]')
+def test_every_page_links_the_feed(example_site: Path, example_pages: dict[Path, BeautifulSoup]) -> None:
+    for page, document in example_pages.items():
+        alternates = document.select('link[rel="alternate"][type="application/rss+xml"]')
         hrefs = [str(link["href"]) for link in alternates]
         if page.name == "404.html":
             assert "/feed.xml" in hrefs
