@@ -107,7 +107,7 @@ def _make_site(
     return root
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")  # a function with no state: module fixtures may use it too
 def make_site() -> Callable[..., Path]:
     """``make_site(tmp_path, incidents={"id": text}, maintenance=..., config=...)``."""
     return _make_site
@@ -126,7 +126,7 @@ def _run_cli(args: Sequence[str], env: Mapping[str, str | None] | None = None) -
     return CliResult(result.exit_code, result.stdout, result.stderr)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")  # a function with no state: module fixtures may use it too
 def run_cli() -> Callable[..., CliResult]:
     """``run_cli(["build", "--source", ...])`` → exit code, stdout, stderr."""
     return _run_cli
@@ -158,7 +158,7 @@ def _build(source: Path, output: Path | None = None, now: str = NOW, *extra: str
     return output if output is not None else source / "site"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")  # a function with no state: module fixtures may use it too
 def build() -> Callable[..., Path]:
     """``build(source, output=None, now=NOW)`` → the output folder; fails the test on errors."""
     return _build
@@ -168,7 +168,7 @@ def _soup(path: Path) -> BeautifulSoup:
     return BeautifulSoup(path.read_text("utf-8"), "html.parser")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")  # a function with no state: module fixtures may use it too
 def soup() -> Callable[[Path], BeautifulSoup]:
     """Parse an HTML file."""
     return _soup
@@ -201,6 +201,12 @@ def _copy_example(target: Path) -> Path:
         if (REPO / folder).is_dir():
             shutil.copytree(REPO / folder, target / folder)
     return target
+
+
+@pytest.fixture(scope="session")
+def copy_example_to() -> Callable[[Path], Path]:
+    """``copy_example_to(target)`` → a copy of the example site's source in ``target`` (for module fixtures)."""
+    return _copy_example
 
 
 @pytest.fixture

@@ -49,16 +49,22 @@ def test_source_defaults_to_the_current_folder(
 
 
 def test_paths_start_with_the_source_as_typed(
-    copy_fixture_site: Callable[[str], Path], run_inloop: Callable[..., Any], tmp_path: Path
+    copy_fixture_site: Callable[[str], Path],
+    run_cli: Callable[..., Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """In this process, in the folder a user would type them in (the tests above run the real program)."""
     site = copy_fixture_site("bad_content")
     renamed = site.rename(tmp_path / "mysite")
+    monkeypatch.chdir(tmp_path)
     for typed, prefix in (("mysite", "mysite/"), ("./mysite/", "mysite/"), (str(renamed), f"{renamed}/")):
-        result = run_inloop(["build", "--source", typed, "--now", NOW], cwd=tmp_path)
+        result = run_cli(["build", "--source", typed, "--now", NOW])
         assert result.exit_code == 1, typed
         assert result.stderr.splitlines() == expected_lines("bad_content", prefix), typed
     # from below the site
-    result = run_inloop(["build", "--source", "..", "--now", NOW], cwd=renamed / "content")
+    monkeypatch.chdir(renamed / "content")
+    result = run_cli(["build", "--source", "..", "--now", NOW])
     assert result.stderr.splitlines() == expected_lines("bad_content", "../")
 
 
@@ -239,24 +245,27 @@ def test_a_folder_that_is_not_a_site(tmp_path: Path, run_inloop: Callable[..., A
 def test_refuses_an_output_folder_that_is_or_contains_the_source(
     tmp_path: Path,
     make_site: Callable[..., Path],
-    run_inloop: Callable[..., Any],
+    run_cli: Callable[..., Any],
     output: str,
     shown: str,
     snapshot: Snapshot,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     site = make_site(tmp_path / "a" / "site-src")
     before = snapshot(tmp_path)
-    result = run_inloop(["build", "--source", ".", "--output", output, "--now", NOW], cwd=site)
+    monkeypatch.chdir(site)
+    result = run_cli(["build", "--source", ".", "--output", output, "--now", NOW])
     assert result.exit_code == 1
     assert result.stderr == f"error: refusing to build into {shown}: it is or contains the source folder .\n"
     assert {k: v for k, v in snapshot(tmp_path).items() if ".inloop-cache" not in k} == before
 
 
 def test_output_inside_the_source_is_fine(
-    tmp_path: Path, make_site: Callable[..., Path], run_inloop: Callable[..., Any]
+    tmp_path: Path, make_site: Callable[..., Path], run_cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     site = make_site(tmp_path / "s")
-    result = run_inloop(["build", "--output", "public/www", "--now", NOW], cwd=site)
+    monkeypatch.chdir(site)
+    result = run_cli(["build", "--output", "public/www", "--now", NOW])
     assert result.exit_code == 0, result.stderr
     assert (site / "public" / "www" / "index.html").is_file()
 

@@ -57,6 +57,35 @@ def cold(source: Path, tmp_path: Path, now: datetime = NOW, base_url: str | None
     return tree(folder)
 
 
+@pytest.fixture(scope="module")
+def example_built_once(tmp_path_factory: pytest.TempPathFactory, copy_example_to: Callable[[Path], Path]) -> Path:
+    """The example's source (``example/``, its ledger in ``.inloop-cache``) and output (``out/``) after one build.
+
+    Many tests start from that state; a copy of it (timestamps kept) is what a fresh build gives.
+    """
+    root = tmp_path_factory.mktemp("ledger-built")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ledger, "RACY_NS", 0)
+        real, report = build_once(copy_example_to(root / "example"), root / "out")
+    assert real and report.written  # type: ignore[attr-defined]
+    return root
+
+
+@pytest.fixture
+def built_copy(example_built_once: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """(source, output) of the example as after one build, in ``tmp_path``: ``example/`` and ``out/``."""
+    for name in ("example", "out"):
+        shutil.copytree(example_built_once / name, tmp_path / name, symlinks=True)
+    return tmp_path / "example", tmp_path / "out"
+
+
+@pytest.fixture(scope="module")
+def example_cold(tmp_path_factory: pytest.TempPathFactory, copy_example_to: Callable[[Path], Path]) -> dict[str, bytes]:
+    """The files of the example built at NOW without a cache."""
+    root = tmp_path_factory.mktemp("ledger-cold")
+    return cold(copy_example_to(root / "example"), root)
+
+
 def test_an_unchanged_site_is_not_built_again(example_copy: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     real, first = build_once(example_copy, out)
@@ -82,41 +111,41 @@ def test_the_command_says_when_the_ledger_knew_the_inputs(
     )
 
 
-def test_an_empty_output_is_restored_from_the_cache_byte_for_byte(example_copy: Path, tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    build_once(example_copy, out)
+def test_an_empty_output_is_restored_from_the_cache_byte_for_byte(
+    built_copy: tuple[Path, Path], example_cold: dict[str, bytes]
+) -> None:
+    example, out = built_copy
     expected = tree(out)
     shutil.rmtree(out)
-    real, report = build_once(example_copy, out)
+    real, report = build_once(example, out)
     assert not real
-    assert tree(out) == expected == cold(example_copy, tmp_path)
+    assert tree(out) == expected == example_cold
     assert sorted(report.written) == sorted(p for p in expected if p != RECORD_NAME)  # type: ignore[attr-defined]
 
 
-def test_another_output_folder_is_filled_from_the_same_ledger(example_copy: Path, tmp_path: Path) -> None:
+def test_another_output_folder_is_filled_from_the_same_ledger(built_copy: tuple[Path, Path], tmp_path: Path) -> None:
     """A CI job that restores the cache and builds into a fresh folder of another name."""
-    build_once(example_copy, tmp_path / "first")
-    real, report = build_once(example_copy, tmp_path / "second")
+    example, out = built_copy
+    real, report = build_once(example, tmp_path / "second")
     assert not real and report.written  # type: ignore[attr-defined]
-    assert tree(tmp_path / "second") == tree(tmp_path / "first")
-    real, again = build_once(example_copy, tmp_path / "second")
+    assert tree(tmp_path / "second") == tree(out)
+    real, again = build_once(example, tmp_path / "second")
     assert not real and again.written == []  # type: ignore[attr-defined]
-    (tmp_path / "first" / "index.html").unlink()  # each folder is checked on its own
-    real, first = build_once(example_copy, tmp_path / "first")
+    (out / "index.html").unlink()  # each folder is checked on its own
+    real, first = build_once(example, out)
     assert not real and first.written == ["index.html"]  # type: ignore[attr-defined]
 
 
-def test_output_files_changed_or_deleted_by_hand_are_restored(example_copy: Path, tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    build_once(example_copy, out)
+def test_output_files_changed_or_deleted_by_hand_are_restored(built_copy: tuple[Path, Path]) -> None:
+    example, out = built_copy
     expected = tree(out)
     (out / "index.html").write_text("defaced")
     (out / "history" / "index.html").unlink()
-    real, report = build_once(example_copy, out)
+    real, report = build_once(example, out)
     assert not real
     assert report.written == ["history/index.html", "index.html"]  # type: ignore[attr-defined]
     assert tree(out) == expected
-    real, report = build_once(example_copy, out)  # and the ledger now knows the restored files
+    real, report = build_once(example, out)  # and the ledger now knows the restored files
     assert not real and report.written == []  # type: ignore[attr-defined]
 
 
@@ -162,57 +191,53 @@ def _remove_incident(source: Path) -> None:
     [_edit_content, _add_template, _add_static, _edit_config, _add_locale, _new_incident, _remove_incident],
 )
 def test_any_change_of_an_input_builds_for_real(
-    change: Callable[[Path], None], example_copy: Path, tmp_path: Path
+    change: Callable[[Path], None], built_copy: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    out = tmp_path / "out"
-    build_once(example_copy, out)
-    change(example_copy)
-    real, _ = build_once(example_copy, out)
+    example, out = built_copy
+    change(example)
+    real, _ = build_once(example, out)
     assert real
-    assert tree(out) == {**cold(example_copy, tmp_path), RECORD_NAME: (out / RECORD_NAME).read_bytes()}
-    assert not build_once(example_copy, out)[0]  # the new inputs have their own ledger
+    assert tree(out) == {**cold(example, tmp_path), RECORD_NAME: (out / RECORD_NAME).read_bytes()}
+    assert not build_once(example, out)[0]  # the new inputs have their own ledger
 
 
-def test_another_build_time_or_base_url_builds_for_real(example_copy: Path, tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    build_once(example_copy, out)
-    assert build_once(example_copy, out, NOW + timedelta(minutes=1))[0]
-    assert tree(out) == cold(example_copy, tmp_path, NOW + timedelta(minutes=1))
-    assert build_once(example_copy, out, NOW + timedelta(minutes=1), "https://preview.example/")[0]
-    assert tree(out) == cold(example_copy, tmp_path, NOW + timedelta(minutes=1), "https://preview.example/")
+def test_another_build_time_or_base_url_builds_for_real(built_copy: tuple[Path, Path], tmp_path: Path) -> None:
+    example, out = built_copy
+    assert build_once(example, out, NOW + timedelta(minutes=1))[0]
+    assert tree(out) == cold(example, tmp_path, NOW + timedelta(minutes=1))
+    assert build_once(example, out, NOW + timedelta(minutes=1), "https://preview.example/")[0]
+    assert tree(out) == cold(example, tmp_path, NOW + timedelta(minutes=1), "https://preview.example/")
 
 
-def test_touching_inputs_without_changing_them_keeps_the_ledger(example_copy: Path, tmp_path: Path) -> None:
+def test_touching_inputs_without_changing_them_keeps_the_ledger(built_copy: tuple[Path, Path]) -> None:
     """A fresh checkout with a restored cache (CI): new timestamps, same bytes."""
-    out = tmp_path / "out"
-    build_once(example_copy, out)
-    for path in example_copy.rglob("*"):
+    example, out = built_copy
+    for path in example.rglob("*"):
         os.utime(path, ns=(LONG_AGO * 10**9, LONG_AGO * 10**9))
-    assert not build_once(example_copy, out)[0]
+    assert not build_once(example, out)[0]
 
 
-def test_a_corrupt_ledger_or_a_pruned_page_means_a_real_build(example_copy: Path, tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    build_once(example_copy, out)
-    database = example_copy / ".inloop-cache" / "cache.sqlite3"
+def test_a_corrupt_ledger_or_a_pruned_page_means_a_real_build(built_copy: tuple[Path, Path], tmp_path: Path) -> None:
+    example, out = built_copy
+    database = example / ".inloop-cache" / "cache.sqlite3"
     with sqlite3.connect(database) as db:
         db.execute("UPDATE entries SET value = ? WHERE kind = ?", (b"garbage", ledger.KIND))
-    assert build_once(example_copy, out)[0]
+    assert build_once(example, out)[0]
     expected = tree(out)
     shutil.rmtree(out)
     with sqlite3.connect(database) as db:
         db.execute("DELETE FROM entries WHERE rowid IN (SELECT rowid FROM entries WHERE kind = 'page' LIMIT 3)")
-    assert build_once(example_copy, out)[0]
+    assert build_once(example, out)[0]
     assert tree(out) == expected
     assert [p.name for p in tmp_path.iterdir() if "staging" in p.name] == []  # the restore's staging is gone
 
 
 def test_a_new_folder_is_restored_whole_and_moved_in(
-    example_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    built_copy: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import inloop.build.ledger_io
 
-    build_once(example_copy, tmp_path / "first")
+    example_copy, first = built_copy
     staged: list[Path | None] = []
     real_staging = inloop.build.ledger_io.staging_folder
 
@@ -223,18 +248,17 @@ def test_a_new_folder_is_restored_whole_and_moved_in(
     monkeypatch.setattr(inloop.build.ledger_io, "staging_folder", spy)
     real, _ = build_once(example_copy, tmp_path / "second")
     assert not real and staged == [tmp_path / f".second.inloop-staging-{os.getpid()}"]
-    assert tree(tmp_path / "second") == tree(tmp_path / "first")
+    assert tree(tmp_path / "second") == tree(first)
     assert not list(tmp_path.glob(".second.inloop-staging*"))
     (tmp_path / "third").mkdir()
     (tmp_path / "third" / "notes.txt").write_text("not inloop's\n")
     real, _ = build_once(example_copy, tmp_path / "third")  # a folder with something in it: file by file
     assert not real and staged[-1] is None
-    assert tree(tmp_path / "third") == {**tree(tmp_path / "first"), "notes.txt": b"not inloop's\n"}
+    assert tree(tmp_path / "third") == {**tree(first), "notes.txt": b"not inloop's\n"}
 
 
-def test_files_of_an_older_build_in_the_output_mean_a_real_build(example_copy: Path, tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    build_once(example_copy, out)
+def test_files_of_an_older_build_in_the_output_mean_a_real_build(built_copy: tuple[Path, Path], tmp_path: Path) -> None:
+    example_copy, out = built_copy
     _new_incident(example_copy)
     build_once(example_copy, out)  # makes incidents/zz-copy/
     (example_copy / "content" / "incidents" / "zz-copy.md").unlink()
@@ -300,7 +324,7 @@ def test_the_scan_reads_a_file_whole_whatever_its_size_was_when_listed(tmp_path:
 
 
 def test_the_build_after_the_scan_reads_each_content_file_once_more(
-    example_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    example_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, example_cold: dict[str, bytes]
 ) -> None:
     """The ledger's scan hashes every input: the load takes its digests instead of hashing again."""
     import inloop.build.parallel
@@ -311,7 +335,7 @@ def test_the_build_after_the_scan_reads_each_content_file_once_more(
     assert real
     incidents = [p.name for p in (example_copy / "content" / "incidents").glob("*.md")]
     assert incidents and all(reads[name] == 2 for name in incidents)  # scanned, then parsed
-    assert tree(tmp_path / "out") == cold(example_copy, tmp_path)
+    assert tree(tmp_path / "out") == example_cold
 
 
 def test_a_file_saved_between_the_scan_and_the_load_is_read_again(

@@ -124,7 +124,11 @@ def holders() -> Iterator[list[Holder]]:
         holder.close()
 
 
-@pytest.mark.parametrize("cache", ["--no-cache", "with its cache"])
+@pytest.mark.parametrize(
+    "cache",
+    # three whole builds of 100 incidents at once, twice: the quick run keeps the one that shares a cache too
+    [pytest.param("--no-cache", marks=pytest.mark.slow), "with its cache"],
+)
 def test_builds_at_once_each_leave_the_complete_site(
     source: Path, clean: dict[str, bytes], tmp_path: Path, cache: str
 ) -> None:

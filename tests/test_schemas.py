@@ -567,15 +567,21 @@ BROKEN_STATUSPAGE: list[tuple[str, str, Mutation, str]] = [
 ]
 
 
+@pytest.fixture(scope="module")
+def api_problems(api_files: dict[str, Doc]) -> dict[str, list[str]]:
+    """The problems of each realistic document (none), found once for the tests that break a copy of it."""
+    return {name: problems(f"statuspage/{name}", doc) for name, doc in api_files.items()}
+
+
 @pytest.mark.parametrize(
     ("name", "mutate", "expected"),
     [pytest.param(name, mutate, expected, id=f"{name}: {what}") for name, what, mutate, expected in BROKEN_STATUSPAGE],
 )
 def test_broken_statuspage_document_is_rejected(
-    name: str, mutate: Mutation, expected: str, api_files: dict[str, Doc]
+    name: str, mutate: Mutation, expected: str, api_files: dict[str, Doc], api_problems: dict[str, list[str]]
 ) -> None:
     doc = copy.deepcopy(api_files[name])
-    assert not problems(f"statuspage/{name}", doc)
+    assert api_problems[name] == []  # valid before the mutation
     mutate(doc)
     found = problems(f"statuspage/{name}", doc)
     assert found, "the schema accepted a broken document"

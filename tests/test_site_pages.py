@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
+from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
@@ -273,10 +274,13 @@ Emails arrive late.
 """
 
 
-@pytest.fixture
-def small_site(tmp_path: Path, make_site: Callable[..., Path], build: Callable[..., Path]) -> Path:
+@pytest.fixture(scope="module")
+def small_site(
+    tmp_path_factory: pytest.TempPathFactory, make_site: Callable[..., Path], build: Callable[..., Path]
+) -> Path:
+    """Built once: the tests only read it."""
     source = make_site(
-        tmp_path / "small",
+        tmp_path_factory.mktemp("small") / "small",
         incidents={"2026-11-20-api-errors": RESOLVED, "2026-11-26-email-delays": OPEN},
     )
     return build(source)
@@ -492,15 +496,21 @@ def test_not_found_page_links_work_at_any_depth(example_site: Path, soup: Soup) 
         assert target.is_file(), href
 
 
-def test_stylesheet_name_carries_its_hash(example_site: Path, soup: Soup) -> None:
+@pytest.fixture(scope="module")
+def example_pages(example_site: Path, soup: Soup) -> dict[Path, BeautifulSoup]:
+    """Each page of the example, parsed once: the tests only read them."""
+    return {page: soup(page) for page in html_pages(example_site)}
+
+
+def test_stylesheet_name_carries_its_hash(example_site: Path, example_pages: dict[Path, BeautifulSoup]) -> None:
     sheets = list(example_site.glob("*.css"))
     assert len(sheets) == 1
     sheet = sheets[0]
     match = re.fullmatch(r"style\.([0-9a-f]{8,})\.css", sheet.name)
     assert match
     assert hashlib.sha256(sheet.read_bytes()).hexdigest().startswith(match.group(1))
-    for page in html_pages(example_site):
-        links = soup(page).select('link[rel="stylesheet"]')
+    for page, document in example_pages.items():
+        links = document.select('link[rel="stylesheet"]')
         assert len(links) == 1, page
         href = str(links[0]["href"])
         assert href.endswith(sheet.name)
@@ -508,10 +518,10 @@ def test_stylesheet_name_carries_its_hash(example_site: Path, soup: Soup) -> Non
             assert (page.parent / href).resolve() == sheet.resolve()
 
 
-def test_every_time_is_utc_in_the_attribute_and_local_in_the_text(example_site: Path, soup: Soup) -> None:
+def test_every_time_is_utc_in_the_attribute_and_local_in_the_text(example_pages: dict[Path, BeautifulSoup]) -> None:
     count = 0
-    for page in html_pages(example_site):
-        for tag in soup(page).find_all("time"):
+    for page, document in example_pages.items():
+        for tag in document.find_all("time"):
             count += 1
             stamp = str(tag["datetime"])
             if re.fullmatch(r"\d{4}-\d{2}-\d{2}", stamp):  # a day written alone: its date, in the site's words
@@ -527,9 +537,9 @@ def test_every_time_is_utc_in_the_attribute_and_local_in_the_text(example_site: 
     assert count > 100
 
 
-def test_every_page_links_the_feed(example_site: Path, soup: Soup) -> None:
-    for page in html_pages(example_site):
-        alternates = soup(page).select('link[rel="alternate"][type="application/rss+xml"]')
+def test_every_page_links_the_feed(example_site: Path, example_pages: dict[Path, BeautifulSoup]) -> None:
+    for page, document in example_pages.items():
+        alternates = document.select('link[rel="alternate"][type="application/rss+xml"]')
         hrefs = [str(link["href"]) for link in alternates]
         if page.name == "404.html":
             assert "/feed.xml" in hrefs
@@ -541,14 +551,37 @@ def test_every_page_links_the_feed(example_site: Path, soup: Soup) -> None:
 # -- links -------------------------------------------------------------------------
 
 
-def local_links(site: Path, base_url: str, soup: Soup) -> Iterator[tuple[Path, str, Path, str]]:
-    """(page, href, target file, fragment) for every link that stays on the site."""
+class LinksAndIds(HTMLParser):
+    """A page's links (``a``/``link`` href, ``script``/``img`` src) and ids: what the link check needs, no tree."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if "id" in values:
+            self.ids.add(values["id"] or "")
+        if (tag in ("a", "link") and "href" in values) or (tag in ("script", "img") and "src" in values):
+            self.links.append(str(values.get("href") or values.get("src")))
+
+
+def links_and_ids(page: Path) -> LinksAndIds:
+    parsed = LinksAndIds()
+    parsed.feed(page.read_text("utf-8"))
+    parsed.close()
+    return parsed
+
+
+def local_links(site: Path, base_url: str, pages: dict[Path, LinksAndIds]) -> Iterator[tuple[Path, str, Path, str]]:
+    """(page, href, target file, fragment) for every link that stays on the site; ``pages`` gets each page parsed."""
     base = urlsplit(base_url)
     for page in html_pages(site):
         here = page_url(base_url, site, page)
-        document = soup(page)
-        for tag in document.select("a[href], link[href], script[src], img[src]"):
-            href = str(tag.get("href") or tag.get("src"))
+        if page not in pages:
+            pages[page] = links_and_ids(page)
+        for href in pages[page].links:
             absolute = urljoin(here, href)
             parts = urlsplit(absolute)
             if parts.scheme not in ("http", "https") or parts.netloc != base.netloc:
@@ -561,21 +594,21 @@ def local_links(site: Path, base_url: str, soup: Soup) -> Iterator[tuple[Path, s
             yield page, href, target, parts.fragment
 
 
-def check_links(site: Path, base_url: str, soup: Soup) -> int:
-    ids: dict[Path, set[str]] = {}
+def check_links(site: Path, base_url: str) -> int:
+    pages: dict[Path, LinksAndIds] = {}
     checked = 0
-    for page, href, target, fragment in local_links(site, base_url, soup):
+    for page, href, target, fragment in local_links(site, base_url, pages):
         assert target.is_file(), f"{page.relative_to(site)}: broken link {href}"
         if fragment and target.suffix == ".html":
-            if target not in ids:
-                ids[target] = {str(t["id"]) for t in soup(target).select("[id]")}
-            assert fragment in ids[target], f"{page.relative_to(site)}: no #{fragment} in {href}"
+            if target not in pages:
+                pages[target] = links_and_ids(target)
+            assert fragment in pages[target].ids, f"{page.relative_to(site)}: no #{fragment} in {href}"
         checked += 1
     return checked
 
 
 def test_every_link_of_the_example_resolves(example_site: Path, soup: Soup) -> None:
-    assert check_links(example_site, EXAMPLE_BASE, soup) > 500
+    assert check_links(example_site, EXAMPLE_BASE) > 500
 
 
 def test_a_base_url_with_a_path(
@@ -583,7 +616,7 @@ def test_a_base_url_with_a_path(
 ) -> None:
     site = build(copy_fixture_site("base_path"), tmp_path / "out")
     base = "https://example.com/status/"
-    assert check_links(site, base, soup) > 50
+    assert check_links(site, base) > 50
     not_found = soup(site / "404.html")
     for tag in not_found.select("a[href], link[href]"):
         href = str(tag["href"])
@@ -608,7 +641,7 @@ def test_base_url_option_overrides_the_config(
 ) -> None:
     base = "http://localhost:8000/preview/"
     site = build(example_copy, tmp_path / "out", NOW, "--base-url", base)
-    assert check_links(site, base, soup) > 500
+    assert check_links(site, base) > 500
     hrefs = [str(a["href"]) for a in soup(site / "404.html").select("a[href]")]
     assert "/preview/history/" in hrefs
 

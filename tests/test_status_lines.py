@@ -287,9 +287,12 @@ def test_the_timeline_survives_pickling() -> None:
 NOW = "2026-11-26 12:00 UTC"
 
 
-@pytest.fixture
-def story_site(tmp_path: Path, make_site: Callable[..., Path], build: Callable[..., Path]) -> Path:
-    source = make_site(tmp_path / "src", incidents={"2026-11-26-search": STORY})
+@pytest.fixture(scope="module")
+def story_site(
+    tmp_path_factory: pytest.TempPathFactory, make_site: Callable[..., Path], build: Callable[..., Path]
+) -> Path:
+    """The story's site, built once: the tests only read it."""
+    source = make_site(tmp_path_factory.mktemp("story") / "src", incidents={"2026-11-26-search": STORY})
     return build(source, now=NOW)
 
 

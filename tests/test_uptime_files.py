@@ -52,10 +52,11 @@ NOVEMBER_MINUTES = 25 * 1440 + 13 * 60
 API_UPTIME = 99.89  # (36780 - 39) / 36780 = 99.8939...%
 
 
-@pytest.fixture
-def site(tmp_path: Path, make_site: Callable[..., Path], build: Callable[..., Path]) -> Path:
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, make_site: Callable[..., Path], build: Callable[..., Path]) -> Path:
+    """The source, built once: the tests read its output and run read-only commands on it."""
     source = make_site(
-        tmp_path / "source",
+        tmp_path_factory.mktemp("uptime") / "source",
         config=CONFIG + "\n[uptime]\nsince = 2026-11-01\n",
         incidents={"2026-11-26-search": SEARCH},
         maintenance={"2026-11-20-mail": UPGRADE},

@@ -483,9 +483,10 @@ class AuthoringMachine(RuleBasedStateMachine):
             assert item.start == model.start
 
 
+#: Each run ends with a real build (most of its time): the normal run makes a few long runs, not many short ones.
 AuthoringMachine.TestCase.settings = settings(
-    max_examples=200 if LONG else 12,
-    stateful_step_count=60 if LONG else 25,
+    max_examples=200 if LONG else 6,
+    stateful_step_count=60 if LONG else 40,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )

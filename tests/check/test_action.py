@@ -265,7 +265,8 @@ class Hooks(BaseHTTPRequestHandler):
 def hook_url() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     Hooks.received = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), Hooks)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the loop's next poll: every 10 ms, not the default 0.5 s
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/hook", Hooks.received
     server.shutdown()

@@ -151,7 +151,22 @@ def pseudo_site(build_in: BuildIn, pseudo_locale_dir: Path) -> Path:
 
 def test_a_pseudo_locale_build_shows_no_english_theme_text(pseudo_site: Path, template: Catalog) -> None:
     whole_pieces, strings = author_texts(pseudo_site.parent / "source")
-    words = fragments(template)
+    words = [(word, re.compile(rf"(?<!\w){re.escape(word)}(?!\w)")) for word in fragments(template)]
+    found: dict[str, list[str]] = {}  # the same piece of text recurs on every page: judged once
+
+    def english_in(text: str) -> list[str]:
+        rest = text
+        for string in strings:
+            rest = rest.replace(string, " ")
+        rest = re.sub(r"\[!! .*? !!\]", " ", rest)
+        # a theme text the catalog did not reach (the substring test only skips the regex where it cannot match)
+        left = [f"{word!r} in {text!r}" for word, pattern in words if word in rest and pattern.search(rest)]
+        # English not in any catalog: theme text not wrapped in _()
+        stray = [w for w in re.findall(r"[A-Za-z]{2,}", rest) if w not in NAMES | DATE_WORDS]
+        if stray:
+            left.append(f"untranslatable {stray} in {text!r}")
+        return left
+
     leftovers: list[str] = []
     pages = html_pages(pseudo_site)
     assert len(pages) > 10
@@ -162,17 +177,9 @@ def test_a_pseudo_locale_build_shows_no_english_theme_text(pseudo_site: Path, te
         for piece in parsed.pieces:
             if piece.in_time or piece.text in whole_pieces:
                 continue  # a date (Babel's, in English for the pseudo-locale), or the author's words
-            rest = piece.text
-            for string in strings:
-                rest = rest.replace(string, " ")
-            rest = re.sub(r"\[!! .*? !!\]", " ", rest)
-            for word in words:  # a theme text the catalog did not reach
-                if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", rest):
-                    leftovers.append(f"{page.relative_to(pseudo_site)}: {word!r} in {piece.text!r}")
-            # English not in any catalog: theme text not wrapped in _()
-            stray = [w for w in re.findall(r"[A-Za-z]{2,}", rest) if w not in NAMES | DATE_WORDS]
-            if stray:
-                leftovers.append(f"{page.relative_to(pseudo_site)}: untranslatable {stray} in {piece.text!r}")
+            if piece.text not in found:
+                found[piece.text] = english_in(piece.text)
+            leftovers += [f"{page.relative_to(pseudo_site)}: {left}" for left in found[piece.text]]
     assert not leftovers, "English theme text in a pseudo-locale build:\n" + "\n".join(sorted(set(leftovers)))
 
 

@@ -198,7 +198,7 @@ def test_never_raises_on_tag_soup(parts: list[str]) -> None:
 @given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp", "Co", "Cn"))))
 def test_plain_text_survives_rendering(text: str) -> None:
     """Whatever text an update holds, the rendered page shows that text."""
-    expected = " ".join(text.split())
+    expected = " ".join(text.replace("\u200b", "").split())  # rendered_text drops every zero-width space
     assert rendered_text(html_to_markdown(html.escape(text))) == expected
 
 

@@ -55,9 +55,10 @@ name = "Status emails"
 """
 
 
-@pytest.fixture
-def site(tmp_path: Path, make_site: Callable[..., Path], build: Callable[..., Path]) -> Path:
-    return build(make_site(tmp_path / "order", config=CONFIG))
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, make_site: Callable[..., Path], build: Callable[..., Path]) -> Path:
+    """Built once: the tests only read it."""
+    return build(make_site(tmp_path_factory.mktemp("order") / "order", config=CONFIG))
 
 
 def test_the_config_lists_sections_in_file_order(tmp_path: Path, make_site: Callable[..., Path]) -> None:

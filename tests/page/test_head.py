@@ -27,6 +27,12 @@ def pages(site: Path) -> dict[str, BeautifulSoup]:
     }
 
 
+@pytest.fixture(scope="module")
+def example_pages(example_site: Path) -> dict[str, BeautifulSoup]:
+    """The example's pages, parsed once: the tests only read them."""
+    return pages(example_site)
+
+
 def meta(soup: BeautifulSoup, **attrs: str) -> str:
     wanted: dict[str, Any] = dict(attrs)
     tags = soup.find_all("meta", attrs=wanted)
@@ -44,8 +50,8 @@ def link_href(soup: BeautifulSoup, rel: str) -> str:
     return href
 
 
-def test_every_page_names_itself(example_site: Path) -> None:
-    found = pages(example_site)
+def test_every_page_names_itself(example_pages: dict[str, BeautifulSoup]) -> None:
+    found = example_pages
     assert len(found) > 20
     for path, soup in found.items():
         assert soup.html is not None and soup.html.get("lang") == "en", path
@@ -70,8 +76,8 @@ def test_every_page_names_itself(example_site: Path) -> None:
     assert found["404.html"].find("meta", attrs={"name": "robots"}).get("content") == "noindex"  # type: ignore[union-attr]
 
 
-def test_titles_and_descriptions_carry_the_status(example_site: Path) -> None:
-    found = pages(example_site)
+def test_titles_and_descriptions_carry_the_status(example_pages: dict[str, BeautifulSoup]) -> None:
+    found = example_pages
     home = found["index.html"]
     assert home.title is not None and home.title.get_text() == "Partial outage – Acme Status"
     assert meta(home, name="description") == "Partial outage · Live status of Acme's services"
@@ -83,14 +89,14 @@ def test_titles_and_descriptions_carry_the_status(example_site: Path) -> None:
     assert meta(component, name="description").startswith("Search: Partial outage · ")
 
 
-def test_every_time_names_its_zone_and_has_a_reserved_local_line(example_site: Path) -> None:
+def test_every_time_names_its_zone_and_has_a_reserved_local_line(example_pages: dict[str, BeautifulSoup]) -> None:
     """The server's text is complete; each local-time line follows the element whose times it gives.
 
     A moment names its zone; a day written alone (a prevention step's ``done: 2026-01-23``)
     is a date, shown without a clock.
     """
     days = 0
-    for path, soup in pages(example_site).items():
+    for path, soup in example_pages.items():
         for time in soup.find_all("time"):
             stamp = str(time.get("datetime"))
             if re.fullmatch(r"\d{4}-\d\d-\d\d", stamp):
@@ -119,9 +125,11 @@ def sitemap(site: Path) -> dict[str, str | None]:
     return found
 
 
-def test_sitemap_lists_every_page_with_its_latest_update(example_site: Path) -> None:
+def test_sitemap_lists_every_page_with_its_latest_update(
+    example_site: Path, example_pages: dict[str, BeautifulSoup]
+) -> None:
     entries = sitemap(example_site)
-    html = pages(example_site)
+    html = example_pages
     expected = {BASE + path.removesuffix("index.html") for path in html if path != "404.html"}
     assert set(entries) == expected
     assert list(entries) == sorted(entries)
@@ -140,9 +148,9 @@ def test_robots_points_at_the_sitemap(example_site: Path) -> None:
 
 
 def test_sitemap_and_live_version_follow_the_content_not_the_clock(
-    example_copy: Path, build: Callable[..., Path], tmp_path: Path
+    example_copy: Path, build: Callable[..., Path], tmp_path: Path, example_site: Path
 ) -> None:
-    first = build(example_copy, tmp_path / "one")
+    first = example_site  # the example built at NOW
     later = build(example_copy, tmp_path / "two", "2026-11-26 12:40 UTC")
     assert (first / "sitemap.xml").read_bytes() == (later / "sitemap.xml").read_bytes()
     assert (first / "live.json").read_bytes() == (later / "live.json").read_bytes()

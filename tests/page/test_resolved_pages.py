@@ -55,17 +55,23 @@ NOW = "2026-11-25 14:35 UTC"
 LAST_ESTIMATE = "2026-11-25T16:00:00Z"
 
 
-def make(
-    tmp_path: Path,
-    make_site: Callable[..., Path],
-    build: Callable[..., Path],
-    text: str = RESOLVED,
-    language: str = "",
-    now: str = NOW,
-) -> Path:
-    config = CONFIG.format(language=f'language = "{language}"\n' if language else "")
-    source = make_site(tmp_path / "site", config=config, incidents={"checkout": text})
-    return build(source, None, now)
+@pytest.fixture(scope="module")
+def built(
+    tmp_path_factory: pytest.TempPathFactory, make_site: Callable[..., Path], build: Callable[..., Path]
+) -> Callable[..., Path]:
+    """``built(text, language, now)`` → the site of that one incident, built once a module: the tests only read it."""
+    sites: dict[tuple[str, str, str], Path] = {}
+
+    def make(text: str = RESOLVED, language: str = "", now: str = NOW) -> Path:
+        if (text, language, now) not in sites:
+            config = CONFIG.format(language=f'language = "{language}"\n' if language else "")
+            source = make_site(
+                tmp_path_factory.mktemp("resolved") / "site", config=config, incidents={"checkout": text}
+            )
+            sites[text, language, now] = build(source, None, now)
+        return sites[text, language, now]
+
+    return make
 
 
 def parse(path: Path) -> BeautifulSoup:
@@ -99,10 +105,8 @@ def times_with_a_relative_line(page: BeautifulSoup) -> list[str]:
     return found
 
 
-def test_a_resolved_page_says_when_it_was_restored_against_the_first_estimate(
-    tmp_path: Path, make_site: Callable[..., Path], build: Callable[..., Path]
-) -> None:
-    page = parse(make(tmp_path, make_site, build) / "incidents" / "checkout" / "index.html")
+def test_a_resolved_page_says_when_it_was_restored_against_the_first_estimate(built: Callable[..., Path]) -> None:
+    page = parse(built() / "incidents" / "checkout" / "index.html")
     shown = facts(page)
     assert list(shown) == [
         "Affected",
@@ -124,11 +128,9 @@ def test_a_resolved_page_says_when_it_was_restored_against_the_first_estimate(
     assert "estimate moved" not in text
 
 
-def test_a_resolved_page_shows_no_estimate_as_a_time_to_come(
-    tmp_path: Path, make_site: Callable[..., Path], build: Callable[..., Path]
-) -> None:
+def test_a_resolved_page_shows_no_estimate_as_a_time_to_come(built: Callable[..., Path]) -> None:
     """The only moments described relative to now are the start, the restoration and the updates."""
-    page = parse(make(tmp_path, make_site, build) / "incidents" / "checkout" / "index.html")
+    page = parse(built() / "incidents" / "checkout" / "index.html")
     relative = times_with_a_relative_line(page)
     assert sorted(set(relative)) == ["2026-11-25T13:02:00Z", "2026-11-25T14:12:00Z"]
     estimate_times = [str(t["datetime"]) for t in page.select(".estimates time")]
@@ -144,34 +146,32 @@ def test_a_resolved_page_shows_no_estimate_as_a_time_to_come(
     ],
 )
 def test_the_comparison_is_always_with_the_first_estimate(
-    tmp_path: Path, make_site: Callable[..., Path], build: Callable[..., Path], resolved_at: str, expected: str
+    built: Callable[..., Path], resolved_at: str, expected: str
 ) -> None:
     heading = resolved_at if " " in resolved_at else f"2026-11-25 {resolved_at}"
     text = RESOLVED.replace("## 2026-11-25 15:12 — Resolved", f"## {heading} — Resolved")
-    site = make(tmp_path, make_site, build, text, now="2026-11-26 12:00 UTC")
+    site = built(text, now="2026-11-26 12:00 UTC")
     shown = facts(parse(site / "incidents" / "checkout" / "index.html"))
     assert text_of(shown["Resolved"]).endswith("): " + expected)
 
 
-def test_a_single_estimate_is_compared_without_a_list(
-    tmp_path: Path, make_site: Callable[..., Path], build: Callable[..., Path]
-) -> None:
+def test_a_single_estimate_is_compared_without_a_list(built: Callable[..., Path]) -> None:
     text = RESOLVED.replace("previous_estimates:\n  - 2026-11-25 15:30\n  - 2026-11-25 16:30\n", "").replace(
         "estimate: 2026-11-25 17:00", "estimate: 2026-11-25 15:30"
     )
-    shown = facts(parse(make(tmp_path, make_site, build, text) / "incidents" / "checkout" / "index.html"))
+    shown = facts(parse(built(text) / "incidents" / "checkout" / "index.html"))
     assert "Estimates we gave" not in shown
     assert text_of(shown["Resolved"]).endswith("restored 18 minutes before the first estimate of 15:30 CET")
 
 
 def test_a_resolved_page_without_cause_estimate_or_prevention_says_nothing_of_the_future(
-    tmp_path: Path, make_site: Callable[..., Path], build: Callable[..., Path]
+    built: Callable[..., Path],
 ) -> None:
     text = (
         "---\ntitle: Checkout failing\nimpact: minor\ncomponents: [api]\n---\n"
         "## 2026-11-25 14:02 — Investigating\nPayments fail.\n\n## 2026-11-25 15:12 — Resolved\nFixed.\n"
     )
-    shown = facts(parse(make(tmp_path, make_site, build, text) / "incidents" / "checkout" / "index.html"))
+    shown = facts(parse(built(text) / "incidents" / "checkout" / "index.html"))
     assert text_of(shown["Resolved"]) == "Nov 25, 2026, 15:12 CET (after 70 minutes)"
     assert text_of(shown["What went wrong"]) == (
         "We have not yet said what caused this; we will add it here once we know."
@@ -182,10 +182,8 @@ def test_a_resolved_page_without_cause_estimate_or_prevention_says_nothing_of_th
     assert "Estimates we gave" not in shown
 
 
-def test_an_open_incident_keeps_the_present_tense_and_its_current_estimate(
-    tmp_path: Path, make_site: Callable[..., Path], build: Callable[..., Path]
-) -> None:
-    site = make(tmp_path, make_site, build, OPEN)
+def test_an_open_incident_keeps_the_present_tense_and_its_current_estimate(built: Callable[..., Path]) -> None:
+    site = built(OPEN)
     page = parse(site / "incidents" / "checkout" / "index.html")
     shown = facts(page)
     assert list(shown)[:5] == ["Affected", "Started", "Duration so far", "What is wrong", "When it will work again"]
@@ -203,11 +201,9 @@ def test_an_open_incident_keeps_the_present_tense_and_its_current_estimate(
     assert "We expect to restore service by Nov 25, 2026, 17:00 CET." in text_of(summary)
 
 
-def test_no_other_page_shows_a_resolved_incidents_estimate(
-    tmp_path: Path, make_site: Callable[..., Path], build: Callable[..., Path]
-) -> None:
+def test_no_other_page_shows_a_resolved_incidents_estimate(built: Callable[..., Path]) -> None:
     """Home page, history, component page: the incident is listed with its start and end only."""
-    site = make(tmp_path, make_site, build)
+    site = built()
     for path in sorted(site.rglob("*.html")):
         page = parse(path)
         relative = times_with_a_relative_line(page)
@@ -221,18 +217,16 @@ def test_no_other_page_shows_a_resolved_incidents_estimate(
     assert [str(t["datetime"]) for t in row.find_all("time")] == ["2026-11-25T13:02:00Z", "2026-11-25T14:12:00Z"]
 
 
-def test_feeds_speak_of_a_resolved_cause_in_the_past(
-    tmp_path: Path, make_site: Callable[..., Path], build: Callable[..., Path]
-) -> None:
-    resolved = feedparser.parse((make(tmp_path / "a", make_site, build) / "feed.xml").read_bytes())
+def test_feeds_speak_of_a_resolved_cause_in_the_past(built: Callable[..., Path]) -> None:
+    resolved = feedparser.parse((built() / "feed.xml").read_bytes())
     assert resolved.entries
     for entry in resolved.entries:
         assert "What went wrong:" in entry.summary
         assert "What is wrong" not in entry.summary and "Expected restoration" not in entry.summary
-    still_open = feedparser.parse((make(tmp_path / "b", make_site, build, OPEN) / "feed.xml").read_bytes())
+    still_open = feedparser.parse((built(OPEN) / "feed.xml").read_bytes())
     [entry] = still_open.entries
     assert "What is wrong:" in entry.summary and "Expected restoration:" in entry.summary
-    document = json.loads((make(tmp_path / "c", make_site, build) / "feed.json").read_text("utf-8"))
+    document = json.loads((built() / "feed.json").read_text("utf-8"))
     assert all("What went wrong" in item["content_html"] for item in document["items"])
 
 
@@ -271,11 +265,9 @@ TRANSLATED = {
 
 
 @pytest.mark.parametrize("language", sorted(TRANSLATED))
-def test_every_catalog_speaks_of_a_resolved_incident_in_the_past(
-    tmp_path: Path, make_site: Callable[..., Path], build: Callable[..., Path], language: str
-) -> None:
+def test_every_catalog_speaks_of_a_resolved_incident_in_the_past(built: Callable[..., Path], language: str) -> None:
     resolved, went_wrong, estimates, line, listed = TRANSLATED[language]
-    page = parse(make(tmp_path, make_site, build, language=language) / "incidents" / "checkout" / "index.html")
+    page = parse(built(language=language) / "incidents" / "checkout" / "index.html")
     shown = facts(page)
     assert list(shown)[2:5] == [resolved, went_wrong, estimates]
     assert text_of(shown[resolved]) == line
