@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from inloop import __version__
 from inloop.errors import Problem
+from inloop.render.compiled import TemplateFacts, bytecode_cache, facts_of
 from inloop.render.jinja_speed import IMPORTED, SpeedEnvironment, make_environment, stock_jinja
 from inloop.render.listed import ROW_MACROS, ListedRows
 
@@ -130,6 +131,7 @@ class Templates:
             keep_trailing_newline=True,
             auto_reload=False,
         )
+        self.env.bytecode_cache = bytecode_cache(self.env, translations, self.fingerprint, stock=self.stock)
         self.env.globals[SHARED] = self._render_shared
         #: The list pages' rows, by the values the macros read (see :mod:`.listed`).
         self.rows = ListedRows(self.env, self.inputs, _memo_key, stock=self.stock)
@@ -142,7 +144,7 @@ class Templates:
         self._loads: dict[str, list[str]] = {}
         self._shared: dict[tuple[object, ...], str] = {}
         self._inputs: dict[str, tuple[str, ...] | None] = {}
-        self._trees: dict[str, tuple[str, str | None, nodes.Template | None]] = {}
+        self._trees: dict[str, tuple[str, str | None, TemplateFacts]] = {}
         #: Libraries' modules by the values they read (see :func:`imported_from`).
         self.modules: dict[tuple[object, ...], jinja2.environment.TemplateModule] = {}
 
@@ -174,14 +176,12 @@ class Templates:
             if current in seen:
                 continue
             try:
-                text, filename, parsed = self._parsed(current)
+                text, filename, facts = self._parsed(current)
             except jinja2.TemplateNotFound:
                 seen[current] = "missing"
                 continue
             seen[current] = f"{filename}:{hashlib.sha256(text.encode()).hexdigest()}"
-            if parsed is None:
-                continue
-            for reference in references(parsed):
+            for reference in facts.references:
                 if reference is None:
                     dynamic = True
                 else:
@@ -193,19 +193,15 @@ class Templates:
         self._fingerprints[name] = digest
         return digest
 
-    def _parsed(self, name: str) -> tuple[str, str | None, nodes.Template | None]:
-        """A template's text, file and syntax tree (None: it does not parse), read once for every page kind.
+    def _parsed(self, name: str) -> tuple[str, str | None, TemplateFacts]:
+        """A template's text, file and what its syntax tree says, read once for every page kind.
 
         Raises ``TemplateNotFound`` and, for a file that is not UTF-8, ``UnicodeDecodeError``.
         """
         found = self._trees.get(name)
         if found is None:
             text, filename = self.source(name)
-            try:
-                tree: nodes.Template | None = self.env.parse(text)
-            except jinja2.TemplateSyntaxError:
-                tree = None
-            found = self._trees[name] = (text, filename, tree)
+            found = self._trees[name] = (text, filename, facts_of(self.env, text, references))
         return found
 
     def loads(self, name: str) -> list[str]:
@@ -226,15 +222,15 @@ class Templates:
                 continue
             seen.add(current)
             try:
-                tree = self._parsed(current)[2]
+                facts = self._parsed(current)[2]
             except (jinja2.TemplateError, UnicodeDecodeError):
-                tree = None
-            if tree is None:
                 return None  # rendering says what is wrong; nothing is kept
-            names.update(jinja2.meta.find_undeclared_variables(tree))
+            if facts.undeclared is None:
+                return None
+            names.update(facts.undeclared)
             # Jinja leaves out the environment's globals; a page's context could still give one another value.
-            names.update(n.name for n in tree.find_all(nodes.Name) if n.name in self.env.globals)
-            for reference in references(tree):
+            names.update(n for n in facts.names if n in self.env.globals)
+            for reference in facts.references:
                 if reference is None:
                     self._inputs[name] = None
                     return None
