@@ -44,10 +44,24 @@ pytest.register_assert_rewrite(*HELPER_MODULES)
 
 from site_support import CONFIG, CliResult  # noqa: E402  (after the rewrite is registered)
 
-#: Fixtures that start a server on 127.0.0.1 (HTTP, SMTP, S3, ``inloop serve``) or a long-running
-#: ``inloop`` process: a test that uses one, directly or through another fixture, is marked ``server``.
+#: Fixtures that start a server on 127.0.0.1 (HTTP, SMTP, S3, ``inloop serve``, the alert receiver) or a
+#: long-running ``inloop`` process (``holders``: one holding an output folder's lock): a test that uses
+#: one, directly or through another fixture, is marked ``server``.
 SERVER_FIXTURES = frozenset(
-    {"served", "inloop", "feed_server", "smtp_server", "receiver", "weed_server", "weed", "hook_url"}
+    {
+        "served",
+        "inloop",
+        "feed_server",
+        "slow_server",
+        "smtp_server",
+        "receiver",
+        "start_receiver",
+        "answering",
+        "weed_server",
+        "weed",
+        "hook_url",
+        "holders",
+    }
 )
 #: Fixtures that run a watcher waiting for real file-system events: a test that uses one is marked ``watcher``.
 WATCHER_FIXTURES = frozenset({"make_watch", "watching"})
