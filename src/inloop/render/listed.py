@@ -67,8 +67,15 @@ class ListedRows:
         if all(escaped for _, _, escaped in rows):  # the macro's template escapes what it prints
             text = b"".join(data for _, data, _ in rows).decode("utf-8", "surrogatepass")
             return Markup(text.replace(self.root_mark, str(escape(root))))
-        made = [data.decode("utf-8", "surrogatepass").replace(self.root_mark, root) for _, data, _ in rows]
-        return self._printed(context, [Markup(t) if e else t for t, (_, _, e) in zip(made, rows, strict=True)])
+        return self._printed(context, [self._put_root(row, root) for row in rows])
+
+    def _put_root(self, row: Row, root: str) -> str:
+        """A row with the page's root in, escaped as the macro escapes what it prints."""
+        _, data, escaped = row
+        text = data.decode("utf-8", "surrogatepass")
+        if escaped:
+            return Markup(text.replace(self.root_mark, str(escape(root))))
+        return text.replace(self.root_mark, root)
 
     def _set_for(self, context: jinja2.runtime.Context) -> tuple[Any, dict[int, Row]] | None:
         """The macros' module and rows for the values of this page's context; None when they cannot be known."""
