@@ -323,12 +323,22 @@ def test_the_scan_reads_a_file_whole_whatever_its_size_was_when_listed(tmp_path:
         assert ledger._read(str(path), listed) == data
 
 
+def a_cache_without_the_content(source: Path) -> None:
+    """A cache that holds something, but nothing of this content: the build scans its inputs, then parses."""
+    from inloop.build.cache import CACHE_DIR, Cache
+
+    cache = Cache(source / CACHE_DIR)
+    cache.put_many("other", {"key": b"value"})
+    cache.close()
+
+
 def test_the_build_after_the_scan_reads_each_content_file_once_more(
     example_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, example_cold: dict[str, bytes]
 ) -> None:
     """The ledger's scan hashes every input: the load takes its digests instead of hashing again."""
     import inloop.build.parallel
 
+    a_cache_without_the_content(example_copy)
     monkeypatch.setattr(inloop.build.parallel, "available_cores", lambda: 1)  # every read in this process
     reads = count_reads(monkeypatch)
     real, _ = build_once(example_copy, tmp_path / "out")
@@ -338,23 +348,60 @@ def test_the_build_after_the_scan_reads_each_content_file_once_more(
     assert tree(tmp_path / "out") == example_cold
 
 
-def test_a_file_saved_between_the_scan_and_the_load_is_read_again(
-    example_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("cores", [1, 2])
+def test_a_first_build_into_a_new_cache_reads_each_content_file_once(
+    example_copy: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    large_site: Path,
+    cores: int,
 ) -> None:
-    victim = sorted((example_copy / "content" / "incidents").glob("*.md"))[0]
-    real_scan = ledger.scan_inputs
+    """No ledger can be in a new cache: the inputs are listed, and each file is hashed by its parser.
 
-    def saving_after_the_scan(*args: Any) -> ledger.Inputs | None:
+    The ledger made of those digests serves the next build, byte for byte.
+    """
+    import inloop.build.parallel
+
+    monkeypatch.setattr(inloop.build.parallel, "available_cores", lambda: cores)
+    site = example_copy
+    if cores > 1:  # enough files to fork: the worker reads and hashes its share
+        site = tmp_path / "site"
+        shutil.copytree(large_site, site)
+    expected = cold(site, tmp_path)
+    reads = count_reads(monkeypatch)
+    real, _ = build_once(site, tmp_path / "out")
+    assert real
+    incidents = [p.name for p in (site / "content" / "incidents").glob("*.md")]
+    if cores == 1:
+        assert incidents and all(reads[name] == 1 for name in incidents)
+    assert tree(tmp_path / "out") == expected
+    shutil.rmtree(tmp_path / "out")
+    real, report = build_once(site, tmp_path / "out")
+    assert not real and report.written  # type: ignore[attr-defined]
+    assert tree(tmp_path / "out") == expected
+
+
+@pytest.mark.parametrize("scan", ["list_inputs", "scan_inputs"])
+def test_a_file_saved_between_the_scan_and_the_load_is_read_again(
+    example_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scan: str
+) -> None:
+    """``list_inputs``: a first build into a new cache; ``scan_inputs``: a cache that holds something."""
+    if scan == "scan_inputs":
+        a_cache_without_the_content(example_copy)
+    victim = sorted((example_copy / "content" / "incidents").glob("*.md"))[0]
+    real_scan = getattr(ledger, scan)
+
+    def saving_after_the_scan(*args: Any) -> Any:
         inputs = real_scan(*args)
         victim.write_text(victim.read_text().rstrip() + "\n\nSaved right after the scan.\n")
         return inputs
 
-    monkeypatch.setattr(ledger, "scan_inputs", saving_after_the_scan)
+    monkeypatch.setattr(ledger, scan, saving_after_the_scan)
     real, _ = build_once(example_copy, tmp_path / "out")
     assert real
     page = tmp_path / "out" / "incidents" / victim.stem / "index.html"
     assert "Saved right after the scan." in page.read_text()
-    monkeypatch.setattr(ledger, "scan_inputs", real_scan)
+    monkeypatch.setattr(ledger, scan, real_scan)
     assert build_once(example_copy, tmp_path / "out")[0]  # no ledger vouches for the bytes first scanned
 
 
@@ -366,26 +413,29 @@ def large_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return generated_site(tmp_path_factory, 120, 5, NOW)
 
 
+@pytest.mark.parametrize("scan", ["list_inputs", "scan_inputs"])
 def test_a_file_saved_after_the_scan_of_a_forked_build_leaves_no_ledger(
-    large_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    large_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scan: str
 ) -> None:
     """Saved back as it was, the file hashes as first scanned: a ledger stored then would restore the wrong page."""
     site = tmp_path / "site"
     shutil.copytree(large_site, site)
+    if scan == "scan_inputs":
+        a_cache_without_the_content(site)
     victim = sorted((site / "content" / "incidents").glob("*.md"))[-1]
     original = victim.read_bytes()
-    real_scan = ledger.scan_inputs
+    real_scan = getattr(ledger, scan)
 
-    def saving_after_the_scan(*args: Any) -> ledger.Inputs | None:
+    def saving_after_the_scan(*args: Any) -> Any:
         inputs = real_scan(*args)
         victim.write_bytes(original.rstrip() + b"\n\nSaved right after the scan.\n")
         return inputs
 
-    monkeypatch.setattr(ledger, "scan_inputs", saving_after_the_scan)
+    monkeypatch.setattr(ledger, scan, saving_after_the_scan)
     assert build_once(site, tmp_path / "out")[0]
     page = tmp_path / "out" / "incidents" / victim.stem / "index.html"
     assert "Saved right after the scan." in page.read_text()
-    monkeypatch.setattr(ledger, "scan_inputs", real_scan)
+    monkeypatch.setattr(ledger, scan, real_scan)
     victim.write_bytes(original)
     shutil.rmtree(tmp_path / "out")
     assert build_once(site, tmp_path / "out")[0]  # real: the bytes the first scan hashed were never built

@@ -108,15 +108,17 @@ class Builder:
         there are restored from the cache: the same bytes a build would write.
         """
         started = time.perf_counter()
-        inputs = None
-        if self.cache.folder is not None and self._builds == 0:
-            inputs = ledger.scan_inputs(self.source, now, (self.base_url,))
+        if self.cache.folder is None or self._builds > 0:
+            return self._build(now, None, started, one_shot=self._builds == 0)
+        if self.cache.is_new():
+            return self._first_build(now, started)
+        inputs = ledger.scan_inputs(self.source, now, self._options)
         if inputs is not None:
             report = self._from_ledger(inputs, started)
             if report is not None:
                 return report
         if inputs is None or inputs.racy:
-            return self._build(now, None, time.perf_counter(), one_shot=self._builds == 0)
+            return self._build(now, None, time.perf_counter(), one_shot=True)
         # no input changed within a tick of its stat: the load may take the scan's digests
         pairs = zip(inputs.stats, inputs.digests, strict=True)
         self.loader.hints = {name: ScanHint(stat, digest) for (name, stat), digest in pairs}
@@ -125,14 +127,47 @@ class Builder:
             now,
             None,
             time.perf_counter(),
-            one_shot=self._builds == 0,
+            one_shot=True,
             inputs_read=lambda: unchanged.append(ledger.unchanged_since(self.source, inputs)),
         )
         # no input changed between the scan and its last read: the ledger may vouch for this output
         vouched = unchanged[0] if unchanged else ledger.unchanged_since(self.source, inputs)
-        if vouched and self._last_files is not None:
-            ledger_io.record(self.cache, inputs, self.output, self._last_files, self.renderer.ledger_keys)
+        if vouched:
+            self._record(inputs)
         return report
+
+    def _first_build(self, now: datetime, started: float) -> BuildReport:
+        """A build into a new cache: no ledger to find, so the inputs are listed, not read, before it.
+
+        Each content file is read and hashed once, by the process that parses
+        it; the ledger is made of those digests once every input is read.
+        """
+        listing = ledger.list_inputs(self.source)
+        if listing is None or listing.racy:
+            return self._build(now, None, started, one_shot=True)
+        self.loader.hints = {name: ScanHint(stat, None) for name, _, stat in listing.files}
+        found: list[ledger.Inputs | None] = []
+
+        def inputs_read() -> None:
+            # hashed first, then the stats checked: the files hashed now are those the build read
+            inputs = ledger.hashed(listing, now, self._options, self.loader.digest_of)
+            found.append(inputs if inputs is not None and ledger.unchanged_since(self.source, listing) else None)
+
+        report = self._build(now, None, started, one_shot=True, inputs_read=inputs_read)
+        if not found:
+            inputs_read()
+        if found[0] is not None:
+            self._record(found[0])
+        return report
+
+    @property
+    def _options(self) -> tuple[object, ...]:
+        """What a build's output depends on besides its inputs and its time."""
+        return (self.base_url,)
+
+    def _record(self, inputs: ledger.Inputs) -> None:
+        if self._last_files is not None:
+            ledger_io.record(self.cache, inputs, self.output, self._last_files, self.renderer.ledger_keys)
 
     def _from_ledger(self, inputs: ledger.Inputs, started: float) -> BuildReport | None:
         restored = ledger_io.restore(self.cache, inputs, self.output)

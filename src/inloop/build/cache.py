@@ -52,6 +52,10 @@ class Cache:
                 return None
         return self._db
 
+    def is_new(self) -> bool:
+        """Whether this process made the cache (or has none): it holds nothing a build could take."""
+        return self._connect() is None or self._fresh
+
     def get_many(self, kind: str, keys: Iterable[str]) -> dict[str, bytes]:
         wanted = list(dict.fromkeys(keys))
         self.used.setdefault(kind, set()).update(wanted)

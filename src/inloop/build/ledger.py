@@ -23,6 +23,7 @@ import os
 import pickle
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata
@@ -136,25 +137,59 @@ def _read(path: str, size: int) -> bytes:
         os.close(descriptor)
 
 
-def scan_inputs(source: Path, now: datetime, options: tuple[object, ...]) -> Inputs | None:
-    """Every input's bytes and the options, hashed; None if the tree cannot be vouched for."""
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """Every input file with its stat, none read yet: what a first build into a new cache starts from.
+
+    Nothing can be restored then, so the files are hashed by whoever reads
+    them anyway (the content by the parsing workers) and the ledger is made
+    at the end (:func:`hashed`).
+    """
+
+    files: tuple[tuple[str, str, Stat], ...]  # (name relative to the source, path, stat), in the ledger's order
+    racy: bool  # an input changed too recently for its stat to be trusted
+
+    @property
+    def stats(self) -> tuple[tuple[str, Stat], ...]:
+        return tuple((name, stat) for name, _, stat in self.files)
+
+
+def list_inputs(source: Path) -> Listing | None:
+    """Every input file and its stat; None if the tree cannot be vouched for."""
+    try:
+        listing = _listing(source)
+    except (_Unusable, OSError):
+        return None
+    recent = time.time_ns() - RACY_NS
+    racy = any(max(stat[0], stat[3]) > recent for _, _, stat in listing)
+    return Listing(tuple(listing), racy)
+
+
+def hashed(
+    listing: Listing, now: datetime, options: tuple[object, ...], known: Callable[[str], str | None] = lambda _: None
+) -> Inputs | None:
+    """The inputs of ``listing`` hashed: ``known(name)`` gives the digests read already, the others are read."""
     digest = hashlib.sha256()
     header = (FORMAT, code_digest(), sys.version_info[:3], _library_versions(), now.isoformat(), options)
     digest.update(repr(header).encode())
     digests = []
     try:
-        listing = _listing(source)
-        for name, path, stat in listing:
-            digests.append(hashlib.sha256(_read(path, stat[1])).hexdigest())
+        for name, path, stat in listing.files:
+            found = known(name)
+            digests.append(found if found is not None else hashlib.sha256(_read(path, stat[1])).hexdigest())
             digest.update(f"\0{name}\0{digests[-1]}".encode("utf-8", "surrogateescape"))  # any name, as bytes
-    except (_Unusable, OSError):
+    except OSError:
         return None
-    recent = time.time_ns() - RACY_NS
-    racy = any(max(stat[0], stat[3]) > recent for _, _, stat in listing)
-    return Inputs(digest.hexdigest(), tuple((name, stat) for name, _, stat in listing), racy, tuple(digests))
+    return Inputs(digest.hexdigest(), listing.stats, listing.racy, tuple(digests))
 
 
-def unchanged_since(source: Path, inputs: Inputs) -> bool:
+def scan_inputs(source: Path, now: datetime, options: tuple[object, ...]) -> Inputs | None:
+    """Every input's bytes and the options, hashed; None if the tree cannot be vouched for."""
+    listing = list_inputs(source)
+    return hashed(listing, now, options) if listing is not None else None
+
+
+def unchanged_since(source: Path, inputs: Inputs | Listing) -> bool:
     """True if every input still is the file that was read (same set, same stat)."""
     try:
         listing = _listing(source)

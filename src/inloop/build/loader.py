@@ -27,6 +27,7 @@ from inloop.build.state import (
     ScanHints,
     Signature,
     SourceFile,
+    source_key,
 )
 from inloop.build.cache import Cache
 from inloop.read.config import CONFIG_NAME, ConfigResult, load_config, with_base_url
@@ -65,6 +66,25 @@ def _sorted(incidents: list[Incident], windows: list[Maintenance]) -> Content:
     return Content(tuple(incidents), tuple(windows))
 
 
+def settings_of(config: ConfigResult) -> str:
+    """What every parsed item depends on besides its file: a change of it parses every file again."""
+    zone_key = getattr(config.zone, "key", str(config.zone))
+    ids = config.component_ids
+    return _key(code_digest(), MARKDOWN_SETTINGS, zone_key, sorted(ids or ()), ids is None)
+
+
+def source_paths(source: Path, changed: Collection[str]) -> set[Path]:
+    """Absolute paths from the watcher, spelled as a loader of ``source`` spells its files."""
+    root = Path(os.path.abspath(source))
+    paths = set()
+    for name in changed:
+        try:
+            paths.add(source / Path(os.path.abspath(name)).relative_to(root))
+        except ValueError:
+            continue
+    return paths
+
+
 class Loader:
     """Loads one source folder, remembering each file's parsed item between loads."""
 
@@ -99,8 +119,8 @@ class Loader:
         """
         config = self._config()
         problems = list(config.problems) + self._refused.problems(changed)
-        settings = self._settings_of(config)
-        changed_paths = self._as_source_paths(changed) if changed is not None else None
+        settings = settings_of(config)
+        changed_paths = source_paths(self.source, changed) if changed is not None else None
         self.changes = None
         if changed_paths and settings == self._settings and not problems:
             patched = self._patch_load(config, changed_paths, now)
@@ -109,6 +129,7 @@ class Loader:
         hints, self.hints = self.hints, {}
         reusing = changed_paths is not None and settings == self._settings
         candidates = self._candidates(changed_paths, settings)
+        unread = changed_paths is None and self.cache.is_new()
         files: list[SourceFile] = []
         for kind, path in candidates:
             if self._refused.refused(path):
@@ -117,7 +138,8 @@ class Loader:
             if previous is not None and reusing and path not in (changed_paths or ()):
                 files.append(previous)
                 continue
-            file = self._source_file(kind, path, settings, hints, problems, keep_bytes=changed_paths is not None)
+            keep_bytes = changed_paths is not None
+            file = self._source_file(kind, path, settings, hints, problems, keep_bytes=keep_bytes, unread=unread)
             if file is not None:
                 files.append(file)
         self._files = {file.path: file for file in files}
@@ -134,16 +156,22 @@ class Loader:
                 raise UsageError(str(exc)) from None
         return config
 
-    def _settings_of(self, config: ConfigResult) -> str:
-        """What every parsed item depends on besides its file: a change of it parses every file again."""
-        zone_key = getattr(config.zone, "key", str(config.zone))
-        ids = config.component_ids
-        return _key(code_digest(), MARKDOWN_SETTINGS, zone_key, sorted(ids or ()), ids is None)
-
     def _source_file(
-        self, kind: str, path: Path, settings: str, hints: ScanHints, problems: list[Problem], *, keep_bytes: bool
+        self,
+        kind: str,
+        path: Path,
+        settings: str,
+        hints: ScanHints,
+        problems: list[Problem],
+        *,
+        keep_bytes: bool,
+        unread: bool,
     ) -> SourceFile | None:
-        """A content file as it is now: its stat, and its digest from memory, the scan or its bytes."""
+        """A content file as it is now: its stat, and its digest from memory, the scan or its bytes.
+
+        ``unread``: the cache holds no parsed file to look up by its digest, so
+        a file memory does not know is left for the parser to read and hash.
+        """
         prefix = f"{self.source}{os.sep}"
         text = str(path)
         relative = text[len(prefix) :] if text.startswith(prefix) else path.relative_to(self.source).as_posix()
@@ -153,11 +181,14 @@ class Loader:
         try:
             # the ledger's scan read it a moment ago, and has its stat
             signature = Signature.made(*hint.stat[:3]) if hint is not None else Signature.of(path)
+            digest: str | None
             if cached is not None and cached.signature == signature:
                 data, digest = None, cached.digest
-            elif hint is not None and not signature.racy:
+            elif hint is not None and not signature.racy and hint.digest is not None:
                 # (a file saved since then is read again when parsed, and the build stores no ledger)
                 data, digest = None, hint.digest
+            elif unread:
+                data, digest = None, None  # read and hashed by the process that parses it
             else:
                 data = path.read_bytes()
                 digest = hashlib.sha256(data).hexdigest()
@@ -168,7 +199,8 @@ class Loader:
             # The watcher's few files: parse the bytes hashed.  A whole site's bytes would
             # stay in this process's heap after parsing, and in every forked worker.
             self._data[path] = data
-        return SourceFile(kind, path, shown, signature, digest, _key(settings, kind, path.stem, shown, digest))
+        key = source_key(settings, kind, path, shown, digest) if digest is not None else None
+        return SourceFile(kind, path, shown, signature, digest, key)
 
     def _collect(self, files: list[SourceFile], config: ConfigResult, problems: list[Problem], now: datetime) -> Loaded:
         """The load's content in order, with every problem of its files; kept as :attr:`clean` if it has none."""
@@ -276,17 +308,6 @@ class Loader:
         if moved:
             clean.positions = _positions(clean.items, content)
 
-    def _as_source_paths(self, changed: Collection[str]) -> set[Path]:
-        """Absolute paths from the watcher, spelled as this builder spells its files."""
-        root = Path(os.path.abspath(self.source))
-        paths = set()
-        for name in changed:
-            try:
-                paths.add(self.source / Path(os.path.abspath(name)).relative_to(root))
-            except ValueError:
-                continue
-        return paths
-
     def _listing(self) -> list[tuple[str, Path]]:
         return [(kind, path) for kind in KINDS for path in content_files(self.source, kind)]
 
@@ -322,9 +343,17 @@ class Loader:
         if pages is not None and config.config is not None and will_fork(len(to_parse)):
             item_pages = pages(config.config)
             datas = {}  # workers read the files again rather than inherit every file's bytes
-        outcomes, self.early = parse_runs(to_parse, config, self.cache, datas, item_pages)
-        for file, ((item, item_problems), _) in zip(to_parse, outcomes, strict=True):
-            self.parsed[file.path] = Parsed(file.key, file.signature, file.digest, item, item_problems)
+        outcomes, self.early = parse_runs(to_parse, config, self.cache, datas, item_pages, self._settings)
+        for file, outcome in zip(to_parse, outcomes, strict=True):
+            item, item_problems = outcome.result
+            digest, key = outcome.first_read or (file.digest, file.key)
+            assert digest is not None and key is not None  # a file not hashed before is hashed by its parser
+            self.parsed[file.path] = Parsed(key, file.signature, digest, item, item_problems)
+
+    def digest_of(self, relative: str) -> str | None:
+        """The digest of the content file at ``relative`` (to the source folder) as it was parsed, if it was."""
+        parsed = self.parsed.get(self.source / relative)
+        return parsed.digest if parsed is not None else None
 
     def _from_cache(self, files: list[SourceFile]) -> list[SourceFile]:
         """Take what memory and the persistent cache hold for ``files``; the files left to parse."""
@@ -332,12 +361,12 @@ class Loader:
         for file in files:
             cached = self.parsed.get(file.path)
             if cached is not None and cached.key == file.key and cached.signature != file.signature:
-                self.parsed[file.path] = Parsed(file.key, file.signature, file.digest, cached.item, cached.problems)
-        stored = self.cache.get_many("parsed", [f.key for f in missing])
+                self.parsed[file.path] = Parsed(cached.key, file.signature, cached.digest, cached.item, cached.problems)
+        stored = self.cache.get_many("parsed", [f.key for f in missing if f.key is not None])
         to_parse: list[SourceFile] = []
         for file in missing:
-            blob = stored.get(file.key)
-            if blob is None:
+            blob = stored.get(file.key) if file.key is not None else None
+            if blob is None or file.key is None or file.digest is None:
                 to_parse.append(file)
                 continue
             try:

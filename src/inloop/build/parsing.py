@@ -17,18 +17,22 @@ import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from inloop.build.state import (
     EarlyPages,
+    FirstRead,
     ItemPage,
     ParseResult,
     PromisedPage,
     RenderedPage,
     SourceFile,
     StoredPage,
+    source_key,
 )
 from inloop.build.cache import Cache
 from inloop.read.config import ConfigResult
+from inloop.errors import Problem
 from inloop.read.content import parse_incident, parse_maintenance
 from inloop.build.gc_policy import collecting_cycles, keep_made
 from inloop.model import Incident, Maintenance
@@ -40,8 +44,16 @@ from inloop.render.templates import TemplateProblem
 from inloop.read.repeats import Repeats
 from inloop.build.writer import write_new
 
-#: What each process makes of one file: what parsing gave, and its item's page.
-Outcome = tuple[ParseResult, ItemPage | None]
+#: The first read of a file that could not be read: no key of it matches any other (and the build fails).
+NOTHING_READ = FirstRead("", "")
+
+
+class Outcome(NamedTuple):
+    """What each process makes of one file."""
+
+    result: ParseResult
+    page: ItemPage | None  # its item's page, rendered or promised
+    first_read: FirstRead | None  # its digest and key, if this process was the first to read it
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +101,11 @@ class ParseRuns:
     memory.
     """
 
-    def __init__(self, config: ConfigResult, cache: Cache, datas: dict[Path, bytes], pages: ItemPages | None) -> None:
+    def __init__(
+        self, config: ConfigResult, cache: Cache, datas: dict[Path, bytes], pages: ItemPages | None, settings: str
+    ) -> None:
         self.zone, self.components = config.zone, config.component_ids
+        self.settings = settings  # what every parsed item depends on besides its file (a part of each key)
         self.cache = cache
         self.datas = datas
         self.pages = pages
@@ -102,24 +117,24 @@ class ParseRuns:
 
     def first(self, files: Sequence[SourceFile]) -> list[Outcome]:
         """Parse a run of files and cache the results, then render their items' pages."""
-        results = self._parse(files)
+        results, reads = self._parse(files)
         pages = [self._page(result, render=True) for result in results]
         keep_made()  # what a run made stays for the whole build, and so does what the worker sent meanwhile
-        return list(zip(results, self._stored(pages), strict=True))
+        return list(map(Outcome, results, self._stored(pages), reads))
 
     def first_in_child(self, files: Sequence[SourceFile]) -> list[Outcome]:
         """Parse a run of files and cache the results; their pages' keys now, the bytes later (:meth:`later`)."""
-        results = self._parse(files)
+        results, reads = self._parse(files)
         pages = [self._page(result, render=False) for result in results]
         keep_made()
-        return list(zip(results, pages, strict=True))
+        return list(map(Outcome, results, pages, reads))
 
     def later(self, files: Sequence[SourceFile], outcomes: list[Outcome]) -> list[ItemPage | None]:
         """Render the pages promised by :meth:`first_in_child` (with the pages it planned, in the child)."""
         assert self.pages is not None
         planner, staging = self.pages.planner, self.pages.staging
         rendered: list[ItemPage | None] = []
-        for (item, _), page in outcomes:
+        for (item, _), page, _ in outcomes:
             planned = self._planned.pop(id(item), None)
             if page is None or item is None:
                 rendered.append(None)
@@ -128,26 +143,34 @@ class ParseRuns:
                 rendered.append(prerender(planner, item, staging, mine))
         return self._stored(rendered)
 
-    def _parse(self, files: Sequence[SourceFile]) -> list[ParseResult]:
+    def _parse(self, files: Sequence[SourceFile]) -> tuple[list[ParseResult], list[FirstRead | None]]:
+        """Parse a run of files and store what they gave in the cache; each file's first read, if this was it."""
         results: list[ParseResult] = []
-        cacheable = []
+        reads: list[FirstRead | None] = []
+        blobs: dict[str, bytes] = {}
         for file in files:
             data = self.datas.get(file.path)
-            if data is None:  # read again: if saved since it was hashed, its key names other bytes
-                data = file.path.read_bytes()
-                cacheable.append(hashlib.sha256(data).hexdigest() == file.digest)
-            else:
-                cacheable.append(True)
+            key, first = file.key, None
+            if data is None:
+                try:
+                    data = file.path.read_bytes()
+                except OSError as exc:  # gone since it was listed
+                    results.append((None, [Problem(file.shown, 1, f"cannot read: {exc.strerror}")]))
+                    reads.append(None if file.digest is not None else NOTHING_READ)
+                    continue
+                digest = hashlib.sha256(data).hexdigest()
+                if file.digest is None:
+                    key = source_key(self.settings, file.kind, file.path, file.shown, digest)
+                    first = FirstRead(digest, key)
+                elif digest != file.digest:  # saved since it was hashed: its key names other bytes
+                    key = None
             parser = parse_incident if file.kind == "incidents" else parse_maintenance
             results.append(parser(data, file.path.stem, file.shown, self.zone, self.components, self.repeats))
-        if self.cache.folder is not None:
-            blobs = {
-                f.key: pickle.dumps(r, pickle.HIGHEST_PROTOCOL)
-                for f, r, ok in zip(files, results, cacheable, strict=True)
-                if ok
-            }
-            self._store_here("parsed", blobs)
-        return results
+            reads.append(first)
+            if key is not None and self.cache.folder is not None:
+                blobs[key] = pickle.dumps(results[-1], pickle.HIGHEST_PROTOCOL)
+        self._store_here("parsed", blobs)
+        return results, reads
 
     def _page(self, result: ParseResult, *, render: bool) -> ItemPage | None:
         item, problems = result
@@ -180,16 +203,21 @@ class ParseRuns:
 
 
 def parse_runs(
-    files: list[SourceFile], config: ConfigResult, cache: Cache, datas: dict[Path, bytes], pages: ItemPages | None
+    files: list[SourceFile],
+    config: ConfigResult,
+    cache: Cache,
+    datas: dict[Path, bytes],
+    pages: ItemPages | None,
+    settings: str,
 ) -> tuple[list[Outcome], EarlyPages]:
     """Parse ``files`` on all cores; with ``pages``, render their items' pages too (see :class:`ParseRuns`)."""
-    runs = ParseRuns(config, cache, datas, pages)
+    runs = ParseRuns(config, cache, datas, pages, settings)
     with collecting_cycles() if pages is not None else contextlib.nullcontext():
         if pages is None:
             return fork_map_chunks(runs.first, files), EarlyPages()
         outcomes, deferred = fork_map_deferred(runs.first, runs.first_in_child, runs.later, files)
     early = EarlyPages(deferred=deferred if deferred.runs else None)
-    for _, page in outcomes:
+    for _, page, _ in outcomes:
         if isinstance(page, PromisedPage):
             early.promised.add(page.key)
         elif page is not None:

@@ -7,6 +7,7 @@ has to know what the third place of a tuple means.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -50,11 +51,16 @@ class ScanHint(NamedTuple):
     """One input as the ledger's scan found it a moment ago: the load need not read or hash it again."""
 
     stat: ledger.Stat
-    digest: str
+    digest: str | None  # None: listed, not read (a first build into a new cache)
 
 
 #: The ledger scan's hints, by the input's path relative to the source folder.
 ScanHints = dict[str, ScanHint]
+
+
+def source_key(settings: str, kind: str, path: Path, shown: str, digest: str) -> str:
+    """A content file's key in the cache of parsed files: everything its parsed item depends on."""
+    return hashlib.sha256(repr((settings, kind, path.stem, shown, digest)).encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +71,10 @@ class SourceFile:
     path: Path
     shown: str  # as the author typed the source folder, for messages
     signature: Signature
-    digest: str  # of its bytes
-    key: str  # of the settings, its kind, its name and its digest
+    #: Of its bytes, and of the settings, its kind, its name and that digest; None: not read yet,
+    #: the process that parses it reads and hashes it (nothing in a new cache to look up).
+    digest: str | None
+    key: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +90,13 @@ class Parsed:
 
 #: What a parser returns: the item, or None when the file has mistakes, and the problems found.
 ParseResult = tuple[Incident | Maintenance | None, list[Problem]]
+
+
+class FirstRead(NamedTuple):
+    """A content file's digest and key, from the process that read it first (see :attr:`SourceFile.digest`)."""
+
+    digest: str
+    key: str
 
 
 @dataclass(slots=True)
