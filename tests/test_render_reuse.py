@@ -59,3 +59,39 @@ def test_the_values_every_page_reads_are_the_same_objects(
         assert first[name] is second[name] or first[name] == second[name], name
         if not isinstance(first[name], (str, int, bool)):
             assert first[name] is second[name], f"{name}: a new object for each page"
+
+
+@fast_only
+def test_the_shared_parts_of_every_page_are_rendered_once_per_root(
+    example_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``<head>``'s links and the footer's are the same on every page at a depth: made once for each."""
+    planner, pages = planned(example_copy, tmp_path, monkeypatch)
+    templates = planner.templates
+    made: list[tuple[str, str]] = []
+    real = templates.env.get_template
+    counted: set[int] = set()
+
+    def counting(name: str, *args: object, **kwargs: object) -> object:
+        template = real(name, *args, **kwargs)  # type: ignore[arg-type]
+        if name in ("_head.html", "_footer_links.html") and id(template) not in counted:
+            counted.add(id(template))  # Jinja gives the same template object each time: wrapped once
+            original = template.render
+
+            def render(context: dict[str, object]) -> str:
+                made.append((name, str(context["root"])))
+                return original(context)
+
+            template.render = render  # type: ignore[method-assign]
+        return template
+
+    monkeypatch.setattr(templates.env, "get_template", counting)
+    html = [p for p in pages if p.path.endswith(".html")]
+    feeds = {str(planner.context(p.path)["root"]): set() for p in html}  # type: ignore[var-annotated]
+    for page in html:
+        page.render()
+    assert len(html) > 3 * len(feeds)
+    assert sorted(n for n in made if n[0] == "_footer_links.html") == sorted(("_footer_links.html", r) for r in feeds)
+    heads = [root for name, root in made if name == "_head.html"]
+    # once for each root and set of feeds: a component's pages link its own, maintenance pages the calendar's
+    assert len(heads) <= len(feeds) + len(planner.state.config.components) + 1, heads

@@ -255,7 +255,7 @@ class Planner:
             "canonical": config.base_url + canonical_path,
             "css": root + self.state.stylesheet,
             "js": root + self.script,
-            "favicon": {"href": self.favicon.href(root), "mime": self.favicon.mime},
+            "favicon": sitefiles.favicon_link(self.favicon, root),
             "noindex": path == "404.html",
             "fmt": self.fmt,
             "now": self.state.now,

@@ -8,13 +8,15 @@ like the stylesheet, so that they can be cached for long.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 from posixpath import splitext
+from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from inloop.model import SiteConfig
@@ -60,6 +62,15 @@ class Favicon:
 
     def href(self, root: str) -> str:
         return self.url if self.url is not None else root + (self.path or "")
+
+
+@functools.lru_cache(maxsize=256)
+def favicon_link(favicon: Favicon, root: str) -> Mapping[str, str | None]:
+    """``favicon`` in the context of a page at ``root`` (``favicon.href``, ``favicon.mime``).
+
+    The same object for every page at a root, so that ``shared()`` reuses ``_head.html``.
+    """
+    return MappingProxyType({"href": favicon.href(root), "mime": favicon.mime})
 
 
 def favicon(config: SiteConfig, default_path: str) -> Favicon:
