@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -65,6 +66,31 @@ SERVER_FIXTURES = frozenset(
 )
 #: Fixtures that run a watcher waiting for real file-system events: a test that uses one is marked ``watcher``.
 WATCHER_FIXTURES = frozenset({"make_watch", "watching"})
+
+
+#: The compiled-template folder this run made (see :func:`pytest_configure`), removed at its end.
+_TEMPLATE_CACHE_MADE: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Compiled templates go to a folder of this run's, not to the user's ``~/.cache``.
+
+    Set before pytest-xdist starts its workers, so they and every ``inloop``
+    process the tests start share it, as the processes of one machine do.
+    """
+    from inloop.render import compiled
+
+    if not os.environ.get(compiled.CACHE_ENV):
+        folder = tempfile.mkdtemp(prefix="inloop-templates-")
+        os.environ[compiled.CACHE_ENV] = folder
+        _TEMPLATE_CACHE_MADE.append(folder)
+    compiled.disk.cache_clear()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for folder in _TEMPLATE_CACHE_MADE:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.environ.pop("INLOOP_TEMPLATE_CACHE", None)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -1,4 +1,4 @@
-"""Templates compiled and read once a process (``render/compiled.py``), and never served stale.
+"""Templates compiled and read once a process and kept on disk (``render/compiled.py``), never served stale.
 
 Every new ``Templates`` (a new builder, a template edit under ``serve``, each
 site a test builds) finds the theme compiled already; what a compiled
@@ -8,6 +8,8 @@ prints, the catalog it translated its literals with) is in the key.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator
 from gettext import NullTranslations
 from pathlib import Path
@@ -35,6 +37,7 @@ def compiles(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
     monkeypatch.setattr(compiled, "_CODE", {})
     monkeypatch.setattr(compiled, "_FACTS", {})
+    monkeypatch.setattr(compiled, "disk", lambda: None)  # this process's memory only (the disk: below)
     monkeypatch.setattr(jinja2.Environment, "compile", counting)
     yield made
 
@@ -116,3 +119,98 @@ def test_each_text_is_parsed_once_for_its_facts(
     second = Templates(tmp_path, ".", i18n.translations("de"))
     assert (second.fingerprint("incident.html"), second.inputs("incident.html")) == (fingerprint, inputs)
     assert parsed == []
+
+
+@pytest.fixture
+def on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compiles: list[str]) -> Iterator[Path]:
+    """A folder of this user's for compiled templates, and an empty memory, as in a new process."""
+    folder = tmp_path / "kept"
+    monkeypatch.setenv(compiled.CACHE_ENV, str(folder))
+    monkeypatch.setattr(compiled, "disk", compiled.DiskCache.for_user)
+    yield folder
+
+
+def a_new_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forget what this process compiled and read: only the disk is left."""
+    monkeypatch.setattr(compiled, "_CODE", {})
+    monkeypatch.setattr(compiled, "_FACTS", {})
+
+
+def test_a_new_process_finds_the_theme_compiled_on_disk(
+    tmp_path: Path, on_disk: Path, compiles: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = site(tmp_path / "site", {"page.html": NAV})
+    first = Templates(folder, ".", i18n.translations("de"))
+    assert first.check_syntax(["incident.html"]) == []
+    made = first.render("page.html", {})
+    assert "incident.html" in compiles and "page.html" in compiles
+    assert {p.suffix for p in on_disk.iterdir()} == {".code", ".facts"}
+    assert stat.S_IMODE(on_disk.stat().st_mode) == 0o700
+    compiles.clear()
+    a_new_process(monkeypatch)
+    parsed: list[str] = []
+    original = jinja2.Environment.parse
+
+    def counting(self: jinja2.Environment, source: str, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(source)
+        return original(self, source, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "parse", counting)
+    second = Templates(folder, ".", i18n.translations("de"))
+    assert second.check_syntax(["incident.html"]) == []
+    assert second.render("page.html", {}) == made == '<p>Verlauf</p><span class="local"></span>'
+    assert compiles == [] and parsed == []
+
+
+@pytest.mark.parametrize("damage", [b"", b"not what Jinja wrote", None])
+def test_a_damaged_file_on_disk_is_compiled_again(
+    tmp_path: Path, on_disk: Path, compiles: list[str], monkeypatch: pytest.MonkeyPatch, damage: bytes | None
+) -> None:
+    folder = site(tmp_path / "site", {"page.html": "<p>{{ 1 + 1 }}</p>"})
+    assert Templates(folder, ".", i18n.translations("en")).render("page.html", {}) == "<p>2</p>"
+    for kept in on_disk.iterdir():
+        if damage is None:  # the right start, then nothing Python can load
+            kept.write_bytes(kept.read_bytes()[:40] + b"\xff" * 20)
+        else:
+            kept.write_bytes(damage)
+    a_new_process(monkeypatch)
+    compiles.clear()
+    assert Templates(folder, ".", i18n.translations("en")).render("page.html", {}) == "<p>2</p>"
+    assert compiles == ["page.html"]
+
+
+def test_a_folder_others_may_write_to_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    monkeypatch.setenv(compiled.CACHE_ENV, str(shared))
+    assert compiled.DiskCache.for_user() is None
+    shared.chmod(0o755)
+    assert compiled.DiskCache.for_user() is not None
+    link = tmp_path / "link"
+    link.symlink_to(shared)
+    monkeypatch.setenv(compiled.CACHE_ENV, str(link))
+    assert compiled.DiskCache.for_user() is None
+    monkeypatch.setenv(compiled.CACHE_ENV, "off")
+    assert compiled.DiskCache.for_user() is None
+
+
+def test_the_default_folder_is_the_users_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(compiled.CACHE_ENV, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    found = compiled.DiskCache.for_user()
+    assert found is not None and found.folder == tmp_path / "xdg" / "inloop" / "templates"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    found = compiled.DiskCache.for_user()
+    assert found is not None and found.folder == tmp_path / "home" / ".cache" / "inloop" / "templates"
+
+
+def test_the_folder_keeps_the_newest_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(compiled, "DISK_LIMIT", 5)
+    kept = compiled.DiskCache(tmp_path)
+    for number in range(8):
+        (tmp_path / f"old-{number}").write_bytes(b"x")
+        os.utime(tmp_path / f"old-{number}", ns=(number * 10**9, number * 10**9))
+    kept.write("new", b"y")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new", "old-4", "old-5", "old-6", "old-7"]
