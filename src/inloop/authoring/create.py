@@ -8,14 +8,12 @@ author uncomments.  The first update says ``--message`` or ``TODO``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from text_unidecode import unidecode
-
+from .. import slugs
 from ..errors import UsageError
 from ..model import ComponentStatus, Kind, SiteConfig
 from .files import create_new
@@ -41,7 +39,7 @@ from .values import (
 
 def slugify(title: str, fallback: str) -> str:
     """ASCII, lowercase, words joined by ``-``, at most ``SLUG_MAX`` characters."""
-    slug = re.sub(r"[^a-z0-9]+", "-", unidecode(title).lower()).strip("-")
+    slug = slugs.slug(title)
     if len(slug) > SLUG_MAX:
         cut = slug[: SLUG_MAX + 1]
         slug = cut[: cut.rfind("-")] if "-" in cut else slug[:SLUG_MAX]

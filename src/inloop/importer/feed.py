@@ -39,9 +39,8 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import feedparser
-from text_unidecode import unidecode
 
-from inloop import __version__
+from inloop import __version__, slugs
 from inloop.errors import UsageError
 from inloop.xmlsafe import FORBIDDEN, strip_forbidden
 
@@ -163,7 +162,7 @@ class Feed:
 
 def slugify(text: str) -> str:
     """Lowercase ASCII slug of ``[a-z0-9-]``, no leading, trailing or doubled dashes."""
-    return re.sub(r"[^a-z0-9]+", "-", unidecode(text).lower()).strip("-")
+    return slugs.slug(text)
 
 
 # --- reading -----------------------------------------------------------------

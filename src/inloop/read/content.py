@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from inloop import slugs
 from inloop.errors import Problem
 from inloop.model import (
     INCIDENT_COMPONENT_STATUSES,
@@ -157,10 +158,7 @@ def content_files(source: Path, folder: str) -> Iterator[Path]:
 
 
 def suggest_slug(stem: str) -> str:
-    from text_unidecode import unidecode
-
-    slug = re.sub(r"[^a-z0-9]+", "-", unidecode(stem).lower()).strip("-")
-    return slug or "incident"
+    return slugs.slug(stem) or "incident"
 
 
 def _status_name(text: str, allowed: tuple[str, ...]) -> str | None:

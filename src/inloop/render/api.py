@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
+from inloop import slugs
 from inloop.model import ComponentStatus, Content, Incident, Maintenance, SiteConfig, StatusChange
 from inloop.render import status as derive
 
@@ -78,14 +78,12 @@ def page_id(config: SiteConfig) -> str:
 
 def group_ids(config: SiteConfig) -> dict[str, str]:
     """An id for each component group, from its name (``group-platform``), never an existing id."""
-    from text_unidecode import unidecode  # here: its tables took 12 ms to import before every build's fork
-
     taken = set(config.component_ids)
     found: dict[str, str] = {}
     for group, _ in config.groups:
         if group is None:
             continue
-        slug = re.sub(r"[^a-z0-9]+", "-", unidecode(group).lower()).strip("-") or stable_id(group, 8)
+        slug = slugs.slug(group) or stable_id(group, 8)
         candidate, number = f"group-{slug}", 1
         while candidate in taken:
             number += 1
