@@ -66,6 +66,8 @@ def test_the_shared_parts_of_every_page_are_rendered_once_per_root(
     example_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``<head>``'s links and the footer's are the same on every page at a depth: made once for each."""
+    config = example_copy / "inloop.toml"
+    config.write_text(config.read_text().replace("history_page_size = 10", "history_page_size = 2"))
     planner, pages = planned(example_copy, tmp_path, monkeypatch)
     templates = planner.templates
     made: list[tuple[str, str]] = []
@@ -91,7 +93,17 @@ def test_the_shared_parts_of_every_page_are_rendered_once_per_root(
     for page in html:
         page.render()
     assert len(html) > 3 * len(feeds)
+    assert len([p for p in html if p.path.startswith("components/")]) > len(planner.state.config.components)
     assert sorted(n for n in made if n[0] == "_footer_links.html") == sorted(("_footer_links.html", r) for r in feeds)
     heads = [root for name, root in made if name == "_head.html"]
     # once for each root and set of feeds: a component's pages link its own, maintenance pages the calendar's
-    assert len(heads) <= len(feeds) + len(planner.state.config.components) + 1, heads
+    kinds = {(str(planner.context(p.path)["root"]), feed_group(p.path)) for p in html}
+    assert len(heads) == len(kinds), heads
+
+
+def feed_group(path: str) -> str:
+    """Whose feeds a page links: a component's, the maintenance windows', or the site's."""
+    parts = path.split("/")
+    if parts[0] == "components" and len(parts) > 2:
+        return parts[1]
+    return "maintenance" if parts[0] == "maintenance" else "site"

@@ -9,6 +9,7 @@ incremental rebuild and a cold build give the same bytes by construction.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -128,9 +129,14 @@ def site_feeds() -> list[Feed]:
     return feed_files("", "site")
 
 
-def component_feeds(component: Component) -> list[Feed]:
-    """On a component's pages: only what touched it."""
-    return feed_files(f"components/{component.id}/", "component", component)
+@functools.lru_cache(maxsize=1024)
+def component_feeds(component: Component) -> tuple[Feed, ...]:
+    """On a component's pages: only what touched it.
+
+    The same objects for every page of a component, so that ``shared()``
+    reuses the ``<head>`` that links them (it keys a list by its items).
+    """
+    return tuple(feed_files(f"components/{component.id}/", "component", component))
 
 
 def maintenance_feeds() -> list[Feed]:
@@ -461,7 +467,7 @@ class Planner:
         if previous is not None and previous[0] == reuse:
             self.lastmod[path] = previous[2]
             return previous[1]
-        own_feeds = component_feeds(component) if component else []
+        own_feeds = component_feeds(component) if component else ()
         key = (
             prefix,
             chunk.number,
