@@ -916,3 +916,26 @@ def test_content_files_finds_what_a_sorted_recursive_glob_finds(tmp_path: Path) 
         "linked-file.md",
     ]
     assert list(content_files(tmp_path, "maintenance")) == []
+
+
+def test_the_ledgers_listing_gives_the_content_files_the_loader_would_find(tmp_path: Path) -> None:
+    """A first build takes the content files from the ledger's listing of every input instead of walking again."""
+    from inloop.build import ledger
+    from inloop.build.loader import listed_content
+
+    for kind, names in {
+        "incidents": ["2026-11-20-a.md", "b.md", "B.md", "a-b.md", "a.md", "notes.txt", ".hidden.md", "draft.md~"],
+        "maintenance": ["2026/11/c.md", "2026/.drafts/d.md", "a/x.md", "archive/old/e.md", "#f.md#", "4913"],
+    }.items():
+        root = tmp_path / "content" / kind
+        for name in names:
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text("---\ntitle: x\n---\n")
+    (tmp_path / "content" / "incidents" / "folder.md").mkdir()
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "x.md").write_text("not content\n")
+    listing = ledger.list_inputs(tmp_path)
+    assert listing is not None
+    expected = [(kind, path) for kind in ("incidents", "maintenance") for path in content_files(tmp_path, kind)]
+    assert len(expected) == 8
+    assert listed_content(tmp_path, [name for name, _, _ in listing.files]) == expected

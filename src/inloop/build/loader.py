@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -85,6 +85,26 @@ def source_paths(source: Path, changed: Collection[str]) -> set[Path]:
     return paths
 
 
+def listed_content(source: Path, names: Iterable[str]) -> list[tuple[str, Path]]:
+    """The content files among a listing of every input (the ledger's, sorted): what the loader would list itself.
+
+    The same files in the same order as :func:`.content_files` finds them: a
+    listing has no links (the ledger lists none), and a folder's files sorted
+    by name, each folder in its place, is the order of their paths' parts.
+    """
+    found = []
+    for kind in KINDS:
+        prefix = f"content/{kind}/"
+        for name in names:
+            if (
+                name.startswith(prefix)
+                and name.endswith(".md")
+                and not ignored_path(tuple(name[len(prefix) :].split("/")))
+            ):
+                found.append((kind, source / name))
+    return found
+
+
 class Loader:
     """Loads one source folder, remembering each file's parsed item between loads."""
 
@@ -128,7 +148,10 @@ class Loader:
                 return patched
         hints, self.hints = self.hints, {}
         reusing = changed_paths is not None and settings == self._settings
-        candidates = self._candidates(changed_paths, settings)
+        if hints and changed_paths is None:  # the ledger listed every input a moment ago: no second walk
+            candidates = listed_content(self.source, hints)
+        else:
+            candidates = self._candidates(changed_paths, settings)
         unread = changed_paths is None and self.cache.is_new()
         files: list[SourceFile] = []
         for kind, path in candidates:
