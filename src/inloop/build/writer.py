@@ -99,8 +99,14 @@ def write_new(output: Path, relative: str, data: bytes) -> None:
         pass
     except FileNotFoundError:
         os.makedirs(folder, exist_ok=True)
-    with open(target, "xb") as stream:
-        stream.write(data)
+    # the file's own system calls, without Python's buffered file object around them
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)  # as open() makes it
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view) :]
+    finally:
+        os.close(descriptor)
 
 
 def staging_folder(output: Path) -> Path | None:
