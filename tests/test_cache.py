@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from inloop.build.cache import Cache
+from inloop.build.cache import SCHEMA, Cache
 
 
 def test_entries_round_trip_and_unused_ones_are_pruned(tmp_path: Path) -> None:
@@ -73,3 +73,22 @@ def test_a_cache_this_build_made_has_nothing_to_prune(tmp_path: Path) -> None:
     later.prune()
     later.close()
     assert Cache(tmp_path / "c").get_many("page", ["a", "b"]) == {"a": b"A"}
+
+
+def test_a_new_cache_has_large_pages_and_an_older_one_keeps_its_own(tmp_path: Path) -> None:
+    """Entries of a few kilobytes fit a 64 KiB page; a cache an older inloop made (4 KiB pages) still serves."""
+    new = Cache(tmp_path / "new")
+    new.put_many("page", {"k": b"x" * 9000})
+    new.close()
+    with sqlite3.connect(tmp_path / "new" / "cache.sqlite3") as db:
+        assert db.execute("PRAGMA page_size").fetchone() == (65536,)
+    (tmp_path / "old").mkdir()
+    with sqlite3.connect(tmp_path / "old" / "cache.sqlite3") as db:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute(SCHEMA)
+    old = Cache(tmp_path / "old")
+    old.put_many("page", {"k": b"y" * 9000})
+    assert old.get_many("page", ["k"]) == {"k": b"y" * 9000}
+    old.close()
+    with sqlite3.connect(tmp_path / "old" / "cache.sqlite3") as db:
+        assert db.execute("PRAGMA page_size").fetchone() == (4096,)

@@ -19,6 +19,10 @@ from pathlib import Path
 CACHE_DIR = ".inloop-cache"
 SCHEMA = "CREATE TABLE IF NOT EXISTS entries (kind TEXT, key TEXT, digest BLOB, value BLOB, PRIMARY KEY (kind, key))"
 BATCH = 500
+#: SQLite's largest page.  Entries are pages and parsed files of a few kilobytes: in the default 4 KiB
+#: pages most of them took overflow pages, so a first build at 10,000 incidents wrote a file of 82 MB
+#: in 89,000 writes; in these it is 40 MB in 4,400.
+PAGE_SIZE = 65536
 
 
 class Cache:
@@ -43,6 +47,7 @@ class Cache:
                 path = self.folder / "cache.sqlite3"
                 self._fresh = not path.exists()
                 db = sqlite3.connect(path, timeout=5, check_same_thread=False)
+                db.execute(f"PRAGMA page_size={PAGE_SIZE}")  # a new file only: one an older inloop made keeps its own
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=OFF")
                 db.execute(SCHEMA)
