@@ -303,14 +303,14 @@ def count_reads(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         reads[self.name] = reads.get(self.name, 0) + 1
         return real(self)
 
-    real_read = ledger._read
+    real_read = ledger.read_file
 
     def counting_read(path: str, size: int) -> bytes:
         reads[os.path.basename(path)] = reads.get(os.path.basename(path), 0) + 1
         return real_read(path, size)
 
     monkeypatch.setattr(Path, "read_bytes", counting)
-    monkeypatch.setattr(ledger, "_read", counting_read)
+    monkeypatch.setattr(ledger, "read_file", counting_read)
     return reads
 
 
@@ -320,7 +320,7 @@ def test_the_scan_reads_a_file_whole_whatever_its_size_was_when_listed(tmp_path:
     data = bytes(range(256)) * (now_size // 256) + b"x" * (now_size % 256)
     path.write_bytes(data)
     for listed in (0, 1, now_size, now_size + 10, 100_000):  # it grew, or shrank, since the listing
-        assert ledger._read(str(path), listed) == data
+        assert ledger.read_file(str(path), listed) == data
 
 
 def a_cache_without_the_content(source: Path) -> None:

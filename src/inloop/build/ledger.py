@@ -117,7 +117,7 @@ def _listing(source: Path) -> list[tuple[str, str, Stat]]:
     return found
 
 
-def _read(path: str, size: int) -> bytes:
+def read_file(path: str, size: int) -> bytes:
     """A file's bytes in as few system calls as can be: its size is known from the listing.
 
     One ``read`` for one byte more than the size: a file that grew since is
@@ -176,7 +176,7 @@ def hashed(
     try:
         for name, path, stat in listing.files:
             found = known(name)
-            digests.append(found if found is not None else hashlib.sha256(_read(path, stat[1])).hexdigest())
+            digests.append(found if found is not None else hashlib.sha256(read_file(path, stat[1])).hexdigest())
             digest.update(f"\0{name}\0{digests[-1]}".encode("utf-8", "surrogateescape"))  # any name, as bytes
     except OSError:
         return None

@@ -30,6 +30,7 @@ from inloop.build.state import (
     StoredPage,
     source_key,
 )
+from inloop.build import ledger
 from inloop.build.cache import Cache
 from inloop.read.config import ConfigResult
 from inloop.errors import Problem
@@ -153,7 +154,7 @@ class ParseRuns:
             key, first = file.key, None
             if data is None:
                 try:
-                    data = file.path.read_bytes()
+                    data = ledger.read_file(str(file.path), file.signature.size)
                 except OSError as exc:  # gone since it was listed
                     results.append((None, [Problem(file.shown, 1, f"cannot read: {exc.strerror}")]))
                     reads.append(None if file.digest is not None else NOTHING_READ)
