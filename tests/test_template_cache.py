@@ -101,17 +101,21 @@ def test_an_edited_template_is_compiled_again(tmp_path: Path, compiles: list[str
     assert compiles.count("page.html") == 2
 
 
-def test_each_text_is_parsed_once_for_its_facts(
-    tmp_path: Path, compiles: list[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    parsed: list[str] = []
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts Jinja parses from now on."""
+    texts: list[str] = []
     original = jinja2.Environment.parse
 
     def counting(self: jinja2.Environment, source: str, *args: Any, **kwargs: Any) -> Any:
-        parsed.append(source)
+        texts.append(source)
         return original(self, source, *args, **kwargs)
 
     monkeypatch.setattr(jinja2.Environment, "parse", counting)
+    return texts
+
+
+def test_each_text_is_parsed_once_for_its_facts(tmp_path: Path, compiles: list[str], parsed: list[str]) -> None:
     first = Templates(tmp_path, ".", i18n.translations("en"))
     fingerprint, inputs = first.fingerprint("incident.html"), first.inputs("incident.html")
     assert parsed and inputs is not None and "incident" in inputs
@@ -137,7 +141,7 @@ def a_new_process(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_new_process_finds_the_theme_compiled_on_disk(
-    tmp_path: Path, on_disk: Path, compiles: list[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, on_disk: Path, compiles: list[str], parsed: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = site(tmp_path / "site", {"page.html": NAV})
     first = Templates(folder, ".", i18n.translations("de"))
@@ -147,15 +151,8 @@ def test_a_new_process_finds_the_theme_compiled_on_disk(
     assert {p.suffix for p in on_disk.iterdir()} == {".code", ".facts"}
     assert stat.S_IMODE(on_disk.stat().st_mode) == 0o700
     compiles.clear()
+    parsed.clear()
     a_new_process(monkeypatch)
-    parsed: list[str] = []
-    original = jinja2.Environment.parse
-
-    def counting(self: jinja2.Environment, source: str, *args: Any, **kwargs: Any) -> Any:
-        parsed.append(source)
-        return original(self, source, *args, **kwargs)
-
-    monkeypatch.setattr(jinja2.Environment, "parse", counting)
     second = Templates(folder, ".", i18n.translations("de"))
     assert second.check_syntax(["incident.html"]) == []
     assert second.render("page.html", {}) == made == '<p>Verlauf</p><span class="local"></span>'
