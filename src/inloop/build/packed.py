@@ -19,8 +19,14 @@ import zstandard
 
 #: Fast, and most of the gain: page bytes are held a short while, not archived.
 LEVEL = 1
+#: The size Zstandard sizes its tables for.  For a size it is not told it prepares for a large
+#: input on every call: a 9 KB item page took 44 us, and takes 20 with this hint, compressed as
+#: small; a 350 KB uptime page compresses as before.
+SIZE_HINT = 256 * 1024
 
-_COMPRESSOR = zstandard.ZstdCompressor(level=LEVEL)
+_COMPRESSOR = zstandard.ZstdCompressor(
+    compression_params=zstandard.ZstdCompressionParameters.from_level(LEVEL, source_size=SIZE_HINT)
+)
 _DECOMPRESSOR = zstandard.ZstdDecompressor()
 
 
