@@ -440,3 +440,25 @@ def test_a_file_saved_after_the_scan_of_a_forked_build_leaves_no_ledger(
     shutil.rmtree(tmp_path / "out")
     assert build_once(site, tmp_path / "out")[0]  # real: the bytes the first scan hashed were never built
     assert "Saved right after the scan." not in page.read_text()
+
+
+def test_a_file_deleted_between_the_listing_and_its_parse_is_reported(
+    example_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first build reads each content file only when it parses it: one gone by then is a clear error."""
+    from inloop.errors import BuildError
+
+    victim = sorted((example_copy / "content" / "incidents").glob("*.md"))[0]
+    real_list = ledger.list_inputs
+
+    def deleting_after_the_listing(*args: Any) -> Any:
+        listing = real_list(*args)
+        victim.unlink()
+        return listing
+
+    monkeypatch.setattr(ledger, "list_inputs", deleting_after_the_listing)
+    with pytest.raises(BuildError) as failed:
+        build_once(example_copy, tmp_path / "out")
+    shown = [str(problem) for problem in failed.value.problems]
+    assert any(line.endswith(f"{victim.name}:1: cannot read: No such file or directory") for line in shown), shown
+    assert not (tmp_path / "out").exists()
