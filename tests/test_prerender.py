@@ -243,3 +243,39 @@ def test_a_load_that_is_not_a_build_renders_nothing_and_leaves_no_worker(
     assert made == []
     assert multiprocessing.active_children() == []
     assert not (tmp_path / "out").exists()
+
+
+def test_a_workers_results_travel_as_the_pickle_it_stored_for_the_cache(generated: Path, tmp_path: Path) -> None:
+    """A worker pickles a run's parse results once: the cache stores those bytes and its message carries them."""
+    import pickle
+    import sqlite3
+
+    from inloop.build.cache import Cache
+    from inloop.build.loader import stored_results
+    from inloop.build.parsing import RUN_KIND, Outcome, ParseRuns, RunResults, RunSlot
+
+    loader = Loader(generated, str(generated), None, Cache(tmp_path / "cache"))
+    config = loader._config()
+    files = [
+        loader._source_file(kind, path, "settings", {}, [], keep_bytes=False, unread=False)
+        for kind, path in loader._listing()[:5]
+    ]
+    assert all(file is not None for file in files)
+    runs = ParseRuns(config, loader.cache, {}, None, "settings")
+    runs.parent = -1  # as in a worker: this process is not the one that made it
+    outcomes = runs.first_in_child([f for f in files if f is not None])
+    slots = [outcome.result for outcome in outcomes]
+    assert all(isinstance(slot, RunSlot) for slot in slots)
+    run = slots[0].run  # type: ignore[union-attr]
+    assert isinstance(run, RunResults) and all(slot.run is run for slot in slots)  # type: ignore[union-attr]
+    message = pickle.dumps(outcomes, pickle.HIGHEST_PROTOCOL)
+    assert run.blob in message  # the run's pickle, as it is, not the objects pickled again
+    received = [outcome.resolved() for outcome in pickle.loads(message)]
+    assert [o.parsed for o in received] == list(run)
+    assert all(isinstance(o, Outcome) for o in received)
+    keys = [f.key for f in files if f is not None and f.key is not None]
+    assert stored_results(loader.cache, keys) == dict(zip(keys, run, strict=True))
+    loader.cache.close()
+    with sqlite3.connect(tmp_path / "cache" / "cache.sqlite3") as db:  # a damaged run: parsed again, never served
+        db.execute("UPDATE entries SET value = ? WHERE kind = ?", (b"not a pickle", RUN_KIND))
+    assert stored_results(Cache(tmp_path / "cache"), keys) == {}

@@ -22,6 +22,7 @@ from inloop.build.state import (
     CleanLoad,
     EarlyPages,
     Loaded,
+    ParseResult,
     Parsed,
     ScanHint,
     ScanHints,
@@ -37,7 +38,7 @@ from inloop.read.links import RefusedPaths
 from inloop.read.markup import MARKDOWN_SETTINGS
 from inloop.model import Content, Incident, Maintenance, SiteConfig
 from inloop.build.parallel import will_fork
-from inloop.build.parsing import ItemPages, parse_runs
+from inloop.build.parsing import RUN_KIND, ItemPages, parse_runs
 
 KINDS = ("incidents", "maintenance")
 #: Makes the item pages' renderer for a build's workers (see :mod:`.parsing`), or None if it cannot.
@@ -368,7 +369,7 @@ class Loader:
             datas = {}  # workers read the files again rather than inherit every file's bytes
         outcomes, self.early = parse_runs(to_parse, config, self.cache, datas, item_pages, self._settings)
         for file, outcome in zip(to_parse, outcomes, strict=True):
-            item, item_problems = outcome.result
+            item, item_problems = outcome.parsed
             digest, key = outcome.first_read or (file.digest, file.key)
             assert digest is not None and key is not None  # a file not hashed before is hashed by its parser
             self.parsed[file.path] = Parsed(key, file.signature, digest, item, item_problems)
@@ -385,17 +386,38 @@ class Loader:
             cached = self.parsed.get(file.path)
             if cached is not None and cached.key == file.key and cached.signature != file.signature:
                 self.parsed[file.path] = Parsed(cached.key, file.signature, cached.digest, cached.item, cached.problems)
-        stored = self.cache.get_many("parsed", [f.key for f in missing if f.key is not None])
+        stored = stored_results(self.cache, [f.key for f in missing if f.key is not None])
         to_parse: list[SourceFile] = []
         for file in missing:
-            blob = stored.get(file.key) if file.key is not None else None
-            if blob is None or file.key is None or file.digest is None:
+            found = stored.get(file.key) if file.key is not None else None
+            if found is None or file.key is None or file.digest is None:
                 to_parse.append(file)
                 continue
-            try:
-                item, item_problems = pickle.loads(blob)
-            except Exception:  # a corrupt entry is ignored, never served
-                to_parse.append(file)
-                continue
+            item, item_problems = found
             self.parsed[file.path] = Parsed(file.key, file.signature, file.digest, item, item_problems)
         return to_parse
+
+
+def stored_results(cache: Cache, keys: list[str]) -> dict[str, ParseResult]:
+    """The parse results the cache holds for ``keys``: each names its place in the pickle of its run."""
+    places: dict[str, tuple[str, int]] = {}
+    for key, where in cache.get_many("parsed", keys).items():
+        run, _, place = where.decode("ascii", "replace").partition(" ")
+        if place.isdigit():
+            places[key] = (run, int(place))
+    runs: dict[str, list[ParseResult]] = {}
+    for run, blob in cache.get_many(RUN_KIND, sorted({run for run, _ in places.values()})).items():
+        try:
+            loaded = pickle.loads(blob)
+        except Exception:  # a corrupt entry is ignored, never served
+            continue
+        if isinstance(loaded, list):
+            runs[run] = loaded
+    found: dict[str, ParseResult] = {}
+    for key, (run, at) in places.items():
+        results = runs.get(run)
+        if results is not None and at < len(results):
+            result = results[at]
+            if isinstance(result, tuple) and len(result) == 2:
+                found[key] = result
+    return found

@@ -49,12 +49,51 @@ from inloop.build.writer import write_new
 NOTHING_READ = FirstRead("", "")
 
 
+#: The cache kind of a run's parse results, pickled together; ``parsed`` holds where each file's is.
+RUN_KIND = "parsed-run"
+
+
+class RunResults(list[ParseResult]):
+    """A run's parse results and their pickle, made once for the cache: sent to the parent as those bytes.
+
+    Pickled one by one for the cache and then all again for the message, a
+    worker's results cost it twice; one pickle of the run serves both, and
+    keeps what the run's items share shared in the parent.
+    """
+
+    def __init__(self, results: list[ParseResult], blob: bytes) -> None:
+        super().__init__(results)
+        self.blob = blob
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (pickle.loads, (self.blob,))
+
+
+class RunSlot(NamedTuple):
+    """A file's parse result as a worker sends it: its place in the results of its run."""
+
+    run: list[ParseResult]
+    place: int
+
+
 class Outcome(NamedTuple):
     """What each process makes of one file."""
 
-    result: ParseResult
+    result: ParseResult | RunSlot
     page: ItemPage | None  # its item's page, rendered or promised
     first_read: FirstRead | None  # its digest and key, if this process was the first to read it
+
+    def resolved(self) -> Outcome:
+        """The outcome with its parse result in place (a worker's comes as its place in its run)."""
+        if isinstance(self.result, RunSlot):
+            return self._replace(result=self.result.run[self.result.place])
+        return self
+
+    @property
+    def parsed(self) -> ParseResult:
+        """What parsing gave, once :meth:`resolved`."""
+        assert not isinstance(self.result, RunSlot), "a worker's outcome is resolved first"
+        return self.result
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,13 +160,21 @@ class ParseRuns:
         results, reads = self._parse(files)
         pages = [self._page(result, render=True) for result in results]
         keep_made()  # what a run made stays for the whole build, and so does what the worker sent meanwhile
-        return list(map(Outcome, results, self._stored(pages), reads))
+        return self._outcomes(results, self._stored(pages), reads)
 
     def first_in_child(self, files: Sequence[SourceFile]) -> list[Outcome]:
         """Parse a run of files and cache the results; their pages' keys now, the bytes later (:meth:`later`)."""
         results, reads = self._parse(files)
         pages = [self._page(result, render=False) for result in results]
         keep_made()
+        return self._outcomes(results, pages, reads)
+
+    def _outcomes(
+        self, results: list[ParseResult], pages: list[ItemPage | None], reads: list[FirstRead | None]
+    ) -> list[Outcome]:
+        """A worker's results as their places in the run's pickle, which its message then carries as it is."""
+        if isinstance(results, RunResults) and os.getpid() != self.parent:
+            return [Outcome(RunSlot(results, i), page, read) for i, (page, read) in enumerate(zip(pages, reads))]
         return list(map(Outcome, results, pages, reads))
 
     def later(self, files: Sequence[SourceFile], outcomes: list[Outcome]) -> list[ItemPage | None]:
@@ -135,7 +182,9 @@ class ParseRuns:
         assert self.pages is not None
         planner, staging = self.pages.planner, self.pages.staging
         rendered: list[ItemPage | None] = []
-        for (item, _), page, _ in outcomes:
+        for outcome in outcomes:
+            resolved = outcome.resolved()
+            (item, _), page = resolved.parsed, resolved.page
             planned = self._planned.pop(id(item), None)
             if page is None or item is None:
                 rendered.append(None)
@@ -148,7 +197,7 @@ class ParseRuns:
         """Parse a run of files and store what they gave in the cache; each file's first read, if this was it."""
         results: list[ParseResult] = []
         reads: list[FirstRead | None] = []
-        blobs: dict[str, bytes] = {}
+        keys: list[str | None] = []
         for file in files:
             data = self.datas.get(file.path)
             key, first = file.key, None
@@ -158,6 +207,7 @@ class ParseRuns:
                 except OSError as exc:  # gone since it was listed
                     results.append((None, [Problem(file.shown, 1, f"cannot read: {exc.strerror}")]))
                     reads.append(None if file.digest is not None else NOTHING_READ)
+                    keys.append(None)
                     continue
                 digest = hashlib.sha256(data).hexdigest()
                 if file.digest is None:
@@ -168,10 +218,14 @@ class ParseRuns:
             parser = parse_incident if file.kind == "incidents" else parse_maintenance
             results.append(parser(data, file.path.stem, file.shown, self.zone, self.components, self.repeats))
             reads.append(first)
-            if key is not None and self.cache.folder is not None:
-                blobs[key] = pickle.dumps(results[-1], pickle.HIGHEST_PROTOCOL)
-        self._store_here("parsed", blobs)
-        return results, reads
+            keys.append(key)
+        if self.cache.folder is None or not any(keys):
+            return results, reads
+        blob = pickle.dumps(results, pickle.HIGHEST_PROTOCOL)
+        run_key = hashlib.sha256(blob).hexdigest()
+        self._store_here(RUN_KIND, {run_key: blob})
+        self._store_here("parsed", {key: f"{run_key} {i}".encode() for i, key in enumerate(keys) if key is not None})
+        return RunResults(results, blob), reads
 
     def _page(self, result: ParseResult, *, render: bool) -> ItemPage | None:
         item, problems = result
@@ -215,9 +269,10 @@ def parse_runs(
     runs = ParseRuns(config, cache, datas, pages, settings)
     with collecting_cycles() if pages is not None else contextlib.nullcontext():
         if pages is None:
-            return fork_map_chunks(runs.first, files), EarlyPages()
+            return [outcome.resolved() for outcome in fork_map_chunks(runs.first, files)], EarlyPages()
         outcomes, deferred = fork_map_deferred(runs.first, runs.first_in_child, runs.later, files)
     early = EarlyPages(deferred=deferred if deferred.runs else None)
+    outcomes = [outcome.resolved() for outcome in outcomes]
     for _, page, _ in outcomes:
         if isinstance(page, PromisedPage):
             early.promised.add(page.key)
