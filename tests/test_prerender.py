@@ -268,11 +268,15 @@ def test_a_workers_results_travel_as_the_pickle_it_stored_for_the_cache(generate
     assert all(isinstance(slot, RunSlot) for slot in slots)
     run = slots[0].run  # type: ignore[union-attr]
     assert isinstance(run, RunResults) and all(slot.run is run for slot in slots)  # type: ignore[union-attr]
+    blob = run.blob
     message = pickle.dumps(outcomes, pickle.HIGHEST_PROTOCOL)
-    assert run.blob in message  # the run's pickle, as it is, not the objects pickled again
+    assert blob is not None and blob in message  # the run's pickle, as it is, not the objects pickled again
+    assert run.blob is None  # sent: the worker keeps the objects alone
     received = [outcome.resolved() for outcome in pickle.loads(message)]
     assert [o.parsed for o in received] == list(run)
     assert all(isinstance(o, Outcome) for o in received)
+    again = [outcome.resolved() for outcome in pickle.loads(pickle.dumps(outcomes))]  # a second time: the objects
+    assert [o.parsed for o in again] == list(run)
     keys = [f.key for f in files if f is not None and f.key is not None]
     assert stored_results(loader.cache, keys) == dict(zip(keys, run, strict=True))
     loader.cache.close()

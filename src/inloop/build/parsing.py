@@ -63,10 +63,14 @@ class RunResults(list[ParseResult]):
 
     def __init__(self, results: list[ParseResult], blob: bytes) -> None:
         super().__init__(results)
-        self.blob = blob
+        self.blob: bytes | None = blob
 
     def __reduce__(self) -> tuple[object, ...]:
-        return (pickle.loads, (self.blob,))
+        """The stored bytes, the first time: sent once, they need not stay in the worker beside the objects."""
+        blob, self.blob = self.blob, None
+        if blob is None:
+            return (list, (list(self),))
+        return (pickle.loads, (blob,))
 
 
 class RunSlot(NamedTuple):
