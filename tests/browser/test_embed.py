@@ -339,8 +339,14 @@ def test_nothing_is_shown_when_all_is_well(browse: Callable[..., Watched], host:
 def test_nothing_and_no_error_when_the_status_site_goes_down(
     browse: Callable[..., Watched], host: Host, status: StatusSite
 ) -> None:
-    """The script comes from the browser's cache (as a CDN or ``max-age`` gives it); the site is unreachable."""
+    """The script comes from the browser's cache (as a CDN or ``max-age`` gives it); the site is unreachable.
+
+    Only the script: the ``embed/`` page a fresh build just wrote could
+    otherwise come from the cache too (a Last-Modified a second old is fresh
+    for a tenth of a second), and then its own stylesheet would fail to load.
+    """
     status.server.headers["/embed.js"] = {"Cache-Control": "max-age=600"}
+    status.server.headers["/embed/"] = status.server.headers["/embed/index.html"] = {"Cache-Control": "no-store"}
     watched = browse()
     watched.context.add_init_script(RECORD_ADDED)
     page = watched.open(host.url)
