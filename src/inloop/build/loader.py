@@ -306,7 +306,7 @@ class Loader:
             except OSError:
                 return None
             digest = hashlib.sha256(data).hexdigest()
-            key = _key(self._settings, before.kind, path.stem, before.shown, digest)
+            key = source_key(self._settings, before.kind, path, before.shown, digest)
             files.append(SourceFile(before.kind, path, before.shown, signature, digest, key))
             self._data[path] = data
         return files
