@@ -28,7 +28,6 @@ from inloop.build.gc_policy import collecting_cycles
 from inloop.read.links import inside
 from inloop.model import Content, SiteConfig
 from inloop.build.packed import FileBytes, Packed, Staged, same
-from inloop.build.page_cache import KIND as PAGE_KIND
 from inloop.build.page_cache import PageCache, Wanted
 from inloop.render.pages import Memo, Page, Planner, make_state
 from inloop.build.parallel import fork_map
@@ -322,9 +321,9 @@ class Renderer:
             else:
                 results.append(result)
             if len(batch) >= _STORE_BATCH:
-                self.pages.cache.put_many(PAGE_KIND, batch)
+                self.pages.store(batch)
                 batch = {}
-        self.pages.cache.put_many(PAGE_KIND, batch)
+        self.pages.store(batch)
         return results
 
     def _kept_pages(
