@@ -144,20 +144,33 @@ def later_of_run(numbers: Sequence[int], firsts: list[tuple[str, int, int]]) -> 
     return [(n * 10, os.getpid()) for n in numbers]
 
 
+def run_size(count: int) -> int:
+    return -(-count // (available_cores() * CHUNKS_PER_PROCESS))
+
+
 @needs_two_cores
-def test_children_leave_their_later_work_for_when_the_parent_is_free() -> None:
-    firsts, deferred = fork_map_deferred(tag_run("parent"), tag_run("child"), later_of_run, list(range(600)))
-    assert [n for _, n, _ in firsts] == list(range(600))
-    by_parent = {n for tag, n, pid in firsts if tag == "parent"}
-    assert {pid for tag, _, pid in firsts if tag == "parent"} == {PARENT}
-    assert {n for tag, n, pid in firsts if tag == "child" and pid != PARENT} == set(deferred.indexes)
-    assert by_parent and deferred.indexes  # both took runs
-    time.sleep(0.2)  # the parent's "own work": the child does its later work meanwhile
-    later = deferred.finish()
-    assert set(later) == set(range(600)) - by_parent
+def test_every_process_leaves_its_runs_later_work_and_a_free_child_takes_the_parents(tmp_path: Path) -> None:
+    took_the_parents = tmp_path / "took"
+
+    def later(numbers: Sequence[int], firsts: list[tuple[str, int, int]]) -> list[tuple[int, int]]:
+        if os.getpid() != PARENT and firsts[0][2] == PARENT:
+            took_the_parents.touch()  # a run the parent parsed, its first results asked of it
+        return later_of_run(numbers, firsts)
+
+    firsts, deferred = fork_map_deferred(tag_run("at once"), tag_run("first"), later, list(range(600)))
+    assert firsts == [("first", n, pid) for n, (_, _, pid) in enumerate(firsts)]
+    by_parent = {n for _, n, pid in firsts if pid == PARENT}
+    assert by_parent and len(by_parent) < 600  # both took runs
+    assert deferred.indexes == list(range(600))  # the later work of every run waits
+    deadline = time.monotonic() + 30
+    while not took_the_parents.exists() and time.monotonic() < deadline:  # the parent's "own work"
+        time.sleep(0.01)
+    later_results = deferred.finish()
+    assert sorted(later_results) == list(range(600))
     assert deferred.indexes == []  # nothing pending any more
-    assert all(value == n * 10 for n, (value, _) in later.items())
-    assert {pid for _, pid in later.values()} - {PARENT}  # a child did later work
+    assert all(value == n * 10 for n, (value, _) in later_results.items())
+    children = {n for n, (_, pid) in later_results.items() if pid != PARENT}
+    assert children - by_parent and children & by_parent  # a child did later work of its runs and the parent's
     assert multiprocessing.active_children() == []
 
 
@@ -167,7 +180,7 @@ def test_a_parent_free_early_takes_the_later_work_children_have_not_started() ->
         time.sleep(0.05)
         return later_of_run(numbers, firsts)
 
-    _, deferred = fork_map_deferred(tag_run("parent"), tag_run("child"), slow_later, list(range(600)))
+    _, deferred = fork_map_deferred(tag_run("at once"), tag_run("first"), slow_later, list(range(600)))
     pending = deferred.indexes
     later = deferred.finish()  # at once: the parent takes runs from the end while the child goes forward
     assert sorted(later) == pending
@@ -185,24 +198,25 @@ def test_a_parent_free_early_takes_the_parts_of_a_run_a_child_has_not_reached(tm
             time.sleep(1)
         return later_of_run(numbers, firsts)
 
-    _, deferred = fork_map_deferred(tag_run("parent"), tag_run("child"), slow_in_child, list(range(600)))
+    firsts, deferred = fork_map_deferred(tag_run("at once"), tag_run("first"), slow_in_child, list(range(600)))
     pending = deferred.indexes
     deadline = time.monotonic() + 30
     while not started.exists() and time.monotonic() < deadline:  # the child has begun its first part
         time.sleep(0.01)
     later = deferred.finish()
     assert sorted(later) == pending
-    first_run = pending[: -(-600 // (available_cores() * CHUNKS_PER_PROCESS))]
-    by_child = [n for n in first_run if later[n][1] != PARENT]
+    size = run_size(600)
+    childs_first = min(n for _, n, pid in firsts if pid != PARENT) // size  # the child's own runs come first
+    first_run = list(range(childs_first * size, min(600, (childs_first + 1) * size)))
+    by_child = [n for n in later if later[n][1] != PARENT]
     # the child did the first part of its first run; the parent the rest of it, and every other run
-    assert 0 < len(by_child) < len(first_run)
     assert by_child == first_run[: len(first_run) // LATER_PARTS]
     assert multiprocessing.active_children() == []
 
 
 @pytest.mark.parametrize("count", [64, 67, 70, 131])
 def test_later_work_is_complete_and_in_order_for_runs_of_any_length(count: int) -> None:
-    firsts, deferred = fork_map_deferred(tag_run("parent"), tag_run("child"), later_of_run, list(range(count)))
+    firsts, deferred = fork_map_deferred(tag_run("at once"), tag_run("first"), later_of_run, list(range(count)))
     pending = deferred.indexes
     later = deferred.finish()
     assert [n for _, n, _ in firsts] == list(range(count))
@@ -220,7 +234,7 @@ def fail_later_in_child(numbers: Sequence[int], firsts: list[tuple[str, int, int
 def test_a_failure_in_a_childs_later_work_is_raised_with_its_traceback() -> None:
     with pytest.raises(WorkerFailed, match=r"(?s)Traceback.*ValueError: later work failed in a child"):
         # by finish, or already at the end of the first work if the child failed that soon
-        _, deferred = fork_map_deferred(tag_run("parent"), tag_run("child"), fail_later_in_child, list(range(600)))
+        _, deferred = fork_map_deferred(tag_run("at once"), tag_run("first"), fail_later_in_child, list(range(600)))
         time.sleep(0.2)
         deferred.finish()
     assert multiprocessing.active_children() == []
@@ -232,7 +246,7 @@ def test_cancel_ends_the_children_without_waiting() -> None:
         time.sleep(60)
         return list(numbers)
 
-    _, deferred = fork_map_deferred(tag_run("parent"), tag_run("child"), endless, list(range(600)))
+    _, deferred = fork_map_deferred(tag_run("at once"), tag_run("first"), endless, list(range(600)))
     started = time.monotonic()
     deferred.cancel()
     assert time.monotonic() - started < 10
@@ -240,6 +254,6 @@ def test_cancel_ends_the_children_without_waiting() -> None:
 
 
 def test_a_small_job_has_nothing_deferred() -> None:
-    firsts, deferred = fork_map_deferred(tag_run("parent"), tag_run("child"), later_of_run, list(range(10)))
-    assert firsts == [("parent", n, PARENT) for n in range(10)]
+    firsts, deferred = fork_map_deferred(tag_run("at once"), tag_run("first"), later_of_run, list(range(10)))
+    assert firsts == [("at once", n, PARENT) for n in range(10)]
     assert deferred.indexes == [] and deferred.finish() == {}

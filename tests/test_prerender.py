@@ -196,7 +196,7 @@ def test_content_problems_are_the_same_when_workers_render(
 def test_the_workers_item_pages_are_the_same_whoever_renders_them(
     slow: str, generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A worker renders its items' pages while the parent renders the list pages; a parent free first takes some."""
+    """A worker renders the items' pages while the parent renders the list pages; a parent free first takes some."""
     import os
     import time
 
@@ -224,7 +224,8 @@ def test_the_workers_item_pages_are_the_same_whoever_renders_them(
     alone = Builder(generated, tmp_path / "alone", cache_dir=None).build(NOW)
     assert tree(tmp_path / "forked") == tree(tmp_path / "alone")
     assert forked.rendered == alone.rendered  # every page once
-    assert "worker" in renders and "parent" in renders
+    # a slow worker leaves some to the parent; a slow parent leaves the worker its own runs and the parent's
+    assert "worker" in renders and ("parent" in renders or slow == "parent")
     alone_site = tmp_path / "alone"
     items = [*alone_site.glob("incidents/*/index.html"), *alone_site.glob("maintenance/*/index.html")]
     assert len(renders) == len(items)  # each item's page rendered once
@@ -263,7 +264,7 @@ def test_a_workers_results_travel_as_the_pickle_it_stored_for_the_cache(generate
     assert all(file is not None for file in files)
     runs = ParseRuns(config, loader.cache, {}, None, "settings")
     runs.parent = -1  # as in a worker: this process is not the one that made it
-    outcomes = runs.first_in_child([f for f in files if f is not None])
+    outcomes = runs.first([f for f in files if f is not None])
     slots = [outcome.result for outcome in outcomes]
     assert all(isinstance(slot, RunSlot) for slot in slots)
     run = slots[0].run  # type: ignore[union-attr]

@@ -2,7 +2,8 @@
 
 Markdown and Jinja are pure Python, so threads would not help: we fork.
 Forked workers inherit the job (parsed content, the template environment)
-instead of receiving it pickled; only results come back.  The parent works
+instead of receiving it pickled; only results come back (and the first
+results of a run, to a child that asks: see :func:`fork_map_deferred`).  The parent works
 too, taking chunks from the same shared counter as its children: on two
 cores that is one child, not two beside an idle parent, and every forked
 process counts the parent's memory once more in the tree's RSS.
@@ -12,6 +13,7 @@ The order of results is the order of the items, so output is deterministic.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import itertools
 import multiprocessing
@@ -23,6 +25,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any, Generic, TypeVar
 
@@ -78,11 +81,12 @@ def _die_with_parent(parent: int, inherited: Sequence[Connection]) -> None:
     for ever on a full pipe, holding the caller's stdout open (``inloop build |
     cat`` never ending).  Linux sends the child SIGKILL when its parent dies;
     elsewhere a thread watches the parent's pid.  The child also closes the
-    read ends of the pipes it inherited, its own among them, so that a write
-    to a parent that is gone fails instead of filling a pipe only it can read.
+    parent's ends of the pipes it inherited, its own among them, so that a
+    write to a parent that is gone fails instead of filling a pipe only it
+    can read.
     """
-    for receiver in inherited:
-        receiver.close()
+    for end in inherited:
+        end.close()
     if not _parent_death_signal(signal.SIGKILL):
         threading.Thread(target=_watch_parent, args=(parent,), name="inloop-orphan-check", daemon=True).start()
     if os.getppid() != parent:  # it died before the signal was asked for
@@ -170,23 +174,39 @@ _Call = tuple[Callable[..., None], tuple[Any, ...]]
 
 
 def _start(
-    context: Any, count: int, child: _Call, reader: _Call, children: list[Any], readers: list[threading.Thread]
+    context: Any,
+    count: int,
+    child: _Call,
+    reader: _Call,
+    children: list[Any],
+    readers: list[threading.Thread],
+    *,
+    answering: bool = False,
 ) -> None:
     """Fork ``count`` children, each with a pipe back and a thread of this process reading it.
 
-    They are added to ``children`` and ``readers`` as they start, so that a
-    caller can end those that started if starting another fails.
+    With ``answering``, each also has a pipe from the parent, on which its
+    reader thread answers what the child asks (a child's end comes after its
+    pipe back, the thread's after the child's pipe).  They are added to
+    ``children`` and ``readers`` as they start, so that a caller can end
+    those that started if starting another fails.
     """
-    receivers: list[Connection] = []  # each child closes those it inherits (see _die_with_parent)
+    inherited: list[Connection] = []  # the parent's ends: each child closes those it inherits (see _die_with_parent)
     for _ in range(count):
         receiver, sender = context.Pipe(duplex=False)
-        receivers.append(receiver)
+        ends, parents_ends = [sender], [receiver]
+        if answering:
+            answers, answerer = context.Pipe(duplex=False)
+            ends.append(answers)
+            parents_ends.append(answerer)
+        inherited += parents_ends
         process = context.Process(
-            target=child[0], args=(*child[1], sender, os.getpid(), list(receivers)), daemon=True
+            target=child[0], args=(*child[1], *ends, os.getpid(), list(inherited)), daemon=True
         )
         process.start()
-        sender.close()
-        thread = threading.Thread(target=reader[0], args=(receiver, *reader[1]), daemon=True)
+        for end in ends:
+            end.close()
+        thread = threading.Thread(target=reader[0], args=(*parents_ends, *reader[1]), daemon=True)
         thread.start()
         children.append(process)
         readers.append(thread)
@@ -242,10 +262,11 @@ def fork_map_chunks(
     return [result for index in range(len(bounds)) for result in results[index]]
 
 
-#: What a child of :func:`fork_map_deferred` sends: a first result, a later result, its end, its failure.
-_FIRST, _LATER, _DONE, _FAILED = range(4)
-#: Each run's later work is claimed in this many parts: a parent free first takes parts from
-#: the end, and waits at most for the part a child is doing, not for the rest of its run.
+#: What a child of :func:`fork_map_deferred` sends: a first result, a later result, its end, its
+#: failure, and a question: the first results of a run it did not take, whose later work it took.
+_FIRST, _LATER, _DONE, _FAILED, _WANT = range(5)
+#: Each run's later work is claimed in this many parts: whichever process is free takes the next
+#: part, so that at the end the other waits at most for the part it is doing.
 LATER_PARTS = 4
 
 
@@ -277,6 +298,15 @@ def _take(flags: Any, index: int) -> bool:
         return True
 
 
+def _ask(sender: Connection, answers: Connection, run: int) -> list[Any]:
+    """In a child: the first results of another process's ``run``, from the parent, which has them all."""
+    _send(sender, (_WANT, run, None))
+    try:
+        return pickle.loads(answers.recv_bytes())  # type: ignore[no-any-return]
+    except (EOFError, OSError):  # the parent is gone, or failed and will end this child
+        os._exit(1)
+
+
 def _deferring_child(
     first: Callable[[Sequence[Any]], list[Any]],
     later: Callable[[Sequence[Any], list[Any]], list[Any]],
@@ -285,14 +315,16 @@ def _deferring_child(
     counter: Any,
     flags: Any,
     sender: Connection,
+    answers: Connection,
     parent: int,
     inherited: Sequence[Connection],
 ) -> None:
-    """Claim runs for the first work and send each result; then do the later work of those runs.
+    """Claim runs for the first work and send each result; then do later work, its own runs' first.
 
-    The child keeps its own first results for the later work, so nothing is
-    sent to it; the parent, which received them, may take a run's later
-    work itself when it is free first.
+    The child keeps its own first results for their later work.  Then it
+    goes on with the other runs' parts, forward, asking the parent for the
+    first results of a run when it takes one of its parts, while the parent,
+    free at last, takes parts backward: the two meet wherever the work ends.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -303,10 +335,12 @@ def _deferring_child(
         while (index := _claim(counter, len(bounds))) is not None:
             kept[index] = _run(first, items, bounds[index])
             _send(sender, (_FIRST, index, kept[index]))
-        for index in sorted(kept):
-            results = kept.pop(index)
+        for index in [*sorted(kept), *(run for run in range(len(bounds)) if run not in kept)]:
+            results = kept.pop(index, None)
             for part in range(LATER_PARTS):
                 if _take(flags, index * LATER_PARTS + part):
+                    if results is None:
+                        results = _ask(sender, answers, index)
                     done = _later_part(later, items, bounds[index], part, results)
                     _send(sender, (_LATER, index * LATER_PARTS + part, done))
         _send(sender, (_DONE, None, None))
@@ -328,12 +362,22 @@ def _run_later(
     return done
 
 
-class Deferred(Generic[T, R, S]):
-    """The later work of the runs children took, which they do while the parent does something else.
+@dataclass
+class _Shared:
+    """What the parent's threads share with it: the results as they arrive, and the failures."""
 
-    :meth:`finish` when the parent is free: it does the runs no child has
-    started, collects the rest and ends the children.  :meth:`cancel` ends
-    them without waiting, when the result is not wanted any more.
+    firsts: dict[int, list[Any]] = field(default_factory=dict)
+    done: dict[int, list[Any]] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    arrived: threading.Condition = field(default_factory=threading.Condition)
+
+
+class Deferred(Generic[T, R, S]):
+    """The later work of every run, which the children do while the parent does something else.
+
+    :meth:`finish` when the parent is free: it does the parts no child has
+    started (its own runs' first), collects the rest and ends the children.
+    :meth:`cancel` ends them without waiting, when the result is not wanted any more.
     """
 
     def __init__(
@@ -341,25 +385,22 @@ class Deferred(Generic[T, R, S]):
         later: Callable[[Sequence[T], list[R]], list[S]] | None = None,
         items: Sequence[T] = (),
         bounds: list[tuple[int, int]] | None = None,
-        firsts: dict[int, list[R]] | None = None,
+        shared: _Shared | None = None,
+        flags: Any = None,
+        ours: set[int] | None = None,
         children: list[Any] | None = None,
         readers: list[threading.Thread] | None = None,
-        flags: Any = None,
-        done: dict[int, list[S]] | None = None,
-        failures: list[str] | None = None,
-        runs: list[int] | None = None,
     ) -> None:
         self._later = later
         self._items = items
         self._bounds = bounds or []
-        self._firsts = firsts or {}
+        self._shared = shared or _Shared()
+        self._flags = flags
+        self._ours = ours or set()
         self._children = children or []
         self._readers = readers or []
-        self._flags = flags
-        self._done = done if done is not None else {}
-        self._failures = failures if failures is not None else []
         #: The runs whose later work is pending, by number.
-        self.runs = runs or []
+        self.runs = sorted(self._shared.firsts) if later is not None else []
 
     @property
     def indexes(self) -> list[int]:
@@ -368,27 +409,30 @@ class Deferred(Generic[T, R, S]):
 
     def finish(self) -> dict[int, S]:
         """The later result of every pending item, by the item's index."""
+        shared = self._shared
         try:
             if self._later is not None:
-                for run in reversed(self.runs):  # the children go forward: meet them in the middle
+                # the children go forward, their own runs first: meet them in the middle
+                backward = sorted(self.runs, key=lambda run: (run not in self._ours, -run))
+                for run in backward:
                     for part in reversed(range(LATER_PARTS)):
                         piece = run * LATER_PARTS + part
                         if _take(self._flags, piece):
-                            bounds, firsts = self._bounds[run], self._firsts[run]
-                            self._done[piece] = _later_part(self._later, self._items, bounds, part, firsts)
+                            bounds, firsts = self._bounds[run], shared.firsts[run]
+                            shared.done[piece] = _later_part(self._later, self._items, bounds, part, firsts)
             for reader in self._readers:
                 reader.join()
         finally:
             self.cancel()
-        if self._failures:
-            raise WorkerFailed(self._failures[0])
+        if shared.failures:
+            raise WorkerFailed(shared.failures[0])
         found: dict[int, S] = {}
         for run in self.runs:
             for part, (start, end) in enumerate(_parts(self._bounds[run])):
                 piece = run * LATER_PARTS + part
-                if piece not in self._done:
+                if piece not in shared.done:
                     raise WorkerFailed(f"a worker process ended without the later results of run {run}")
-                found.update(zip(range(start, end), self._done[piece], strict=True))
+                found.update(zip(range(start, end), shared.done[piece], strict=True))
         self.runs = []
         return found
 
@@ -400,88 +444,92 @@ class Deferred(Generic[T, R, S]):
         self._children = []
 
 
-def _receive_deferred(
-    receiver: Connection,
-    firsts: dict[int, list[Any]],
-    done: dict[int, list[Any]],
-    failures: list[str],
-    arrived: threading.Condition,
-) -> None:
-    """In a parent thread: one child's first results, then its later ones, as they come."""
+def _receive_deferred(receiver: Connection, answerer: Connection, shared: _Shared) -> None:
+    """In a parent thread: one child's first results, then its later ones, as they come; answer its questions."""
     try:
         while True:
             kind, index, value = pickle.loads(receiver.recv_bytes())
-            with arrived:
+            if kind == _WANT:
+                _answer(answerer, shared, index)
+                continue
+            with shared.arrived:
                 if kind == _FIRST:
-                    firsts[index] = value
+                    shared.firsts[index] = value
                 elif kind == _LATER:
-                    done[index] = value
+                    shared.done[index] = value
                 elif kind == _FAILED:
-                    failures.append(value)
-                arrived.notify_all()
+                    shared.failures.append(value)
+                shared.arrived.notify_all()
             if kind in (_DONE, _FAILED):
                 return
     except EOFError:
-        with arrived:
-            failures.append("a worker process ended without its results")
-            arrived.notify_all()
+        with shared.arrived:
+            shared.failures.append("a worker process ended without its results")
+            shared.arrived.notify_all()
     finally:
         receiver.close()
+        answerer.close()
+
+
+def _answer(answerer: Connection, shared: _Shared, run: int) -> None:
+    """Send a child the first results of ``run`` (which may still be in the making), unless the work failed."""
+    with shared.arrived:
+        shared.arrived.wait_for(lambda: run in shared.firsts or bool(shared.failures))
+        firsts = shared.firsts.get(run)
+    if firsts is not None:
+        with contextlib.suppress(OSError):  # the child is gone: its reader finds out
+            answerer.send_bytes(pickle.dumps(firsts, -1))
 
 
 def fork_map_deferred(
+    at_once: Callable[[Sequence[T]], list[R]],
     first: Callable[[Sequence[T]], list[R]],
-    first_in_child: Callable[[Sequence[T]], list[R]],
     later: Callable[[Sequence[T], list[R]], list[S]],
     items: Sequence[T],
     *,
     min_items: int | None = None,
 ) -> tuple[list[R], Deferred[T, R, S]]:
-    """Like :func:`fork_map_chunks`, where children leave part of their work for later.
+    """Like :func:`fork_map_chunks`, where the work of each run comes in two parts, the second left for later.
 
-    The parent does ``first`` for the runs it takes.  A child does
-    ``first_in_child``, sends the results, and once every run is taken does
-    ``later(run, results)`` for its own runs, while the parent, which has
-    every first result, goes on with work of its own.  Returns the first
-    results in order and the :class:`Deferred` later work.
+    Every process does ``first`` for the runs it takes, and the parent
+    returns all the first results in order, with the :class:`Deferred`
+    ``later(run, results)`` of every run.  The children do that later work
+    at once, theirs first and then the parent's, while the parent goes on
+    with work of its own; :meth:`Deferred.finish` takes what is left.  A job
+    too small to fork does ``at_once`` (both parts) here, nothing deferred.
 
-    Made for a build: parsing is the first work, and the parent, which must
-    then plan and render the pages that list everything, renders its own
-    items' pages at once while a child leaves its items' pages for that time.
+    Made for a build: parsing is the first work, rendering each item's page
+    the later; the parent, which must then plan and render the pages that
+    list everything, leaves the items' pages to the worker for that time.
     """
     if not will_fork(len(items), min_items):
-        return (_run(first, items, (0, len(items))) if items else []), Deferred()
+        return (_run(at_once, items, (0, len(items))) if items else []), Deferred()
     cores = available_cores()
     context = multiprocessing.get_context("fork")
     bounds = _runs(len(items), cores)
     counter = context.Value("i", 0)
     flags = context.Array("b", len(bounds) * LATER_PARTS)
-    firsts: dict[int, list[Any]] = {}
-    done: dict[int, list[Any]] = {}
-    failures: list[str] = []
-    arrived = threading.Condition()
+    shared = _Shared()
     children: list[Any] = []
     readers: list[threading.Thread] = []
     ours: set[int] = set()
     gc_policy.before_fork()
     try:
-        work = (_deferring_child, (first_in_child, later, items, bounds, counter, flags))
-        reading = (_receive_deferred, (firsts, done, failures, arrived))
-        _start(context, cores - 1, work, reading, children, readers)
+        work = (_deferring_child, (first, later, items, bounds, counter, flags))
+        _start(context, cores - 1, work, (_receive_deferred, (shared,)), children, readers, answering=True)
         while (index := _claim(counter, len(bounds))) is not None:
             results = _run(first, items, bounds[index])
-            with arrived:
-                firsts[index] = results
+            with shared.arrived:
+                shared.firsts[index] = results
+                shared.arrived.notify_all()  # a child may be waiting for it (see _answer)
             ours.add(index)
-        with arrived:
-            arrived.wait_for(lambda: len(firsts) == len(bounds) or bool(failures))
+        with shared.arrived:
+            shared.arrived.wait_for(lambda: len(shared.firsts) == len(bounds) or bool(shared.failures))
     except BaseException:
         Deferred(children=children).cancel()
         raise
-    deferred = Deferred(
-        later, items, bounds, firsts, children, readers, flags, done, failures, sorted(set(firsts) - ours)
-    )
-    if failures:
+    deferred = Deferred(later, items, bounds, shared, flags, ours, children, readers)
+    if shared.failures:
         deferred.cancel()
-        raise WorkerFailed(failures[0])
-    return [result for index in range(len(bounds)) for result in firsts[index]], deferred
+        raise WorkerFailed(shared.failures[0])
+    return [result for index in range(len(bounds)) for result in shared.firsts[index]], deferred

@@ -2,10 +2,12 @@
 
 A cold build forks one worker per extra core; each process takes runs of
 files from a shared counter, parses them and stores what it parsed in the
-cache itself.  With :class:`ItemPages` (a build, not ``inloop check``), each
-item's page is rendered by the process that parsed it, so that no worker
-ever holds the whole content: the parent at once, a worker later, while the
-parent renders the list pages (see :func:`.parallel.fork_map_deferred`).
+cache itself.  With :class:`ItemPages` (a build, not ``inloop check``), the
+items' pages are rendered after the parsing, by a worker while the parent
+renders the list pages: first those of the runs it parsed, then the
+parent's, whose parse results it asks for a run at a time, so that no
+worker ever holds the whole content; the parent takes what is left when it
+is free (see :func:`.parallel.fork_map_deferred`).
 """
 
 from __future__ import annotations
@@ -159,30 +161,30 @@ class ParseRuns:
         #: The pages a child planned for its items' keys, by the item's id, until it renders them.
         self._planned: dict[int, tuple[Incident | Maintenance, Page, str]] = {}
 
-    def first(self, files: Sequence[SourceFile]) -> list[Outcome]:
-        """Parse a run of files and cache the results, then render their items' pages."""
+    def at_once(self, files: Sequence[SourceFile]) -> list[Outcome]:
+        """Parse a run of files and cache the results, then render their items' pages (a build on one core)."""
         results, reads = self._parse(files)
         pages = [self._page(result, render=True) for result in results]
-        keep_made()  # what a run made stays for the whole build, and so does what the worker sent meanwhile
+        keep_made()  # what a run made stays for the whole build
         return self._outcomes(results, self._stored(pages), reads)
 
-    def first_in_child(self, files: Sequence[SourceFile]) -> list[Outcome]:
+    def first(self, files: Sequence[SourceFile]) -> list[Outcome]:
         """Parse a run of files and cache the results; their pages' keys now, the bytes later (:meth:`later`)."""
         results, reads = self._parse(files)
         pages = [self._page(result, render=False) for result in results]
-        keep_made()
+        keep_made()  # and so does what a worker sent meanwhile
         return self._outcomes(results, pages, reads)
 
     def _outcomes(
         self, results: list[ParseResult], pages: list[ItemPage | None], reads: list[FirstRead | None]
     ) -> list[Outcome]:
-        """A worker's results as their places in the run's pickle, which its message then carries as it is."""
-        if isinstance(results, RunResults) and os.getpid() != self.parent:
+        """A run's results as their places in the run's pickle, which a message then carries as it is."""
+        if isinstance(results, RunResults):
             return [Outcome(RunSlot(results, i), page, read) for i, (page, read) in enumerate(zip(pages, reads))]
         return list(map(Outcome, results, pages, reads))
 
     def later(self, files: Sequence[SourceFile], outcomes: list[Outcome]) -> list[ItemPage | None]:
-        """Render the pages promised by :meth:`first_in_child` (with the pages it planned, in the child)."""
+        """Render the pages promised by :meth:`first` (with the pages this process planned, if it did)."""
         assert self.pages is not None
         planner, staging = self.pages.planner, self.pages.staging
         rendered: list[ItemPage | None] = []
@@ -274,7 +276,7 @@ def parse_runs(
     with collecting_cycles() if pages is not None else contextlib.nullcontext():
         if pages is None:
             return [outcome.resolved() for outcome in fork_map_chunks(runs.first, files)], EarlyPages()
-        outcomes, deferred = fork_map_deferred(runs.first, runs.first_in_child, runs.later, files)
+        outcomes, deferred = fork_map_deferred(runs.at_once, runs.first, runs.later, files)
     early = EarlyPages(deferred=deferred if deferred.runs else None)
     outcomes = [outcome.resolved() for outcome in outcomes]
     for _, page, _ in outcomes:
