@@ -131,6 +131,16 @@ def test_literal_texts_are_translated_when_the_template_is_compiled(tmp_path: Pa
     )
 
 
+@fast_only
+def test_literal_texts_with_values_are_translated_when_compiled_and_formatted_without_gettext(tmp_path: Path) -> None:
+    env = Templates(tmp_path, ".", i18n.translations("de")).env
+    source = '<p>{{ _("By %(time)s.", time=when) }}</p>'
+    code = env.compile(source, raw=True)
+    assert "Spätestens am %(time)s." in code and "'By %(time)s.'" not in code
+    assert "context.call" not in code  # no call of gettext left: the translation %-formatted in place
+    assert env.from_string(source).render(when="<b>") == "<p>Spätestens am &lt;b&gt;.</p>"
+
+
 # -- printing and calling -----------------------------------------------------------------
 
 

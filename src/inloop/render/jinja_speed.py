@@ -1,7 +1,8 @@
 """The templates' speed shortcuts, all of them, and the switch that turns them off.
 
 Each goes through a door Jinja documents: the environment's
-``code_generator_class`` (``_("literal")`` translated, and a macro that
+``code_generator_class`` (``_("literal")`` translated, ``_("literal",
+name=value)`` translated and %-formatted in place, and a macro that
 prints one text, the theme's ``local()``, printed, when a template is
 compiled) and ``pass_eval_context`` functions (``_``, ``gettext`` and ``ngettext``
 without Jinja's per-call overhead).  Nothing here imports or overrides a
@@ -95,8 +96,8 @@ def _shadows_gettext(tree: nodes.Template) -> bool:
     return False
 
 
-def _literal_text(node: nodes.Node) -> str | None:
-    """The text of ``_("literal")`` (no placeholders, nothing else passed), else None."""
+def _gettext_call(node: nodes.Node) -> tuple[str, list[nodes.Keyword]] | None:
+    """The text and the keywords of ``_("literal", name=value, ...)`` (nothing else passed), else None."""
     if (
         isinstance(node, nodes.Call)
         and isinstance(node.node, nodes.Name)
@@ -104,27 +105,40 @@ def _literal_text(node: nodes.Node) -> str | None:
         and len(node.args) == 1
         and isinstance(node.args[0], nodes.Const)
         and type(node.args[0].value) is str
-        and not node.kwargs
         and node.dyn_args is None
         and node.dyn_kwargs is None
     ):
-        return node.args[0].value
+        return node.args[0].value, node.kwargs
     return None
 
 
+def _translated(text: str, keywords: list[nodes.Keyword], lineno: int) -> nodes.Expr:
+    """What newstyle gettext makes of ``text``'s translation: Markup where escaping, %-formatted with the keywords."""
+    translated = nodes.MarkSafeIfAutoescape(nodes.Const(text, lineno=lineno), lineno=lineno)
+    if not keywords:
+        return translated
+    pairs = [nodes.Pair(nodes.Const(k.key, lineno=lineno), k.value, lineno=lineno) for k in keywords]
+    return nodes.Mod(translated, nodes.Dict(pairs, lineno=lineno), lineno=lineno)
+
+
 def _translate_literals(node: nodes.Node, translate: Callable[[str], str]) -> None:
-    """Replace each ``_("literal")`` under ``node`` by its translation, marked safe where escaping is on."""
+    """Replace each ``_("literal")`` under ``node`` by its translation, and each ``_("literal", name=value)``
+    by its translation %-formatted with the values (what the call would return, without the call)."""
     for field, value in node.iter_fields():
         children = value if isinstance(value, list) else [value]
         for index, child in enumerate(children):
             if not isinstance(child, nodes.Node):
                 continue
-            text = _literal_text(child)
-            translated = translate(text) if text is not None else None
-            if translated is None or "%" in translated:  # a "%" is left to gettext's formatting, as it was
+            found = _gettext_call(child)
+            if found is not None:
+                for keyword in found[1]:  # a value may be a translated literal itself
+                    _translate_literals(keyword, translate)
+            translated = translate(found[0]) if found is not None else None
+            # without values, a "%" is left to gettext's formatting, as it was
+            if found is None or translated is None or ("%" in translated and not found[1]):
                 _translate_literals(child, translate)
                 continue
-            folded = nodes.MarkSafeIfAutoescape(nodes.Const(translated, lineno=child.lineno), lineno=child.lineno)
+            folded = _translated(translated, found[1], child.lineno)
             if isinstance(value, list):
                 value[index] = folded
             else:
@@ -291,7 +305,8 @@ class _TranslatingCodeGenerator(CodeGenerator):
     """Jinja's code generator, after translating ``_("literal")`` once, when the template is compiled.
 
     Most texts on a page are such literals; as constants Jinja joins them to the
-    markup around them, so a page no longer calls gettext for them at all.  An
+    markup around them, so a page no longer calls gettext for them at all
+    (with values, the translation is %-formatted in place, as gettext would).  An
     environment has one catalog for its life, so this is what each call would
     have returned (Markup when autoescaping, a plain text when not).
     """
