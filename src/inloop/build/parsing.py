@@ -41,7 +41,7 @@ from inloop.build.gc_policy import collecting_cycles, keep_made
 from inloop.model import Incident, Maintenance
 from inloop.build.packed import Packed
 from inloop.build.page_cache import page_key
-from inloop.render.pages import Page, Planner
+from inloop.render.pages import Page, Planner, item_page_path
 from inloop.build.parallel import fork_map_chunks, fork_map_deferred
 from inloop.render.templates import TemplateProblem
 from inloop.read.repeats import Repeats
@@ -119,16 +119,14 @@ def item_page(planner: Planner, item: Incident | Maintenance) -> Page:
     return page
 
 
-def prerender(
-    planner: Planner, item: Incident | Maintenance, staging: Path | None, planned: tuple[Page, str] | None = None
-) -> RenderedPage | None:
-    """An item's page as a worker renders it while parsing: its cache key, its bytes compressed.
+def prerender(planner: Planner, item: Incident | Maintenance, staging: Path | None) -> RenderedPage | None:
+    """An item's page as a parsing process renders it: its cache key, its bytes compressed.
 
     With a staging folder (a first build, see :func:`.writer.staging_folder`)
-    the worker writes the page there too, on its own core.  ``planned``: the
-    page and its key, if they were made already (see :meth:`ParseRuns.later`).
+    the process writes the page there too, on its own core.
     """
-    page, key = planned if planned is not None else (page := item_page(planner, item), page_key(page))
+    page = item_page(planner, item)
+    key = page_key(page)
     try:
         data = page.render()
     except TemplateProblem:
@@ -158,8 +156,6 @@ class ParseRuns:
         self.parent = os.getpid()
         #: Each process's own: what a worker shares, its messages keep shared.
         self.repeats = Repeats()
-        #: The pages a child planned for its items' keys, by the item's id, until it renders them.
-        self._planned: dict[int, tuple[Incident | Maintenance, Page, str]] = {}
 
     def at_once(self, files: Sequence[SourceFile]) -> list[Outcome]:
         """Parse a run of files and cache the results, then render their items' pages (a build on one core)."""
@@ -184,19 +180,14 @@ class ParseRuns:
         return list(map(Outcome, results, pages, reads))
 
     def later(self, files: Sequence[SourceFile], outcomes: list[Outcome]) -> list[ItemPage | None]:
-        """Render the pages promised by :meth:`first` (with the pages this process planned, if it did)."""
+        """Render the pages promised by :meth:`first`."""
         assert self.pages is not None
         planner, staging = self.pages.planner, self.pages.staging
         rendered: list[ItemPage | None] = []
         for outcome in outcomes:
             resolved = outcome.resolved()
             (item, _), page = resolved.parsed, resolved.page
-            planned = self._planned.pop(id(item), None)
-            if page is None or item is None:
-                rendered.append(None)
-            else:
-                mine = planned[1:] if planned is not None and planned[0] is item else None
-                rendered.append(prerender(planner, item, staging, mine))
+            rendered.append(None if page is None or item is None else prerender(planner, item, staging))
         return self._stored(rendered)
 
     def _parse(self, files: Sequence[SourceFile]) -> tuple[list[ParseResult], list[FirstRead | None]]:
@@ -239,10 +230,7 @@ class ParseRuns:
             return None
         if render:
             return prerender(self.pages.planner, item, self.pages.staging)
-        page = item_page(self.pages.planner, item)
-        key = page_key(page)
-        self._planned[id(item)] = (item, page, key)  # for this process's own later()
-        return PromisedPage(key)
+        return PromisedPage(item_page_path(item))  # planned and keyed when it is rendered
 
     def _stored(self, pages: list[ItemPage | None]) -> list[ItemPage | None]:
         """For a one-shot first build: put a run's staged pages in the cache from here, keep only their keys."""
@@ -281,7 +269,7 @@ def parse_runs(
     outcomes = [outcome.resolved() for outcome in outcomes]
     for _, page, _ in outcomes:
         if isinstance(page, PromisedPage):
-            early.promised.add(page.key)
+            early.promised.add(page.path)
         elif page is not None:
             early.done[page.key] = page
     if early.deferred is None:

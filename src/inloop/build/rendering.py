@@ -239,7 +239,8 @@ class Renderer:
                 done[key] = _bytes_of(job.early.done[key])
         early_done = bool(job.early.done)
         job.early.done = {}
-        stored = self.pages.stored(k for k in wanted.keys.values() if k not in done and k not in job.early.promised)
+        promised = job.early.promised  # by path: the key of a page is made where it is rendered
+        stored = self.pages.stored(key for path, key in wanted.keys.items() if key not in done and path not in promised)
         to_render = [p for p in wanted.missing if wanted.keys[p.path] not in stored and wanted.keys[p.path] not in done]
         now_pages, results = self._render_now(to_render, wanted, job, done, forking=not early_done)
         staged = {p.path for p in wanted.missing if wanted.keys[p.path] in done} if job.staging is not None else set()
@@ -277,7 +278,7 @@ class Renderer:
             # After workers rendered the items' pages, the list pages stay in this process
             # (a worker forked now would count the whole content once more in memory),
             # while the worker renders the pages of the items it parsed.
-            now_pages = [p for p in to_render if wanted.keys[p.path] not in early.promised]
+            now_pages = [p for p in to_render if p.path not in early.promised]
             if early.deferred is not None and job.inputs_read is not None:
                 # Every input is read by now.  The worker renders meanwhile, so the check costs half;
                 # before the list pages, so that its listing is gone before the memory's peak.
@@ -293,9 +294,7 @@ class Renderer:
                 results = [render_one(p, staging) for p in now_pages]
             if early.deferred is not None:
                 done.update((key, _bytes_of(page)) for key, page in early.finish().items())
-                late = [
-                    p for p in to_render if wanted.keys[p.path] in early.promised and wanted.keys[p.path] not in done
-                ]
+                late = [p for p in to_render if p.path in early.promised and wanted.keys[p.path] not in done]
                 now_pages += late  # what a worker could not render: rendered here, which reports why
                 results += [render_one(p, staging) for p in late]
             early.promised = set()

@@ -133,9 +133,12 @@ class RenderedPage(NamedTuple):
 
 
 class PromisedPage(NamedTuple):
-    """An item's page a worker renders later, while this process renders the list pages."""
+    """An item's page rendered later, by whichever process is free, while the parent renders the list pages.
 
-    key: str
+    Promised by its path: it is planned, and so keyed, only when it is rendered.
+    """
+
+    path: str
 
 
 class StoredPage(NamedTuple):
@@ -156,7 +159,7 @@ DonePage = RenderedPage | StoredPage
 
 @dataclass(slots=True)
 class EarlyPages:
-    """The item pages the parsing workers rendered, and those a worker still renders, by cache key."""
+    """The item pages the parsing processes rendered, by cache key, and those still to be rendered, by path."""
 
     done: dict[str, DonePage] = field(default_factory=dict)
     promised: set[str] = field(default_factory=set)

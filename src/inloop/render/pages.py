@@ -149,6 +149,11 @@ def item_path(item: Item) -> str:
     return f"{folder}/{item.id}/"
 
 
+def item_page_path(item: Item) -> str:
+    """Where an incident's or maintenance window's own page is written."""
+    return item_path(item) + "index.html"
+
+
 def history_path(number: int, prefix: str = "history/") -> str:
     return prefix if number == 1 else f"{prefix}page/{number}/"
 
@@ -396,7 +401,7 @@ class Planner:
 
     def incident(self, incident: Incident) -> Page:
         now = self.state.now
-        path = item_path(incident) + "index.html"
+        path = item_page_path(incident)
         # The same parsed incident under the same site-wide inputs: last build's page as it is.
         reuse = (incident, self.common_key, self.templates.fingerprint("incident.html"), incident.resolved or now)
         previous = self.memo.get(path)
@@ -429,7 +434,7 @@ class Planner:
             }
 
         return self.page(
-            item_path(window) + "index.html",
+            item_page_path(window),
             "maintenance.html",
             (window.digest, window.id, state_name),
             values,
