@@ -26,7 +26,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import metadata
 from pathlib import Path
 
 from inloop import code_digest
@@ -75,6 +74,8 @@ class _Unusable(Exception):
 
 
 def _library_versions() -> list[tuple[str, str]]:
+    from importlib import metadata  # 25 ms to import, and needed once the inputs are read, after the fork
+
     versions = []
     for name in LIBRARIES:
         try:

@@ -93,17 +93,14 @@ def listed_content(source: Path, names: Iterable[str]) -> list[tuple[str, Path]]
     listing has no links (the ledger lists none), and a folder's files sorted
     by name, each folder in its place, is the order of their paths' parts.
     """
-    found = []
-    for kind in KINDS:
-        prefix = f"content/{kind}/"
-        for name in names:
-            if (
-                name.startswith(prefix)
-                and name.endswith(".md")
-                and not ignored_path(tuple(name[len(prefix) :].split("/")))
-            ):
-                found.append((kind, source / name))
-    return found
+    found: dict[str, list[tuple[str, Path]]] = {kind: [] for kind in KINDS}
+    for name in names:  # one pass over every input: a site has thousands
+        if not name.startswith("content/") or not name.endswith(".md"):
+            continue
+        kind, _, rest = name[len("content/") :].partition("/")
+        if kind in found and rest and not ignored_path(tuple(rest.split("/"))):
+            found[kind].append((kind, source / name))
+    return [file for kind in KINDS for file in found[kind]]
 
 
 class Loader:
@@ -200,7 +197,7 @@ class Loader:
         text = str(path)
         relative = text[len(prefix) :] if text.startswith(prefix) else path.relative_to(self.source).as_posix()
         shown = shown_path(self.shown_source, relative)
-        cached = self.parsed.get(path)
+        cached = self.parsed.get(path) if self.parsed else None  # (a first load knows none)
         hint: ScanHint | None = hints.get(relative)
         try:
             # the ledger's scan read it a moment ago, and has its stat

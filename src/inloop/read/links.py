@@ -44,7 +44,7 @@ def link_problem(path: str, shown: str, root: str) -> Problem | None:
 
 def name_problem(name: str, shown: str) -> Problem | None:
     """The error for a file name that is not UTF-8 (Python holds its bytes as lone surrogates)."""
-    if not any("\udc80" <= char <= "\udcff" for char in name):
+    if name.isascii() or not any("\udc80" <= char <= "\udcff" for char in name):
         return None
     first = next(char for char in name if "\udc80" <= char <= "\udcff")
     return Problem(
@@ -107,7 +107,8 @@ class RefusedPaths:
             if ignored_name(entry.name) and not entry.name.isdigit():
                 continue
             name = f"{relative}/{entry.name}"
-            refused = name_problem(entry.name, self._shown(name))
+            # (the path as shown only for a name that is not ASCII: a content folder holds thousands)
+            refused = None if entry.name.isascii() else name_problem(entry.name, self._shown(name))
             if refused is not None:
                 self._found[os.path.abspath(entry.path)] = refused
                 continue
