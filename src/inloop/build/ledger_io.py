@@ -98,9 +98,9 @@ def _cached_files(cache: Cache, batch: list[ledger.Entry]) -> dict[str, FileByte
 def note_output(cache: Cache, inputs: ledger.Inputs, output: Path, entries: list[ledger.Entry]) -> bool:
     """Keep how this output folder's files look now, for the next build's ``stat`` check."""
     stats: dict[str, ledger.Stat] = {}
-    folder = str(output)
+    folder = f"{output}{os.sep}"  # joined as text: a site has thousands of files
     for entry in entries:
-        stat = ledger.output_stat(os.path.join(folder, entry.path))
+        stat = ledger.output_stat(folder + entry.path)
         if stat is None:
             return False
         stats[entry.path] = stat
