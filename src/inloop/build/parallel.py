@@ -267,7 +267,7 @@ def fork_map_chunks(
 _FIRST, _LATER, _DONE, _FAILED, _WANT = range(5)
 #: Each run's later work is claimed in this many parts: whichever process is free takes the next
 #: part, so that at the end the other waits at most for the part it is doing.
-LATER_PARTS = 4
+LATER_PARTS = 8
 
 
 def _parts(bounds: tuple[int, int]) -> list[tuple[int, int]]:
