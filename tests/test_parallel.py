@@ -175,9 +175,34 @@ def test_every_process_leaves_its_runs_later_work_and_a_free_child_takes_the_par
 
 
 @needs_two_cores
+@pytest.mark.usefixtures("every_core")
+def test_the_parent_does_its_runs_later_work_while_a_child_finishes_its_first() -> None:
+    def first(numbers: Sequence[int]) -> list[tuple[str, int, int]]:
+        wait_for_every_core()  # both take a run
+        if os.getpid() != PARENT:
+            time.sleep(0.3)  # a child slow with each run: the parent is done with the first work long before
+        return tag_run("first")(numbers)
+
+    early: list[int] = []  # later work the parent did before the first results were all in
+
+    def later(numbers: Sequence[int], firsts: list[tuple[str, int, int]]) -> list[tuple[int, int]]:
+        if os.getpid() == PARENT:
+            early.extend(numbers)
+        return later_of_run(numbers, firsts)
+
+    firsts, deferred = fork_map_deferred(tag_run("at once"), first, later, list(range(600)))
+    assert [n for _, n, _ in firsts] == list(range(600))  # every first result, the child's last run's too
+    assert early and set(early) <= {n for _, n, pid in firsts if pid == PARENT}  # its own runs' parts
+    later_results = deferred.finish()
+    assert sorted(later_results) == list(range(600))
+    assert all(value == n * 10 for n, (value, _) in later_results.items())
+    assert multiprocessing.active_children() == []
+
+
+@needs_two_cores
 def test_a_parent_free_early_takes_the_later_work_children_have_not_started() -> None:
     def slow_later(numbers: Sequence[int], firsts: list[tuple[str, int, int]]) -> list[tuple[int, int]]:
-        time.sleep(0.05)
+        time.sleep(0.02)
         return later_of_run(numbers, firsts)
 
     _, deferred = fork_map_deferred(tag_run("at once"), tag_run("first"), slow_later, list(range(600)))
@@ -243,7 +268,8 @@ def test_a_failure_in_a_childs_later_work_is_raised_with_its_traceback() -> None
 @needs_two_cores
 def test_cancel_ends_the_children_without_waiting() -> None:
     def endless(numbers: Sequence[int], firsts: list[tuple[str, int, int]]) -> list[int]:
-        time.sleep(60)
+        if os.getpid() != PARENT:  # (the parent does later work too, while a child finishes its first)
+            time.sleep(60)
         return list(numbers)
 
     _, deferred = fork_map_deferred(tag_run("at once"), tag_run("first"), endless, list(range(600)))
