@@ -156,6 +156,9 @@ class ParseRuns:
         self.parent = os.getpid()
         #: Each process's own: what a worker shares, its messages keep shared.
         self.repeats = Repeats()
+        #: A worker's own connection to the cache, by its pid: open for the worker's life (each store commits;
+        #: SQLite needs no close, what a process locked is freed when it ends).
+        self._worker_cache: tuple[int, Cache] | None = None
 
     def at_once(self, files: Sequence[SourceFile]) -> list[Outcome]:
         """Parse a run of files and cache the results, then render their items' pages (a build on one core)."""
@@ -245,10 +248,15 @@ class ParseRuns:
         folder = self.cache.folder
         if folder is None:
             return
-        here = self.cache if os.getpid() == self.parent else Cache(folder)
+        pid = os.getpid()
+        if pid == self.parent:
+            here = self.cache
+        elif self._worker_cache is not None and self._worker_cache[0] == pid:
+            here = self._worker_cache[1]
+        else:  # opened once a worker: a worker stores a hundred times at 10,000 incidents
+            here = Cache(folder)
+            self._worker_cache = (pid, here)
         here.put_many(kind, blobs)
-        if here is not self.cache:
-            here.close()
 
 
 def parse_runs(
