@@ -168,7 +168,7 @@ class ParseRuns:
         return self._outcomes(results, self._stored(pages), reads)
 
     def first(self, files: Sequence[SourceFile]) -> list[Outcome]:
-        """Parse a run of files and cache the results; their pages' keys now, the bytes later (:meth:`later`)."""
+        """Parse a run of files and cache the results; their pages are promised, and rendered later (:meth:`later`)."""
         results, reads = self._parse(files)
         pages = [self._page(result, render=False) for result in results]
         keep_made()  # and so does what a worker sent meanwhile

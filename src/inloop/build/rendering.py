@@ -277,7 +277,7 @@ class Renderer:
         with collecting_cycles():
             # After workers rendered the items' pages, the list pages stay in this process
             # (a worker forked now would count the whole content once more in memory),
-            # while the worker renders the pages of the items it parsed.
+            # while the worker renders the items' pages: its own runs', then the parent's.
             now_pages = [p for p in to_render if p.path not in early.promised]
             if early.deferred is not None and job.inputs_read is not None:
                 # Every input is read by now.  The worker renders meanwhile, so the check costs half;
