@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import socketserver
 import threading
 import time
@@ -64,9 +65,18 @@ def run(service: Service, host: str, port: int) -> None:
     where = f"http://{host}:{server.server_port}/"
     log.info("subscription service on %s (Ctrl+C stops it)", where)
     print(f"serving the subscription service on {where}", flush=True)
+    # Ctrl-C and SIGTERM (what systemd and docker stop with) both drain and stop, also in a process started
+    # with SIGINT ignored (a shell's background job), as `inloop serve` does.
+    previous = {signum: signal.signal(signum, _interrupt) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         server.drain()
     finally:
         server.server_close()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
