@@ -10,11 +10,10 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -276,19 +275,3 @@ def copy_fixture_site(tmp_path: Path) -> Callable[[str], Path]:
         return target
 
     return copy
-
-
-@pytest.fixture(autouse=True)
-def _signal_handlers_restored() -> Iterator[None]:
-    """Each test leaves Ctrl-C and SIGTERM as it found them in this process.
-
-    A test process that ignores SIGINT (as a build worker does, or a forked
-    child with the watcher's at-fork hook) passes that on to every program a
-    later test starts: ``inloop subscriptions serve`` then never saw its
-    Ctrl-C (seen in CI: the worker's SIGINT was ``SIG_IGN``).
-    """
-    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
-    yield
-    for signum, handler in saved.items():
-        if handler is not None and signal.getsignal(signum) != handler:
-            signal.signal(signum, handler)

@@ -75,7 +75,8 @@ def run(service: Service, host: str, port: int) -> None:
     finally:
         server.server_close()
         for signum, handler in previous.items():
-            signal.signal(signum, handler)
+            if handler is not None:  # (None: a handler not set from Python, which cannot be set back)
+                signal.signal(signum, handler)
 
 
 def _interrupt(signum: int, frame: object) -> None:
