@@ -370,6 +370,21 @@ class _Shared:
     arrived: threading.Condition = field(default_factory=threading.Condition)
 
 
+def _part_here(
+    later: Callable[[Sequence[Any], list[Any]], list[Any]],
+    items: Sequence[Any],
+    bounds: list[tuple[int, int]],
+    flags: Any,
+    shared: _Shared,
+    run: int,
+    part: int,
+) -> None:
+    """In the parent: one part of a run's later work, unless a child took it first."""
+    piece = run * LATER_PARTS + part
+    if _take(flags, piece):
+        shared.done[piece] = _later_part(later, items, bounds[run], part, shared.firsts[run])
+
+
 class Deferred(Generic[T, R, S]):
     """The later work of every run, which the children do while the parent does something else.
 
@@ -414,10 +429,7 @@ class Deferred(Generic[T, R, S]):
                 backward = sorted(self.runs, key=lambda run: (run not in self._ours, -run))
                 for run in backward:
                     for part in reversed(range(LATER_PARTS)):
-                        piece = run * LATER_PARTS + part
-                        if _take(self._flags, piece):
-                            bounds, firsts = self._bounds[run], shared.firsts[run]
-                            shared.done[piece] = _later_part(self._later, self._items, bounds, part, firsts)
+                        _part_here(self._later, self._items, self._bounds, self._flags, shared, run, part)
             for reader in self._readers:
                 reader.join()
         finally:
@@ -498,9 +510,7 @@ def _later_until_all_first(
             with shared.arrived:
                 if all_in():
                     return
-            piece = run * LATER_PARTS + part
-            if _take(flags, piece):
-                shared.done[piece] = _later_part(later, items, bounds[run], part, shared.firsts[run])
+            _part_here(later, items, bounds, flags, shared, run, part)
     with shared.arrived:
         shared.arrived.wait_for(all_in)
 
