@@ -78,7 +78,7 @@ def test_the_garbage_collector_is_switched_in_one_module() -> None:
         f"{name}:{line}"
         for name, tree in modules()
         if name != "inloop/build/gc_policy.py"
-        for line in _calls(tree, "gc", "enable", "disable", "freeze", "unfreeze", "collect")
+        for line in _calls(tree, "gc", "enable", "disable", "freeze", "unfreeze", "collect", "set_threshold")
     ]
     assert found == []
 

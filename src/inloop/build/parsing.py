@@ -37,7 +37,7 @@ from inloop.build.cache import Cache
 from inloop.read.config import ConfigResult
 from inloop.errors import Problem
 from inloop.read.content import parse_incident, parse_maintenance
-from inloop.build.gc_policy import collecting_cycles, keep_made
+from inloop.build.gc_policy import collecting_cycles, keep_made, making_no_cycles
 from inloop.model import Incident, Maintenance
 from inloop.build.packed import Packed
 from inloop.build.page_cache import page_key
@@ -162,14 +162,16 @@ class ParseRuns:
 
     def at_once(self, files: Sequence[SourceFile]) -> list[Outcome]:
         """Parse a run of files and cache the results, then render their items' pages (a build on one core)."""
-        results, reads = self._parse(files)
+        with making_no_cycles():
+            results, reads = self._parse(files)
         pages = [self._page(result, render=True) for result in results]
         keep_made()  # what a run made stays for the whole build
         return self._outcomes(results, self._stored(pages), reads)
 
     def first(self, files: Sequence[SourceFile]) -> list[Outcome]:
         """Parse a run of files and cache the results; their pages are promised, and rendered later (:meth:`later`)."""
-        results, reads = self._parse(files)
+        with making_no_cycles():
+            results, reads = self._parse(files)
         pages = [self._page(result, render=False) for result in results]
         keep_made()  # and so does what a worker sent meanwhile
         return self._outcomes(results, pages, reads)
