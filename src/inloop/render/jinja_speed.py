@@ -2,9 +2,10 @@
 
 Each goes through a door Jinja documents: the environment's
 ``code_generator_class`` (``_("literal")`` translated, ``_("literal",
-name=value)`` translated and %-formatted in place, and a macro that
-prints one text, the theme's ``local()``, printed, when a template is
-compiled) and ``pass_eval_context`` functions (``_``, ``gettext`` and ``ngettext``
+name=value)`` translated and %-formatted in place, a macro that prints one
+text, the theme's ``local()``, printed, and method calls and
+``_(expression)`` compiled to filters, when a template is compiled), filters
+and ``pass_eval_context`` functions (``_``, ``gettext`` and ``ngettext``
 without Jinja's per-call overhead).  Nothing here imports or overrides a
 private name of Jinja or MarkupSafe, so a new minor release cannot make a
 page print other bytes without a test saying so.
@@ -19,7 +20,7 @@ builds the example site and a generated site both ways).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from gettext import NullTranslations
 from typing import Any
 
@@ -143,6 +144,86 @@ def _translate_literals(node: nodes.Node, translate: Callable[[str], str]) -> No
                 value[index] = folded
             else:
                 setattr(node, field, folded)
+
+
+#: The filters a template's calls are compiled to (see :func:`direct_calls`): reserved names.
+CALL_METHOD = "_inloop_call_method"
+TRANSLATE = "_inloop_translate"
+
+
+def call_method_filter(direct: Collection[type]) -> Callable[..., Any]:
+    """The filter ``obj.name(...)`` is compiled to: the method called at once for an object of a ``direct`` class.
+
+    Jinja calls every function through ``Context.call``, which looks for a
+    context to pass on each call (about 1.2 us, a dozen times a page).  The
+    methods of ``direct`` classes (inloop's formatter and models) take none,
+    which ``tests/test_direct_calls.py`` holds them to.  Any other object's
+    method is called as Jinja calls it: :func:`jinja2.Environment.getattr`,
+    then ``Context.call``, with the template's context (a method that takes
+    a context, called in a loop, would not see the names the loop sets;
+    neither Jinja nor inloop gives templates such a method).
+    """
+    types = frozenset(direct)
+
+    @jinja2.pass_context
+    def call_method(context: jinja2.runtime.Context, value: Any, name: str, /, *args: Any, **kwargs: Any) -> Any:
+        if type(value) in types:
+            method = getattr(value, name, None)
+            if method is not None:
+                return method(*args, **kwargs)
+        return context.call(context.environment.getattr(value, name), *args, **kwargs)
+
+    return call_method
+
+
+def _direct_call(node: nodes.Call, translate: bool) -> nodes.Filter | None:
+    """The filter ``node`` is compiled to, if it is ``obj.name(...)`` or ``_(expression)``."""
+    if node.dyn_args is not None or node.dyn_kwargs is not None:
+        return None
+    callee = node.node
+    if isinstance(callee, nodes.Getattr):
+        name = nodes.Const(callee.attr, lineno=node.lineno)
+        return nodes.Filter(callee.node, CALL_METHOD, [name, *node.args], node.kwargs, None, None, lineno=node.lineno)
+    if (
+        translate
+        and isinstance(callee, nodes.Name)
+        and callee.name in _GETTEXT_NAMES
+        and len(node.args) == 1
+        and not isinstance(node.args[0], nodes.Const)  # folded or translated when compiled
+    ):
+        return nodes.Filter(node.args[0], TRANSLATE, [], node.kwargs, None, None, lineno=node.lineno)
+    return None
+
+
+def direct_calls(tree: nodes.Template, translate: bool) -> None:
+    """Compile ``obj.name(...)`` and ``_(expression)`` to filters, which Jinja calls directly.
+
+    ``fmt.time_tag(update.time)`` becomes ``update.time`` passed through the
+    :data:`CALL_METHOD` filter (see :func:`call_method_filter`), ``_(status)``
+    the :data:`TRANSLATE` filter, the ``_`` of :func:`_fast_gettext`
+    (``translate``: the template does not bind ``_`` itself).  Not the call
+    of a ``{% call %}`` block, which passes it ``caller``.
+    """
+    blocks = {id(block.call) for block in tree.find_all(nodes.CallBlock) if isinstance(block, nodes.CallBlock)}
+
+    def rewrite(node: nodes.Node) -> None:
+        for field, value in node.iter_fields():
+            children = value if isinstance(value, list) else [value]
+            for index, child in enumerate(children):
+                if not isinstance(child, nodes.Node):
+                    continue
+                rewrite(child)
+                if not isinstance(child, nodes.Call) or id(child) in blocks:
+                    continue
+                direct = _direct_call(child, translate)
+                if direct is None:
+                    continue
+                if isinstance(value, list):
+                    value[index] = direct
+                else:
+                    setattr(node, field, direct)
+
+    rewrite(tree)
 
 
 def _constant_text(body: list[nodes.Node]) -> str | None:
@@ -318,6 +399,8 @@ class _TranslatingCodeGenerator(CodeGenerator):
             if translate is not None and not _shadows_gettext(node):
                 _translate_literals(node, translate)
             inline_text_macros(node, lambda name: environment.library_of(name, self.name)[1])
+            if environment.direct_calls:
+                direct_calls(node, translate=not _shadows_gettext(node))
             if environment.share_modules:
                 share_libraries(node, lambda name: environment.library_of(name, self.name)[0])
         super().visit_Template(node, frame)
@@ -337,6 +420,8 @@ class SpeedEnvironment(jinja2.Environment):
 
     #: Whether the templates take what they import with context from :data:`IMPORTED` (see :func:`share_libraries`).
     share_modules = False
+    #: Whether method calls and ``_(expression)`` are compiled to filters (see :func:`direct_calls`).
+    direct_calls = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -359,14 +444,23 @@ class SpeedEnvironment(jinja2.Environment):
         return found[resolved]
 
 
-def make_environment(translations: NullTranslations, **options: Any) -> jinja2.Environment:
-    """A Jinja environment with ``options`` and the newstyle gettext of ``translations``, fast or stock."""
+def make_environment(
+    translations: NullTranslations, direct: Collection[type] = (), **options: Any
+) -> jinja2.Environment:
+    """A Jinja environment with ``options`` and the newstyle gettext of ``translations``, fast or stock.
+
+    ``direct``: the classes whose methods templates may call without Jinja's ``Context.call``.
+    """
     if stock_jinja():
         env = jinja2.Environment(**options)
         env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
         return env
     fast = SpeedEnvironment(**options)
     fast.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
-    fast.globals.update(_fast_gettext(translations))
+    gettexts = _fast_gettext(translations)
+    fast.globals.update(gettexts)
+    fast.filters[TRANSLATE] = gettexts["_"]
+    fast.filters[CALL_METHOD] = call_method_filter(direct)
     fast.translate_literal = translations.gettext
+    fast.direct_calls = True
     return fast

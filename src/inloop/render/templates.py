@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import traceback
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, datetime
 from gettext import NullTranslations
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,9 @@ from markupsafe import Markup
 
 from inloop import __version__
 from inloop.errors import Problem
+from inloop.model import Incident, Maintenance, SiteConfig
 from inloop.render.compiled import TemplateFacts, bytecode_cache, facts_of
+from inloop.render.formatting import Formatter
 from inloop.render.jinja_speed import IMPORTED, SpeedEnvironment, make_environment, stock_jinja
 from inloop.render.listed import ROW_MACROS, ListedRows
 
@@ -99,6 +101,11 @@ def _memo_key(value: object) -> object:
     return _Same(value)
 
 
+#: The classes whose methods the templates call (``fmt.time_tag(...)``, ``site.component(id)``), none with a
+#: context: called directly (see :func:`.jinja_speed.call_method_filter`).
+DIRECT_CALLS = (Formatter, SiteConfig, Incident, Maintenance, date, datetime)
+
+
 class TemplateProblem(Exception):
     def __init__(self, problem: Problem) -> None:
         super().__init__(str(problem))
@@ -116,6 +123,7 @@ class Templates:
         self.stock = stock_jinja()
         self.env = make_environment(
             translations,
+            DIRECT_CALLS,
             loader=jinja2.ChoiceLoader(
                 [
                     jinja2.FileSystemLoader(str(self.project_dir)),
