@@ -360,12 +360,6 @@ class Templates:
             return Problem(self.shown_path(filename), 1, f"{kind}: {message}")
         return Problem(self.shown_path(where[0]), where[1], f"{kind}: {message}")
 
-    def add_filters(self, filters: Mapping[str, Callable[..., Any]]) -> None:
-        self.env.filters.update(filters)
-
-    def add_globals(self, values: Mapping[str, Any]) -> None:
-        self.env.globals.update(values)
-
 
 def imported_from(templates: Templates) -> Callable[..., tuple[Any, ...]]:
     """The :data:`.jinja_speed.IMPORTED` global of ``templates``' environment."""
