@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -282,3 +283,20 @@ def test_changes_noticed_out_of_order_are_named_in_the_order_they_were_saved(wat
     watcher.notice(FileDeletedEvent(gone))  # no file to ask: it keeps the time it was noticed
     watcher.notice(FileModifiedEvent(str(incident)))
     assert watcher._take_settled(threading.Event()) == [str(incident), str(footer), gone]
+
+
+def test_a_file_saved_again_before_the_rebuild_keeps_the_place_of_its_first_save(watcher: Watcher) -> None:
+    """Saved first, then another file, then the first again: the first is still named first."""
+    import threading
+
+    incident, footer = Path(at(watcher, INCIDENT)), Path(at(watcher, "templates/footer.html"))
+    start = time.time_ns() - 60 * 10**9  # saves a minute ago, a second apart: no clock can blur them
+    incident.write_bytes(incident.read_bytes())
+    os.utime(incident, ns=(start, start))
+    watcher.notice(FileModifiedEvent(str(incident)))
+    footer.write_bytes(footer.read_bytes())
+    os.utime(footer, ns=(start + 10**9, start + 10**9))
+    watcher.notice(FileModifiedEvent(str(footer)))
+    os.utime(incident, ns=(start + 2 * 10**9, start + 2 * 10**9))  # saved again, after the footer
+    watcher.notice(FileModifiedEvent(str(incident)))
+    assert watcher._take_settled(threading.Event()) == [str(incident), str(footer)]

@@ -153,7 +153,7 @@ class Watcher:
         self.on_rebuild = on_rebuild
         self.filter = SourceFilter(builder.source, builder.output)
         self._lock = threading.Lock()
-        self._pending: dict[str, int] = {}  # changed paths, in the order noticed: when first noticed (ns)
+        self._pending: dict[str, int] = {}  # changed paths: when each was saved, as first noticed (ns)
         self._last_event = 0.0
         self._first_event = 0.0
         self._wake = threading.Event()
@@ -228,6 +228,9 @@ class Watcher:
         paths = [p for p in self.relevant_paths(event) if p != superseded]
         if not paths:
             return
+        noticed = time.time_ns()
+        # when each was saved, read now: a file saved again before the rebuild keeps its first place
+        saved = {path: _changed_at(path, noticed) for path in paths}
         with self._lock:
             if event.is_directory:
                 self._rescan = True  # a folder came or went: let the builder list everything again
@@ -236,7 +239,7 @@ class Watcher:
             if not self._pending:
                 self._first_event = time.monotonic()
             for path in paths:
-                self._pending.setdefault(path, time.time_ns())
+                self._pending.setdefault(path, saved[path])
                 self._seen.add(os.path.abspath(path))
             self._last_event = time.monotonic()
             self._wake.set()
@@ -387,7 +390,7 @@ class Watcher:
                 quiet = time.monotonic() - self._last_event
                 waited = time.monotonic() - self._first_event
                 if quiet >= SETTLE_SECONDS or waited >= MAX_SETTLE_SECONDS:
-                    changed = sorted(self._pending, key=lambda path: _changed_at(path, self._pending[path]))
+                    changed = sorted(self._pending, key=self._pending.__getitem__)
                     self._pending.clear()
                     self._wake.clear()
                     break
@@ -452,10 +455,12 @@ def collapse(source_filter: SourceFilter, changed: list[str]) -> list[str]:
 
 
 def _changed_at(path: str, noticed: int) -> int:
-    """When a change happened: the file's mtime, else when it was noticed.
+    """When a change happened: the file's mtime when it was noticed, else when it was noticed.
 
     Each watched folder has its own watchdog thread, so two saves in two
     folders can be noticed in either order; the first saved is named first.
+    Read when the change is noticed: a file saved again before the rebuild
+    keeps the place of its first save.
     """
     try:
         return min(os.stat(path).st_mtime_ns, noticed)
