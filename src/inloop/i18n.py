@@ -149,9 +149,37 @@ def _compiled_file(path: Path, signature: _Signature) -> _Compiled:
     cached = _compiled.get(signature)
     if cached is None:
         data = path.read_bytes()
-        cached = _Compiled(compile_po(data, path), hashlib.sha256(data).hexdigest())
+        digest = hashlib.sha256(data).hexdigest()
+        cached = _Compiled(_mo_of(data, path, digest), digest)
         _compiled[signature] = cached
     return cached
+
+
+def _mo_of(data: bytes, path: Path, digest: str) -> bytes:
+    """:func:`compile_po` of a catalog, kept between processes where compiled templates are kept.
+
+    Babel's reading and checking of the theme's English catalog took about
+    30 ms before every build's fork.  Kept by the catalog's bytes, Babel's
+    version and inloop's code, and only for a catalog that compiled without
+    a problem; each file holds its own SHA-256, and one that does not match
+    is compiled again.
+    """
+    from babel import __version__ as babel_version
+
+    from inloop import code_digest
+    from inloop.render.compiled import disk
+
+    store = disk()
+    if store is None:
+        return compile_po(data, path)
+    key = hashlib.sha256(f"{digest}\0{babel_version}\0{code_digest()}".encode()).hexdigest()
+    name = f"catalog-{key[:40]}.mo"
+    found = store.read(name)
+    if found is not None and hashlib.sha256(found[32:]).digest() == found[:32]:
+        return found[32:]
+    mo = compile_po(data, path)
+    store.write(name, hashlib.sha256(mo).digest() + mo)
+    return mo
 
 
 def _chain(files: Iterable[Path]) -> Catalog:

@@ -60,7 +60,7 @@ DISK_LIMIT = 4_000
 
 
 class DiskCache:
-    """Files of one user's, kept between processes: compiled templates and what was read of them.
+    """Files of one user's, kept between processes: compiled templates, what was read of them, compiled catalogs.
 
     The folder is ``$INLOOP_TEMPLATE_CACHE``, else ``$XDG_CACHE_HOME/inloop/templates``,
     else ``~/.cache/inloop/templates``; it is used only if it is a folder of
