@@ -396,12 +396,12 @@ class _TranslatingCodeGenerator(CodeGenerator):
     def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
         environment = self.environment
         if isinstance(environment, SpeedEnvironment):
-            translate = environment.translate_literal
-            if translate is not None and not _shadows_gettext(node):
+            translate, shadowed = environment.translate_literal, _shadows_gettext(node)
+            if translate is not None and not shadowed:
                 _translate_literals(node, translate)
             inline_text_macros(node, lambda name: environment.library_of(name, self.name)[1])
             if environment.direct_calls:
-                direct_calls(node, translate=not _shadows_gettext(node))
+                direct_calls(node, translate=not shadowed)
             if environment.share_modules:
                 share_libraries(node, lambda name: environment.library_of(name, self.name)[0])
         super().visit_Template(node, frame)
